@@ -1,0 +1,63 @@
+/*
+ * switchboard: chat history ring. Holds at most cap lines; adding to a
+ * full ring frees the oldest.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "chat_history.h"
+#include "xmalloc.h"
+
+/* Prepare an empty ring for cap lines. */
+void
+chat_history_init(struct chat_history *h, size_t cap)
+{
+	memset(h, 0, sizeof(*h));
+	h->cap = cap;
+	if (cap > 0) {
+		h->lines = xcalloc(cap, sizeof(*h->lines));
+		h->lens = xcalloc(cap, sizeof(*h->lens));
+	}
+}
+
+/* Free every line and the ring. */
+void
+chat_history_free(struct chat_history *h)
+{
+	size_t	i;
+
+	for (i = 0; i < h->cap; i++)
+		free(h->lines[i]);
+	free(h->lines);
+	free(h->lens);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Keep a copy of a line, dropping the oldest if the ring is full. */
+void
+chat_history_add(struct chat_history *h, const char *line, size_t len)
+{
+	char	*copy;
+
+	if (h->cap == 0)
+		return;
+	copy = xmalloc(len + 1);
+	memcpy(copy, line, len);
+	copy[len] = '\0';
+	free(h->lines[h->head]);
+	h->lines[h->head] = copy;
+	h->lens[h->head] = len;
+	h->head = (h->head + 1) % h->cap;
+	if (h->n < h->cap)
+		h->n++;
+}
+
+/* The i-th oldest line and its length. */
+const char *
+chat_history_get(const struct chat_history *h, size_t i, size_t *len)
+{
+	size_t	slot = (h->head + h->cap - h->n + i) % h->cap;
+
+	*len = h->lens[slot];
+	return (h->lines[slot]);
+}

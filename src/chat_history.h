@@ -1,0 +1,23 @@
+/*
+ * switchboard: a bounded ring of a chat room's recent messages.
+ */
+#ifndef SB_CHAT_HISTORY_H
+#define SB_CHAT_HISTORY_H
+
+#include <stddef.h>
+
+struct chat_history {
+	char	**lines;
+	size_t	 *lens;
+	size_t	  cap;		/* most kept; 0 keeps none */
+	size_t	  head;		/* next slot written */
+	size_t	  n;		/* lines held */
+};
+
+void	chat_history_init(struct chat_history *, size_t);
+void	chat_history_free(struct chat_history *);
+void	chat_history_add(struct chat_history *, const char *, size_t);
+/* The i-th line held, oldest first (i < h->n). */
+const char *chat_history_get(const struct chat_history *, size_t, size_t *);
+
+#endif

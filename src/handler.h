@@ -1,0 +1,95 @@
+/*
+ * switchboard: the handler plugin struct and the connection API.
+ *
+ * A handler is a line protocol. The core owns sockets, framing, limits and
+ * the event loop; a handler sees lines in and sends lines out through the
+ * sb_conn_* calls below, and never touches libevent or a file descriptor.
+ * This is the only header a handler includes.
+ */
+#ifndef SB_HANDLER_H
+#define SB_HANDLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct sb_conn;
+struct sb_service;
+
+/* What the core does after a hook returns. */
+enum sb_verdict {
+	SB_CONTINUE,		/* keep reading lines */
+	SB_FINISH,		/* stop reading, flush what is queued, close */
+	SB_DROP			/* close now, discarding queued output */
+};
+
+enum sb_opt_type {
+	SB_OPT_INT,		/* long long, bounds min..max */
+	SB_OPT_BOOL,		/* bool */
+	SB_OPT_STRING,		/* char *, length min..max, owned by the core */
+	SB_OPT_ENUM,		/* int: index into choices */
+	SB_OPT_CUSTOM		/* read by the core's own code */
+};
+
+/* One config key: declared here, parsed and checked by the core. */
+struct sb_option {
+	const char		*name;
+	enum sb_opt_type	 type;
+	size_t			 offset;	/* offsetof() into the conf blob */
+	long long		 min, max;	/* INT bounds, STRING length */
+	const char *const	*choices;	/* ENUM: NULL-terminated */
+	const char		*def;		/* default, written as in a file */
+	const char		*help;		/* what it means, for messages */
+};
+
+struct sb_handler {
+	const char		*name;		/* "chat-relay" */
+	const struct sb_option	*options;	/* ends with a NULL name */
+	size_t			 conf_size;	/* per-service conf blob */
+	size_t			 conn_size;	/* per-connection state */
+
+	/* Cross-key checks after the options are applied: NULL or a reason. */
+	const char		*(*configure)(void *conf);
+	/* Service-level set-up and tear-down (optional). */
+	int			 (*start)(struct sb_service *);
+	void			 (*stop)(struct sb_service *);
+	/* A client arrived (optional). */
+	enum sb_verdict		 (*open)(struct sb_conn *);
+	/* One line, NUL-terminated, without its EOL; valid during the call. */
+	enum sb_verdict		 (*line)(struct sb_conn *, const char *, size_t);
+	/* The client is going away, for the reason given (optional). */
+	void			 (*close)(struct sb_conn *, const char *reason);
+};
+
+/* The handler's per-connection state: conn_size bytes, zeroed at open. */
+void		*sb_conn_state(struct sb_conn *);
+struct sb_service *sb_conn_service(struct sb_conn *);
+/* The client's address as text: "127.0.0.1:5555", "[::1]:5555", "unix". */
+const char	*sb_conn_peer(struct sb_conn *);
+/* Queue one line; the client's own line ending is appended. */
+void		 sb_conn_send(struct sb_conn *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 sb_conn_write(struct sb_conn *, const void *, size_t);
+/* Close after flushing, or at once; deferred, so safe from any hook. */
+void		 sb_conn_finish(struct sb_conn *, const char *reason);
+void		 sb_conn_drop(struct sb_conn *, const char *reason);
+bool		 sb_conn_is_closing(struct sb_conn *);
+/* Log with the service and client as context; level as in log.h. */
+void		 sb_conn_log(struct sb_conn *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+const char	*sb_service_name(struct sb_service *);
+const void	*sb_service_conf(struct sb_service *);
+void		*sb_service_data(struct sb_service *);
+void		 sb_service_set_data(struct sb_service *, void *);
+/* True once the daemon is shutting this service down. */
+bool		 sb_service_is_stopping(struct sb_service *);
+void		 sb_service_log(struct sb_service *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/* Levels for sb_conn_log and sb_service_log (match log.h). */
+#define SB_LOG_WARNING	1
+#define SB_LOG_NOTICE	2
+#define SB_LOG_INFO	3
+#define SB_LOG_DEBUG	4
+
+#endif

@@ -1,0 +1,382 @@
+/*
+ * switchboard: the chat-relay handler.
+ *
+ * Each service is one room. A plain line goes to every other member as
+ * "<nick> text"; server notices start with "* ". The room keeps its members
+ * in a list and the last few messages in a history ring that newcomers get.
+ * Sending never blocks: the core cuts off a member whose output backs up,
+ * and its close hook tells the room.
+ */
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../chat_history.h"
+#include "../chat_proto.h"
+#include "../handler.h"
+#include "../handlers.h"
+#include "../xmalloc.h"
+
+struct chat_conf {
+	long long	max_clients;
+	long long	history;
+};
+
+struct chat_member {
+	TAILQ_ENTRY(chat_member) entry;
+	struct sb_conn		*conn;
+	int			 joined;
+	char			 nick[CHAT_NICK_MAX + 1];
+};
+
+struct chat_room {
+	TAILQ_HEAD(, chat_member) members;
+	size_t			 count;
+	unsigned long		 next_guest;
+	struct chat_history	 history;
+};
+
+static const struct sb_option chat_options[] = {
+	{ "max_clients", SB_OPT_INT, offsetof(struct chat_conf, max_clients),
+	  0, 1000000, NULL, "0", "members at once, 0 = no limit of its own" },
+	{ "history", SB_OPT_INT, offsetof(struct chat_conf, history),
+	  0, 1000, NULL, "20", "messages replayed to a newcomer" },
+	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
+};
+
+static const char *const chat_help[] = {
+	"* commands:",
+	"*   /nick NAME      change your nick (1-32 of A-Z a-z 0-9 _ -)",
+	"*   /who            list who is online",
+	"*   /me ACTION      tell the room what you do: * alice waves",
+	"*   /msg NICK TEXT  send TEXT to NICK only",
+	"*   /quit [REASON]  leave",
+	"*   /help           this list",
+	"*   //text          send a line that starts with /",
+	NULL
+};
+
+static struct chat_room *chat_room(struct sb_conn *);
+static struct chat_member *chat_find(struct chat_room *, const char *,
+		    size_t);
+static char	*chat_names(struct chat_room *);
+static void	 chat_broadcast(struct chat_room *, struct chat_member *,
+		    const char *, size_t);
+static void	 chat_say(struct chat_room *, struct chat_member *,
+		    const char *, size_t, int);
+static void	 chat_nick(struct chat_room *, struct chat_member *,
+		    const struct chat_cmd *);
+static void	 chat_msg(struct chat_room *, struct chat_member *,
+		    const struct chat_cmd *);
+static void	 chat_guest_nick(struct chat_room *, struct chat_member *);
+static int	 chat_start(struct sb_service *);
+static void	 chat_stop(struct sb_service *);
+static enum sb_verdict chat_open(struct sb_conn *);
+static enum sb_verdict chat_line(struct sb_conn *, const char *, size_t);
+static void	 chat_close(struct sb_conn *, const char *);
+
+/* The room a connection belongs to. */
+static struct chat_room *
+chat_room(struct sb_conn *c)
+{
+	return (sb_service_data(sb_conn_service(c)));
+}
+
+/* Find a member by nick, ignoring case. */
+static struct chat_member *
+chat_find(struct chat_room *room, const char *nick, size_t len)
+{
+	struct chat_member	*m;
+
+	TAILQ_FOREACH(m, &room->members, entry) {
+		if (strlen(m->nick) == len &&
+		    strncasecmp(m->nick, nick, len) == 0)
+			return (m);
+	}
+	return (NULL);
+}
+
+/* All nicks, comma-separated, in a new string. */
+static char *
+chat_names(struct chat_room *room)
+{
+	struct chat_member	*m;
+	char			*s, *p;
+
+	p = s = xmalloc(room->count * (CHAT_NICK_MAX + 2) + 1);
+	*p = '\0';
+	TAILQ_FOREACH(m, &room->members, entry) {
+		if (p != s) {
+			*p++ = ',';
+			*p++ = ' ';
+		}
+		p = stpcpy(p, m->nick);
+	}
+	return (s);
+}
+
+/* Send a line to every member but one (NULL: everyone). */
+static void
+chat_broadcast(struct chat_room *room, struct chat_member *except,
+    const char *line, size_t len)
+{
+	struct chat_member	*m;
+
+	TAILQ_FOREACH(m, &room->members, entry) {
+		if (m != except)
+			sb_conn_write(m->conn, line, len);
+	}
+}
+
+/*
+ * Relay text from a member: "<nick> text", or "* nick text" for an action.
+ * The text is cleaned of control characters first; the line is kept in the
+ * history.
+ */
+static void
+chat_say(struct chat_room *room, struct chat_member *from, const char *text,
+    size_t len, int action)
+{
+	char	*clean, *line;
+	size_t	 n;
+	int	 linelen;
+
+	clean = xmalloc(len + 1);
+	n = chat_sanitize(text, len, clean);
+	clean[n] = '\0';
+	if (n == 0) {
+		free(clean);
+		return;
+	}
+	if (action)
+		linelen = xasprintf(&line, "* %s %s", from->nick, clean);
+	else
+		linelen = xasprintf(&line, "<%s> %s", from->nick, clean);
+	chat_broadcast(room, from, line, (size_t)linelen);
+	chat_history_add(&room->history, line, (size_t)linelen);
+	free(line);
+	free(clean);
+}
+
+/* /nick NAME */
+static void
+chat_nick(struct chat_room *room, struct chat_member *m,
+    const struct chat_cmd *cmd)
+{
+	struct chat_member	*other;
+	char			 old[CHAT_NICK_MAX + 1];
+	char			*line;
+	int			 n;
+
+	if (!chat_nick_valid(cmd->arg, cmd->arg_len)) {
+		sb_conn_send(m->conn, "* invalid nick: use 1-%d of A-Z a-z "
+		    "0-9 _ -", CHAT_NICK_MAX);
+		return;
+	}
+	other = chat_find(room, cmd->arg, cmd->arg_len);
+	if (other != NULL && other != m) {
+		sb_conn_send(m->conn, "* nick %.*s is already taken",
+		    (int)cmd->arg_len, cmd->arg);
+		return;
+	}
+	memcpy(old, m->nick, sizeof(old));
+	memcpy(m->nick, cmd->arg, cmd->arg_len);
+	m->nick[cmd->arg_len] = '\0';
+	sb_conn_send(m->conn, "* you are now known as %s", m->nick);
+	n = xasprintf(&line, "* %s is now known as %s", old, m->nick);
+	chat_broadcast(room, m, line, (size_t)n);
+	free(line);
+}
+
+/* /msg NICK TEXT: only NICK sees it. */
+static void
+chat_msg(struct chat_room *room, struct chat_member *m,
+    const struct chat_cmd *cmd)
+{
+	struct chat_member	*to;
+	char			*clean;
+	size_t			 n;
+
+	to = chat_find(room, cmd->target, cmd->target_len);
+	if (to == NULL) {
+		sb_conn_send(m->conn, "* no such nick: %.*s",
+		    (int)(cmd->target_len > CHAT_NICK_MAX ? CHAT_NICK_MAX :
+		    cmd->target_len), cmd->target);
+		return;
+	}
+	clean = xmalloc(cmd->arg_len + 1);
+	n = chat_sanitize(cmd->arg, cmd->arg_len, clean);
+	if (n > 0)
+		sb_conn_send(to->conn, "[private] <%s> %.*s", m->nick, (int)n,
+		    clean);
+	free(clean);
+}
+
+/* Give a newcomer the next free guestN nick. */
+static void
+chat_guest_nick(struct chat_room *room, struct chat_member *m)
+{
+	do {
+		snprintf(m->nick, sizeof(m->nick), "guest%lu",
+		    ++room->next_guest);
+	} while (chat_find(room, m->nick, strlen(m->nick)) != NULL);
+}
+
+/* Create the room when the service starts. */
+static int
+chat_start(struct sb_service *svc)
+{
+	const struct chat_conf	*conf = sb_service_conf(svc);
+	struct chat_room	*room;
+
+	room = xcalloc(1, sizeof(*room));
+	TAILQ_INIT(&room->members);
+	chat_history_init(&room->history, (size_t)conf->history);
+	sb_service_set_data(svc, room);
+	return (0);
+}
+
+/* Free the room after its last member has gone. */
+static void
+chat_stop(struct sb_service *svc)
+{
+	struct chat_room	*room = sb_service_data(svc);
+
+	chat_history_free(&room->history);
+	free(room);
+	sb_service_set_data(svc, NULL);
+}
+
+/* A client arrives: welcome, history, and a notice to the room. */
+static enum sb_verdict
+chat_open(struct sb_conn *c)
+{
+	const struct chat_conf	*conf = sb_service_conf(sb_conn_service(c));
+	struct chat_room	*room = chat_room(c);
+	struct chat_member	*m = sb_conn_state(c);
+	const char		*line;
+	char			*names, *join;
+	size_t			 i, len;
+	int			 n;
+
+	if (conf->max_clients > 0 &&
+	    room->count >= (size_t)conf->max_clients) {
+		sb_conn_send(c, "* room is full (%lld clients)",
+		    conf->max_clients);
+		sb_conn_finish(c, "room is full");
+		return (SB_FINISH);
+	}
+	m->conn = c;
+	chat_guest_nick(room, m);
+	n = xasprintf(&join, "* %s has joined", m->nick);
+	chat_broadcast(room, NULL, join, (size_t)n);
+	free(join);
+	TAILQ_INSERT_TAIL(&room->members, m, entry);
+	room->count++;
+	m->joined = 1;
+	names = chat_names(room);
+	sb_conn_send(c, "* welcome to %s, you are %s; online (%zu): %s; "
+	    "/help lists commands", sb_service_name(sb_conn_service(c)),
+	    m->nick, room->count, names);
+	free(names);
+	for (i = 0; i < room->history.n; i++) {
+		line = chat_history_get(&room->history, i, &len);
+		sb_conn_write(c, line, len);
+	}
+	return (SB_CONTINUE);
+}
+
+/* One line from a member: a message or a command. */
+static enum sb_verdict
+chat_line(struct sb_conn *c, const char *text, size_t len)
+{
+	struct chat_room	*room = chat_room(c);
+	struct chat_member	*m = sb_conn_state(c);
+	struct chat_cmd		 cmd;
+	char			*names, reason[128];
+	size_t			 i;
+
+	chat_parse(text, len, &cmd);
+	switch (cmd.kind) {
+	case CHAT_CMD_EMPTY:
+		break;
+	case CHAT_CMD_TEXT:
+		chat_say(room, m, cmd.arg, cmd.arg_len, 0);
+		break;
+	case CHAT_CMD_ME:
+		chat_say(room, m, cmd.arg, cmd.arg_len, 1);
+		break;
+	case CHAT_CMD_NICK:
+		chat_nick(room, m, &cmd);
+		break;
+	case CHAT_CMD_WHO:
+		names = chat_names(room);
+		sb_conn_send(c, "* online (%zu): %s", room->count, names);
+		free(names);
+		break;
+	case CHAT_CMD_MSG:
+		chat_msg(room, m, &cmd);
+		break;
+	case CHAT_CMD_HELP:
+		for (i = 0; chat_help[i] != NULL; i++)
+			sb_conn_send(c, "%s", chat_help[i]);
+		break;
+	case CHAT_CMD_QUIT:
+		if (cmd.arg_len > 100)
+			cmd.arg_len = 100;
+		i = chat_sanitize(cmd.arg, cmd.arg_len, reason + 6);
+		memcpy(reason, "quit: ", 6);
+		reason[i == 0 ? 4 : i + 6] = '\0';
+		sb_conn_send(c, "* bye");
+		sb_conn_finish(c, reason);
+		return (SB_FINISH);
+	case CHAT_CMD_USAGE:
+		sb_conn_send(c, "* %s", cmd.usage);
+		break;
+	case CHAT_CMD_UNKNOWN:
+		sb_conn_send(c, "* unknown command %.*s; /help lists commands",
+		    (int)(cmd.target_len > 32 ? 32 : cmd.target_len),
+		    cmd.target);
+		break;
+	}
+	return (SB_CONTINUE);
+}
+
+/* A member leaves: tell the room, unless the whole room is closing. */
+static void
+chat_close(struct sb_conn *c, const char *reason)
+{
+	struct chat_room	*room = chat_room(c);
+	struct chat_member	*m = sb_conn_state(c);
+	char			*line;
+	int			 n;
+
+	if (!m->joined)
+		return;
+	TAILQ_REMOVE(&room->members, m, entry);
+	room->count--;
+	m->joined = 0;
+	if (sb_service_is_stopping(sb_conn_service(c))) {
+		sb_conn_send(c, "* server shutting down");
+		return;
+	}
+	n = xasprintf(&line, "* %s has left (%s)", m->nick, reason);
+	chat_broadcast(room, NULL, line, (size_t)n);
+	free(line);
+}
+
+const struct sb_handler chat_relay_handler = {
+	.name = "chat-relay",
+	.options = chat_options,
+	.conf_size = sizeof(struct chat_conf),
+	.conn_size = sizeof(struct chat_member),
+	.start = chat_start,
+	.stop = chat_stop,
+	.open = chat_open,
+	.line = chat_line,
+	.close = chat_close,
+};

@@ -1,0 +1,71 @@
+/*
+ * switchboard: the number-to-text handler.
+ *
+ * Each non-blank line holds one integer; the answer is that integer in
+ * English words. Blank lines get no answer; anything else gets one line
+ * starting "error:" and the connection stays open.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../escape.h"
+#include "../handler.h"
+#include "../handlers.h"
+#include "../numwords.h"
+
+struct number_text_conf {
+	int	style;			/* enum numwords_style */
+};
+
+static const char *const number_text_styles[] = {
+	"american", "british", NULL
+};
+
+static const struct sb_option number_text_options[] = {
+	{ "style", SB_OPT_ENUM, offsetof(struct number_text_conf, style),
+	  0, 0, number_text_styles, "american",
+	  "\"american\" (one hundred one) or \"british\" (one hundred and one)" },
+	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
+};
+
+static enum sb_verdict	number_text_line(struct sb_conn *, const char *,
+			    size_t);
+
+/* Answer one request line. */
+static enum sb_verdict
+number_text_line(struct sb_conn *c, const char *line, size_t len)
+{
+	const struct number_text_conf	*conf;
+	char				 words[NUMWORDS_MAX];
+	char				 quoted[ESCAPE_BUFSZ];
+	int64_t				 v;
+	size_t				 n;
+
+	conf = sb_service_conf(sb_conn_service(c));
+	switch (numwords_parse(line, len, &v)) {
+	case NUMWORDS_BLANK:
+		break;
+	case NUMWORDS_OK:
+		n = numwords_format(v, (enum numwords_style)conf->style,
+		    words, sizeof(words));
+		sb_conn_write(c, words, n);
+		break;
+	case NUMWORDS_INVALID:
+		sb_conn_send(c, "error: not a number: \"%s\"",
+		    escape_bytes(line, len, quoted, sizeof(quoted)));
+		break;
+	case NUMWORDS_RANGE:
+		sb_conn_send(c, "error: out of range: \"%s\" (allowed "
+		    "-9223372036854775808 to 9223372036854775807)",
+		    escape_bytes(line, len, quoted, sizeof(quoted)));
+		break;
+	}
+	return (SB_CONTINUE);
+}
+
+const struct sb_handler number_text_handler = {
+	.name = "number-to-text",
+	.options = number_text_options,
+	.conf_size = sizeof(struct number_text_conf),
+	.line = number_text_line,
+};

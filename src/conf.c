@@ -1,0 +1,326 @@
+/*
+ * switchboard: reading switchboard.conf.
+ *
+ * The file is parsed by libconfig, then every key is checked against the
+ * core tables below or the handler's own table. All mistakes are collected
+ * (not just the first), each as "file:line: what is wrong (how to fix it)".
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "conf.h"
+#include "handlers.h"
+#include "xmalloc.h"
+
+static const char *const conf_log_levels[] = {
+	"error", "warning", "notice", "info", "debug", NULL
+};
+
+#define CONF_LIMIT_OPTIONS(type, def_idle, def_line, def_output)	\
+	{ "idle_timeout", SB_OPT_INT,					\
+	  offsetof(type, limits.idle_timeout), 0, 604800, NULL,		\
+	  def_idle, "seconds without input, 0 = never" },		\
+	{ "max_line", SB_OPT_INT, offsetof(type, limits.max_line),	\
+	  16, 1048576, NULL, def_line, "bytes in one line" },		\
+	{ "max_output", SB_OPT_INT, offsetof(type, limits.max_output),	\
+	  4096, 1073741824, NULL, def_output,				\
+	  "bytes queued to one client before it is cut off" }
+
+/* Top-level keys; "services" is read by hand. */
+static const struct sb_option conf_global_options[] = {
+	{ "log_level", SB_OPT_ENUM, offsetof(struct conf, log_level),
+	  0, 0, conf_log_levels, "info", "how much to log" },
+	{ "max_connections", SB_OPT_INT,
+	  offsetof(struct conf, max_connections), 1, 1000000, NULL, "10000",
+	  "clients at once, whole daemon" },
+	CONF_LIMIT_OPTIONS(struct conf, "300", "4096", "1048576"),
+	{ "services", SB_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
+};
+
+/* Keys of every service; limits default to the top-level values. */
+static const struct sb_option conf_service_options[] = {
+	{ "name", SB_OPT_STRING, offsetof(struct conf_service, name),
+	  1, 64, NULL, NULL, "the service's name" },
+	{ "handler", SB_OPT_STRING,
+	  offsetof(struct conf_service, handler_name), 1, 64, NULL, NULL,
+	  "the protocol" },
+	{ "listen", SB_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
+	CONF_LIMIT_OPTIONS(struct conf_service, NULL, NULL, NULL),
+	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
+};
+
+static void	conf_unknown_keys(const config_setting_t *,
+		    const struct sb_option *const *, size_t, const char *,
+		    struct conf_report *);
+static void	conf_read_listen(struct conf_service *,
+		    const config_setting_t *, struct conf_report *);
+static void	conf_read_service(struct conf *, struct conf_service *,
+		    const config_setting_t *, struct conf_report *);
+static void	conf_check_services(struct conf *, struct conf_report *);
+static void	conf_read_root(struct conf *, const config_setting_t *,
+		    struct conf_report *);
+static bool	conf_name_valid(const char *);
+
+/* Report keys of a group that no table in play declares. */
+static void
+conf_unknown_keys(const config_setting_t *group,
+    const struct sb_option *const *tables, size_t ntables, const char *what,
+    struct conf_report *r)
+{
+	config_setting_t	*s;
+	const char		*name;
+	char			*known;
+	size_t			 i, t;
+	int			 n = config_setting_length(group);
+
+	for (i = 0; i < (size_t)n; i++) {
+		s = config_setting_get_elem(group, (unsigned)i);
+		name = config_setting_name(s);
+		for (t = 0; t < ntables; t++) {
+			if (conf_option_find(tables[t], name) != NULL)
+				break;
+		}
+		if (t < ntables)
+			continue;
+		known = conf_option_names(tables, ntables);
+		conf_report(r, config_setting_source_line(s),
+		    "unknown key \"%s\" (known %s: %s)", name, what, known);
+		free(known);
+	}
+}
+
+/* A service name: 1 to 64 of A-Z a-z 0-9 _ . - */
+static bool
+conf_name_valid(const char *s)
+{
+	size_t	len = strlen(s);
+
+	if (len == 0 || len > 64)
+		return (false);
+	return (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_.-") == len);
+}
+
+/* Read a service's listen entry or entries. */
+static void
+conf_read_listen(struct conf_service *svc, const config_setting_t *group,
+    struct conf_report *r)
+{
+	config_setting_t	*list, *e;
+	const char		*text, *why;
+	int			 i, n, type;
+
+	if ((list = config_setting_get_member(group, "listen")) == NULL) {
+		conf_report(r, svc->line, "service \"%s\" has no listen key "
+		    "(add listen = [ \"7001\" ];)", svc->name);
+		return;
+	}
+	type = config_setting_type(list);
+	n = type == CONFIG_TYPE_STRING ? 1 : config_setting_length(list);
+	if ((type != CONFIG_TYPE_STRING && type != CONFIG_TYPE_ARRAY &&
+	    type != CONFIG_TYPE_LIST) || n == 0) {
+		conf_report(r, config_setting_source_line(list), "listen: "
+		    "expected a list of addresses, as in listen = "
+		    "[ \"127.0.0.1:7001\", \"[::1]:7001\" ];");
+		return;
+	}
+	svc->listen = xcalloc((size_t)n, sizeof(*svc->listen));
+	svc->listen_text = xcalloc((size_t)n, sizeof(*svc->listen_text));
+	for (i = 0; i < n; i++) {
+		e = type == CONFIG_TYPE_STRING ? list :
+		    config_setting_get_elem(list, (unsigned)i);
+		if ((text = config_setting_get_string(e)) == NULL) {
+			conf_report(r, config_setting_source_line(e), "listen: "
+			    "each address is a string, as in \"7001\"");
+			continue;
+		}
+		if (listen_addr_parse(text, &svc->listen[svc->nlisten],
+		    &why) == -1) {
+			conf_report(r, config_setting_source_line(e),
+			    "listen \"%s\": %s", text, why);
+			continue;
+		}
+		svc->listen_text[svc->nlisten++] = xstrdup(text);
+	}
+}
+
+/* Read one service group. */
+static void
+conf_read_service(struct conf *conf, struct conf_service *svc,
+    const config_setting_t *group, struct conf_report *r)
+{
+	const struct sb_option	*tables[2] = { conf_service_options, NULL };
+	const char		*reason;
+	char			 what[96];
+
+	svc->line = config_setting_source_line(group);
+	svc->limits = conf->limits;
+	conf_option_apply(conf_service_options, svc, group, r);
+	if (svc->name == NULL) {
+		conf_report(r, svc->line, "service has no name (add name = "
+		    "\"lobby\";)");
+		svc->name = xstrdup("?");
+	} else if (!conf_name_valid(svc->name))
+		conf_report(r, svc->line, "name \"%s\": use 1 to 64 of "
+		    "A-Z a-z 0-9 _ . -", svc->name);
+	if (svc->handler_name == NULL)
+		conf_report(r, svc->line, "service \"%s\" has no handler "
+		    "(add handler = \"%s\";)", svc->name, "uppercase-echo");
+	else if ((svc->handler = handlers_find(svc->handler_name)) == NULL)
+		conf_report(r, svc->line, "unknown handler \"%s\" (known: %s)",
+		    svc->handler_name, handlers_names());
+	conf_read_listen(svc, group, r);
+	if (svc->handler == NULL) {
+		conf_unknown_keys(group, tables, 1, "for a service", r);
+		return;
+	}
+	tables[1] = svc->handler->options;
+	snprintf(what, sizeof(what), "for a %s service", svc->handler->name);
+	conf_unknown_keys(group, tables, 2, what, r);
+	svc->hconf = xcalloc(1, svc->handler->conf_size);
+	conf_option_defaults(svc->handler->options, svc->hconf);
+	conf_option_apply(svc->handler->options, svc->hconf, group, r);
+	if (svc->handler->configure != NULL &&
+	    (reason = svc->handler->configure(svc->hconf)) != NULL)
+		conf_report(r, svc->line, "service \"%s\": %s", svc->name,
+		    reason);
+}
+
+/* Names and listen addresses must be unique across services. */
+static void
+conf_check_services(struct conf *conf, struct conf_report *r)
+{
+	struct conf_service	*a, *b;
+	size_t			 i, j, k, l;
+
+	for (i = 0; i < conf->nservices; i++) {
+		a = &conf->services[i];
+		for (j = 0; j < i; j++) {
+			b = &conf->services[j];
+			if (strcmp(a->name, b->name) == 0)
+				conf_report(r, a->line, "duplicate service name "
+				    "\"%s\" (also at line %d; names must be "
+				    "unique)", a->name, b->line);
+		}
+		for (j = 0; j <= i; j++) {
+			b = &conf->services[j];
+			for (k = 0; k < a->nlisten; k++) {
+				for (l = 0; l < (j == i ? k : b->nlisten); l++) {
+					if (!listen_addr_same(&a->listen[k],
+					    &b->listen[l]))
+						continue;
+					conf_report(r, a->line, "listen \"%s\" "
+					    "overlaps \"%s\" of service \"%s\" "
+					    "(each address may be used once)",
+					    a->listen_text[k],
+					    b->listen_text[l], b->name);
+				}
+			}
+		}
+	}
+}
+
+/* Read the top level. */
+static void
+conf_read_root(struct conf *conf, const config_setting_t *root,
+    struct conf_report *r)
+{
+	const struct sb_option	*tables[1] = { conf_global_options };
+	config_setting_t	*list, *group;
+	int			 i, n;
+
+	conf_option_defaults(conf_global_options, conf);
+	conf_option_apply(conf_global_options, conf, root, r);
+	conf_unknown_keys(root, tables, 1, "at the top level", r);
+	list = config_setting_get_member(root, "services");
+	if (list == NULL || config_setting_type(list) != CONFIG_TYPE_LIST ||
+	    config_setting_length(list) == 0) {
+		conf_report(r, list ? config_setting_source_line(list) : 1,
+		    "no services: add services = ( { name = \"upper\"; "
+		    "handler = \"uppercase-echo\"; listen = [ \"7002\" ]; } );");
+		return;
+	}
+	n = config_setting_length(list);
+	conf->services = xcalloc((size_t)n, sizeof(*conf->services));
+	for (i = 0; i < n; i++) {
+		group = config_setting_get_elem(list, (unsigned)i);
+		if (config_setting_type(group) != CONFIG_TYPE_GROUP) {
+			conf_report(r, config_setting_source_line(group),
+			    "services: each service is a group in braces, "
+			    "as in { name = \"upper\"; ... }");
+			continue;
+		}
+		conf_read_service(conf, &conf->services[conf->nservices++],
+		    group, r);
+	}
+	conf_check_services(conf, r);
+}
+
+/*
+ * Read and check a config file. Returns the config, or NULL with every
+ * problem found added to errs.
+ */
+struct conf *
+conf_load(const char *path, struct conf_errors *errs)
+{
+	struct conf_report	 r = { path, errs };
+	struct conf		*conf;
+	config_t		 cfg;
+	size_t			 before = errs->n;
+
+	config_init(&cfg);
+	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			conf_report(&r, 0, "cannot read the file (check the "
+			    "path and permissions)");
+		else {
+			r.file = config_error_file(&cfg) ?
+			    config_error_file(&cfg) : path;
+			conf_report(&r, config_error_line(&cfg), "%s (each "
+			    "setting ends with ';', strings are in double "
+			    "quotes, lists in ( ) and arrays in [ ])",
+			    config_error_text(&cfg));
+		}
+		config_destroy(&cfg);
+		return (NULL);
+	}
+	conf = xcalloc(1, sizeof(*conf));
+	conf->path = xstrdup(path);
+	conf_read_root(conf, config_root_setting(&cfg), &r);
+	config_destroy(&cfg);
+	if (errs->n != before) {
+		conf_free(conf);
+		return (NULL);
+	}
+	return (conf);
+}
+
+/* Free a config. */
+void
+conf_free(struct conf *conf)
+{
+	struct conf_service	*svc;
+	size_t			 i, j;
+
+	if (conf == NULL)
+		return;
+	for (i = 0; i < conf->nservices; i++) {
+		svc = &conf->services[i];
+		if (svc->handler != NULL && svc->hconf != NULL)
+			conf_option_free(svc->handler->options, svc->hconf);
+		free(svc->hconf);
+		conf_option_free(conf_service_options, svc);
+		for (j = 0; j < svc->nlisten; j++)
+			free(svc->listen_text[j]);
+		free(svc->listen_text);
+		free(svc->listen);
+	}
+	free(conf->services);
+	free(conf->path);
+	free(conf);
+}

@@ -1,0 +1,45 @@
+/*
+ * switchboard: the configuration, read from a libconfig file into plain
+ * structs. Nothing here points into libconfig once conf_load returns.
+ */
+#ifndef SB_CONF_H
+#define SB_CONF_H
+
+#include <stddef.h>
+
+#include "conf_option.h"
+#include "handler.h"
+#include "listen_addr.h"
+
+/* Limits with a daemon-wide default and a per-service override. */
+struct conf_limits {
+	long long	idle_timeout;	/* seconds, 0 = never */
+	long long	max_line;	/* bytes in one line */
+	long long	max_output;	/* bytes queued to one client */
+};
+
+struct conf_service {
+	char			*name;
+	char			*handler_name;
+	const struct sb_handler	*handler;
+	int			 line;		/* where it is defined */
+	struct conf_limits	 limits;
+	struct listen_addr	*listen;
+	char			**listen_text;	/* as written */
+	size_t			 nlisten;
+	void			*hconf;		/* handler's conf blob */
+};
+
+struct conf {
+	char			*path;
+	int			 log_level;	/* enum log_level */
+	long long		 max_connections;
+	struct conf_limits	 limits;
+	struct conf_service	*services;
+	size_t			 nservices;
+};
+
+struct conf	*conf_load(const char *, struct conf_errors *);
+void		 conf_free(struct conf *);
+
+#endif

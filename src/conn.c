@@ -1,0 +1,517 @@
+/*
+ * switchboard: client connections.
+ *
+ * Life of a connection:
+ *   conn_accept -> open hook -> lines ... -> close requested (finish or
+ *   drop) -> reaper runs the close hook -> output flushed (finish only)
+ *   -> write side shut, input drained until the peer closes -> freed.
+ *
+ * Closes are deferred: sb_conn_finish and sb_conn_drop only mark the
+ * connection and queue it for the server's reaper, so a handler may close
+ * any connection, itself included, in the middle of a broadcast.
+ *
+ * Output is bounded two ways with one mechanism: above CONN_HIGH_WATER
+ * queued bytes the core stops reading from that client until it catches
+ * up (request/response backpressure); above max_output the client is
+ * dropped as a slow consumer (broadcast protection).
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "conf.h"
+#include "conn.h"
+#include "escape.h"
+#include "handler.h"
+#include "listen_addr.h"
+#include "log.h"
+#include "server.h"
+#include "service.h"
+#include "xmalloc.h"
+
+#define CONN_EOF	0x0001	/* the client has sent EOF */
+#define CONN_PAUSED	0x0002	/* reading paused: output backed up */
+#define CONN_CLOSING	0x0004	/* close requested; no more lines */
+#define CONN_FLUSH	0x0008	/* ... after the output is flushed */
+#define CONN_OPENED	0x0010	/* the open hook ran */
+#define CONN_CLOSED	0x0020	/* the close hook ran */
+#define CONN_LINGER	0x0040	/* write side shut, draining input */
+
+/* Queued output above which reading from the client pauses. */
+#define CONN_HIGH_WATER		(64 * 1024)
+/* Time allowed to flush the last output, and to linger after it. */
+#define CONN_FLUSH_SECONDS	10
+#define CONN_LINGER_SECONDS	2
+
+static size_t	conn_outlen(struct sb_conn *);
+static void	conn_close(struct sb_conn *, const char *, int);
+static void	conn_apply(struct sb_conn *, enum sb_verdict);
+static void	conn_frame(struct sb_conn *, enum framer_status, char *,
+		    size_t);
+static void	conn_process(struct sb_conn *);
+static void	conn_pause(struct sb_conn *);
+static void	conn_flush(struct sb_conn *);
+static void	conn_linger(struct sb_conn *);
+static void	conn_read_cb(struct bufferevent *, void *);
+static void	conn_write_cb(struct bufferevent *, void *);
+static void	conn_linger_cb(struct bufferevent *, void *);
+static void	conn_event_cb(struct bufferevent *, short, void *);
+static void	conn_set_peer(struct sb_conn *, const struct sockaddr *);
+
+/* Bytes queued to the client. */
+static size_t
+conn_outlen(struct sb_conn *c)
+{
+	return (evbuffer_get_length(bufferevent_get_output(c->bev)));
+}
+
+/* Remember the peer address compactly (the fd may be gone at close). */
+static void
+conn_set_peer(struct sb_conn *c, const struct sockaddr *sa)
+{
+	const struct sockaddr_in	*sin = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)sa;
+
+	c->peer_family = (uint8_t)sa->sa_family;
+	if (sa->sa_family == AF_INET) {
+		memcpy(c->peer_addr, &sin->sin_addr, 4);
+		c->peer_port = ntohs(sin->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		memcpy(c->peer_addr, &sin6->sin6_addr, 16);
+		c->peer_port = ntohs(sin6->sin6_port);
+	}
+}
+
+/* A new client on one of the service's listeners. */
+void
+conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa,
+    socklen_t salen)
+{
+	const struct sb_handler	*h = svc->conf->handler;
+	const struct conf_limits *lim = &svc->conf->limits;
+	struct timeval		 tv = { (time_t)lim->idle_timeout, 0 };
+	struct sb_conn		*c;
+	int			 one = 1;
+
+	if (sa->sa_family != AF_UNIX)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c = xcalloc(1, sizeof(*c) + h->conn_size);
+	c->bev = bufferevent_socket_new(svc->srv->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		log_warnx("%s: cannot set up a client", svc->conf->name);
+		close(fd);
+		free(c);
+		return;
+	}
+	c->svc = svc;
+	c->id = ++svc->srv->next_conn_id;
+	conn_set_peer(c, sa);
+	(void)salen;
+	TAILQ_INSERT_TAIL(&svc->conns, c, entry);
+	svc->nconns++;
+	svc->srv->nconns++;
+	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
+	if (lim->idle_timeout > 0)
+		bufferevent_set_timeouts(c->bev, &tv, &tv);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	sb_conn_log(c, SB_LOG_DEBUG, "connected");
+	c->flags |= CONN_OPENED;
+	if (h->open != NULL)
+		conn_apply(c, h->open(c));
+}
+
+/*
+ * Ask for a close. flush: send what is queued first. A drop overrides an
+ * earlier finish; the first reason given is kept.
+ */
+static void
+conn_close(struct sb_conn *c, const char *reason, int flush)
+{
+	if (c->flags & CONN_CLOSING) {
+		if (!flush)
+			c->flags &= ~CONN_FLUSH;
+		return;
+	}
+	c->flags |= CONN_CLOSING | (flush ? CONN_FLUSH : 0);
+	c->reason = xstrdup(reason);
+	bufferevent_disable(c->bev, EV_READ);
+	TAILQ_INSERT_TAIL(&c->svc->srv->reap, c, reap_entry);
+	server_schedule_reap(c->svc->srv);
+}
+
+/* Act on a handler's verdict. */
+static void
+conn_apply(struct sb_conn *c, enum sb_verdict v)
+{
+	if (v == SB_FINISH)
+		conn_close(c, "closed by server", 1);
+	else if (v == SB_DROP)
+		conn_close(c, "dropped by server", 0);
+}
+
+/* Handle one framer result. */
+static void
+conn_frame(struct sb_conn *c, enum framer_status st, char *line, size_t len)
+{
+	const struct conf_service	*conf = c->svc->conf;
+
+	if (st == FRAMER_TOO_LONG) {
+		sb_conn_log(c, SB_LOG_INFO, "line too long (max %lld bytes), "
+		    "discarded", conf->limits.max_line);
+		sb_conn_send(c, "error: line too long (max %lld bytes)",
+		    conf->limits.max_line);
+		return;
+	}
+	conn_apply(c, conf->handler->line(c, line, len));
+}
+
+/*
+ * Hand complete lines to the handler until none is left, the output backs
+ * up, or the connection starts closing. After EOF, what follows the last
+ * EOL is a final line, and then the connection finishes.
+ */
+static void
+conn_process(struct sb_conn *c)
+{
+	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	size_t			 max = (size_t)c->svc->conf->limits.max_line;
+	enum framer_status	 st;
+	char			*line;
+	size_t			 len;
+
+	for (;;) {
+		if (c->flags & CONN_CLOSING)
+			return;
+		if (conn_outlen(c) > CONN_HIGH_WATER) {
+			conn_pause(c);
+			return;
+		}
+		if (c->flags & CONN_EOF)
+			st = framer_rest(&c->fr, in, max, &line, &len);
+		else
+			st = framer_next(&c->fr, in, max, &line, &len);
+		if (st == FRAMER_NONE)
+			break;
+		conn_frame(c, st, line, len);
+	}
+	if (c->flags & CONN_EOF)
+		conn_close(c, "client closed the connection", 1);
+}
+
+/* Stop reading until the client has taken most of its output. */
+static void
+conn_pause(struct sb_conn *c)
+{
+	if (c->flags & CONN_PAUSED)
+		return;
+	c->flags |= CONN_PAUSED;
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_setwatermark(c->bev, EV_WRITE, CONN_HIGH_WATER / 2, 0);
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
+	    c);
+}
+
+/* Output drained below the low mark: resume, or finish the close. */
+static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct sb_conn	*c = arg;
+
+	if (c->flags & CONN_CLOSED) {
+		if (conn_outlen(c) == 0)
+			conn_linger(c);
+		return;
+	}
+	if (!(c->flags & CONN_PAUSED))
+		return;
+	c->flags &= ~CONN_PAUSED;
+	bufferevent_setcb(bev, conn_read_cb, NULL, conn_event_cb, c);
+	bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+	if (!(c->flags & CONN_EOF))
+		bufferevent_enable(bev, EV_READ);
+	conn_process(c);
+}
+
+/* New input. */
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	conn_process(arg);
+}
+
+/*
+ * The close hook has run; send what is queued, within a time limit. The
+ * write callback lingers once the output is empty.
+ */
+static void
+conn_flush(struct sb_conn *c)
+{
+	struct timeval	tv = { CONN_FLUSH_SECONDS, 0 };
+
+	if (conn_outlen(c) == 0) {
+		conn_linger(c);
+		return;
+	}
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	bufferevent_setcb(c->bev, NULL, conn_write_cb, conn_event_cb, c);
+	bufferevent_set_timeouts(c->bev, NULL, &tv);
+	bufferevent_enable(c->bev, EV_WRITE);
+}
+
+/*
+ * All output is sent. Closing now with unread input would make the kernel
+ * send a reset that can destroy our last replies in flight, so shut the
+ * write side and read (and discard) until the client closes, briefly.
+ */
+static void
+conn_linger(struct sb_conn *c)
+{
+	struct timeval	tv = { CONN_LINGER_SECONDS, 0 };
+
+	if ((c->flags & CONN_EOF) ||
+	    shutdown(bufferevent_getfd(c->bev), SHUT_WR) == -1) {
+		conn_destroy(c);
+		return;
+	}
+	c->flags |= CONN_LINGER;
+	evbuffer_drain(bufferevent_get_input(c->bev),
+	    evbuffer_get_length(bufferevent_get_input(c->bev)));
+	bufferevent_setcb(c->bev, conn_linger_cb, NULL, conn_event_cb, c);
+	bufferevent_set_timeouts(c->bev, &tv, NULL);
+	bufferevent_disable(c->bev, EV_WRITE);
+	bufferevent_enable(c->bev, EV_READ);
+}
+
+/* Discard input while lingering. */
+static void
+conn_linger_cb(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer	*in = bufferevent_get_input(bev);
+
+	evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+/* EOF, errors and timeouts. */
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct sb_conn	*c = arg;
+	char		 reason[128];
+	long long	 idle = c->svc->conf->limits.idle_timeout;
+
+	if (c->flags & CONN_CLOSED) {
+		/* Flushing or lingering: EOF only matters when lingering. */
+		if ((what & BEV_EVENT_EOF) && !(c->flags & CONN_LINGER)) {
+			c->flags |= CONN_EOF;
+			return;
+		}
+		conn_destroy(c);
+		return;
+	}
+	if (what & BEV_EVENT_EOF) {
+		c->flags |= CONN_EOF;
+		if (!(c->flags & CONN_PAUSED))
+			conn_process(c);
+	} else if (what & BEV_EVENT_ERROR) {
+		snprintf(reason, sizeof(reason), "connection error: %s",
+		    strerror(EVUTIL_SOCKET_ERROR()));
+		conn_close(c, reason, 0);
+	} else if (what & BEV_EVENT_TIMEOUT) {
+		if (what & BEV_EVENT_READING) {
+			sb_conn_send(c, "error: idle timeout (%lld s)", idle);
+			conn_close(c, "idle timeout", 1);
+		} else
+			conn_close(c, "not reading its output", 0);
+	}
+}
+
+/* Run queued closes: the handler's close hook, then flush or free. */
+void
+conn_reap(struct server *srv)
+{
+	struct sb_conn	*c;
+
+	while ((c = TAILQ_FIRST(&srv->reap)) != NULL) {
+		TAILQ_REMOVE(&srv->reap, c, reap_entry);
+		if (c->svc->conf->handler->close != NULL &&
+		    (c->flags & CONN_OPENED))
+			c->svc->conf->handler->close(c, c->reason);
+		c->flags |= CONN_CLOSED;
+		sb_conn_log(c, SB_LOG_DEBUG, "closing: %s", c->reason);
+		if (c->flags & CONN_FLUSH)
+			conn_flush(c);
+		else
+			conn_destroy(c);
+	}
+}
+
+/* The daemon is stopping: finish this client. */
+void
+conn_shutdown(struct sb_conn *c)
+{
+	conn_close(c, "server shutting down", 1);
+}
+
+/* Free a connection now. Only safe from a callback of its own. */
+void
+conn_destroy(struct sb_conn *c)
+{
+	struct sb_service	*svc = c->svc;
+
+	if (!(c->flags & CONN_CLOSED)) {
+		/* Never reaped: unqueue it and run the close hook here. */
+		if (c->flags & CONN_CLOSING)
+			TAILQ_REMOVE(&svc->srv->reap, c, reap_entry);
+		c->flags |= CONN_CLOSING | CONN_CLOSED;
+		if (svc->conf->handler->close != NULL &&
+		    (c->flags & CONN_OPENED))
+			svc->conf->handler->close(c, c->reason != NULL ?
+			    c->reason : "server shutting down");
+	}
+	sb_conn_log(c, SB_LOG_DEBUG, "closed");
+	TAILQ_REMOVE(&svc->conns, c, entry);
+	svc->nconns--;
+	svc->srv->nconns--;
+	bufferevent_free(c->bev);
+	free(c->reason);
+	free(c);
+	server_conn_gone(svc->srv);
+}
+
+/* The handler's per-connection state. */
+void *
+sb_conn_state(struct sb_conn *c)
+{
+	return (c->state);
+}
+
+/* The service a connection belongs to. */
+struct sb_service *
+sb_conn_service(struct sb_conn *c)
+{
+	return (c->svc);
+}
+
+/* The client's address as text (valid until the next call). */
+const char *
+sb_conn_peer(struct sb_conn *c)
+{
+	static char		buf[LISTEN_ADDR_TEXT];
+	struct sockaddr_in	sin;
+	struct sockaddr_in6	sin6;
+
+	memset(&sin, 0, sizeof(sin));
+	memset(&sin6, 0, sizeof(sin6));
+	if (c->peer_family == AF_INET) {
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons(c->peer_port);
+		memcpy(&sin.sin_addr, c->peer_addr, 4);
+		return (listen_addr_format((struct sockaddr *)&sin,
+		    sizeof(sin), buf, sizeof(buf)));
+	}
+	if (c->peer_family == AF_INET6) {
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons(c->peer_port);
+		memcpy(&sin6.sin6_addr, c->peer_addr, 16);
+		return (listen_addr_format((struct sockaddr *)&sin6,
+		    sizeof(sin6), buf, sizeof(buf)));
+	}
+	return ("unix");
+}
+
+/*
+ * Queue one line and the client's line ending. A client whose queue
+ * passes max_output is dropped as a slow consumer.
+ */
+void
+sb_conn_write(struct sb_conn *c, const void *data, size_t len)
+{
+	struct evbuffer	*out;
+
+	if ((c->flags & CONN_CLOSED) ||
+	    (c->flags & (CONN_CLOSING | CONN_FLUSH)) == CONN_CLOSING)
+		return;
+	out = bufferevent_get_output(c->bev);
+	evbuffer_add(out, data, len);
+	evbuffer_add(out, c->fr.crlf ? "\r\n" : "\n", c->fr.crlf ? 2 : 1);
+	if (evbuffer_get_length(out) > (size_t)c->svc->conf->limits.max_output &&
+	    !(c->flags & CONN_CLOSING)) {
+		sb_conn_log(c, SB_LOG_NOTICE, "output over %lld bytes, "
+		    "disconnecting a slow consumer",
+		    c->svc->conf->limits.max_output);
+		conn_close(c, "slow consumer", 0);
+	}
+}
+
+/* Queue one formatted line. */
+void
+sb_conn_send(struct sb_conn *c, const char *fmt, ...)
+{
+	char	 buf[1024], *big = NULL;
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf)) {
+		va_start(ap, fmt);
+		n = vasprintf(&big, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			fatal("vasprintf");
+	}
+	sb_conn_write(c, big != NULL ? big : buf, (size_t)n);
+	free(big);
+}
+
+/* Close after the queued output is sent. */
+void
+sb_conn_finish(struct sb_conn *c, const char *reason)
+{
+	conn_close(c, reason, 1);
+}
+
+/* Close without sending what is queued. */
+void
+sb_conn_drop(struct sb_conn *c, const char *reason)
+{
+	conn_close(c, reason, 0);
+}
+
+/* Has a close been asked for? */
+bool
+sb_conn_is_closing(struct sb_conn *c)
+{
+	return ((c->flags & CONN_CLOSING) != 0);
+}
+
+/* Log a line prefixed "service[peer #id]: ". */
+void
+sb_conn_log(struct sb_conn *c, int level, const char *fmt, ...)
+{
+	char	msg[1024];
+	va_list	ap;
+
+	if (!log_enabled((enum log_level)level))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_msg((enum log_level)level, "%s[%s #%llu]: %s", c->svc->conf->name,
+	    sb_conn_peer(c), (unsigned long long)c->id, msg);
+}

@@ -1,0 +1,42 @@
+/*
+ * switchboard: one client connection: a bufferevent, the line framer, the
+ * limits, and the handler's state. Only conn.c creates or frees one.
+ */
+#ifndef SB_CONN_H
+#define SB_CONN_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "framer.h"
+
+struct bufferevent;
+struct sb_service;
+struct server;
+
+struct sb_conn {
+	TAILQ_ENTRY(sb_conn)	 entry;		/* in the service's list */
+	TAILQ_ENTRY(sb_conn)	 reap_entry;	/* in the server's reap queue */
+	struct sb_service	*svc;
+	struct bufferevent	*bev;
+	char			*reason;	/* why it is closing */
+	uint64_t		 id;
+	struct framer		 fr;
+	uint16_t		 flags;
+	uint16_t		 peer_port;
+	uint8_t			 peer_family;
+	uint8_t			 peer_addr[16];
+	/* The handler's state follows, conn_size bytes. */
+	max_align_t		 state[];
+};
+
+void	conn_accept(struct sb_service *, int, const struct sockaddr *,
+	    socklen_t);
+void	conn_reap(struct server *);
+void	conn_shutdown(struct sb_conn *);
+void	conn_destroy(struct sb_conn *);
+
+#endif

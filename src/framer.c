@@ -1,0 +1,210 @@
+/*
+ * switchboard: line framing.
+ *
+ * Lines end in LF or CRLF. Telnet IAC command sequences are removed, and
+ * an LF inside one (in a subnegotiation, say) does not end a line. A line
+ * is handed out in place: the bytes stay in the evbuffer, made contiguous,
+ * filtered and NUL-terminated, until the next call drains them. So a line
+ * costs no copy, and an unfinished line never takes more than about
+ * max_line bytes: past that it is drained and skipped up to its EOL.
+ */
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "framer.h"
+
+#define IAC	255
+#define SB	250
+#define SE	240
+#define WILL	251		/* WILL, WONT, DO and DONT take an option */
+
+enum framer_iac {
+	FRAMER_DATA,		/* ordinary bytes */
+	FRAMER_IAC,		/* after IAC */
+	FRAMER_OPTION,		/* after IAC WILL/WONT/DO/DONT */
+	FRAMER_SUB,		/* inside IAC SB ... */
+	FRAMER_SUB_IAC		/* IAC inside a subnegotiation */
+};
+
+static int	framer_step(uint8_t *, uint8_t);
+static size_t	framer_filter(uint8_t *, size_t);
+static long	framer_scan(struct framer *, const uint8_t *, size_t);
+
+/*
+ * Advance the telnet state by one byte. Returns 1 if the byte is data,
+ * 0 if it belongs to a command.
+ */
+static int
+framer_step(uint8_t *state, uint8_t b)
+{
+	switch (*state) {
+	case FRAMER_DATA:
+		if (b != IAC)
+			return (1);
+		*state = FRAMER_IAC;
+		return (0);
+	case FRAMER_IAC:
+		if (b == IAC) {			/* IAC IAC: a literal 255 */
+			*state = FRAMER_DATA;
+			return (1);
+		}
+		*state = b == SB ? FRAMER_SUB :
+		    b >= WILL ? FRAMER_OPTION : FRAMER_DATA;
+		return (0);
+	case FRAMER_OPTION:
+		*state = FRAMER_DATA;
+		return (0);
+	case FRAMER_SUB:
+		if (b == IAC)
+			*state = FRAMER_SUB_IAC;
+		return (0);
+	default:			/* FRAMER_SUB_IAC */
+		*state = b == SE ? FRAMER_DATA : FRAMER_SUB;
+		return (0);
+	}
+}
+
+/* Remove telnet commands from a line in place; returns the new length. */
+static size_t
+framer_filter(uint8_t *p, size_t len)
+{
+	uint8_t	*first, state = FRAMER_DATA;
+	size_t	 i, o;
+
+	if ((first = memchr(p, IAC, len)) == NULL)
+		return (len);
+	for (i = o = (size_t)(first - p); i < len; i++) {
+		if (framer_step(&state, p[i]))
+			p[o++] = p[i];
+	}
+	return (o);
+}
+
+/*
+ * Search p[f->scanned..len) for an LF that is data. Returns its index, or
+ * -1 with f->scanned and f->iac advanced to len.
+ */
+static long
+framer_scan(struct framer *f, const uint8_t *p, size_t len)
+{
+	const uint8_t	*lf, *iac;
+	size_t		 i = f->scanned;
+
+	if (f->iac == FRAMER_DATA) {
+		/* Fast path: no telnet command before the next LF. */
+		lf = memchr(p + i, '\n', len - i);
+		iac = memchr(p + i, IAC, (lf != NULL ? (size_t)(lf - p) : len) - i);
+		if (iac == NULL) {
+			if (lf != NULL)
+				return (lf - p);
+			f->scanned = (uint32_t)len;
+			return (-1);
+		}
+		i = (size_t)(iac - p);
+	}
+	for (; i < len; i++) {
+		if (framer_step(&f->iac, p[i]) && p[i] == '\n')
+			return ((long)i);
+	}
+	f->scanned = (uint32_t)len;
+	return (-1);
+}
+
+/*
+ * Return the next complete line from in, at most max_line bytes without
+ * its EOL. On FRAMER_LINE, *line points into in and stays valid until the
+ * next call. On FRAMER_TOO_LONG one over-long line (or the start of one)
+ * has been dropped; the caller reports it once.
+ */
+enum framer_status
+framer_next(struct framer *f, struct evbuffer *in, size_t max_line,
+    char **line, size_t *len)
+{
+	uint8_t	*p;
+	size_t	 avail, window, n;
+	long	 eol;
+
+	if (f->pending > 0) {
+		evbuffer_drain(in, f->pending);
+		f->pending = 0;
+	}
+	for (;;) {
+		avail = evbuffer_get_length(in);
+		if (avail == 0 || avail <= f->scanned)
+			return (FRAMER_NONE);
+		/* Room for max_line bytes, a CR and the LF. */
+		window = avail < max_line + 2 ? avail : max_line + 2;
+		if ((p = evbuffer_pullup(in, (ev_ssize_t)window)) == NULL)
+			return (FRAMER_NONE);
+		eol = framer_scan(f, p, window);
+		if (eol < 0) {
+			if (window < max_line + 2 && !f->discarding)
+				return (FRAMER_NONE);
+			evbuffer_drain(in, window);
+			f->scanned = 0;
+			if (f->discarding)
+				continue;
+			f->discarding = true;
+			return (FRAMER_TOO_LONG);
+		}
+		f->scanned = 0;
+		f->iac = FRAMER_DATA;
+		if (f->discarding) {
+			evbuffer_drain(in, (size_t)eol + 1);
+			f->discarding = false;
+			continue;
+		}
+		n = framer_filter(p, (size_t)eol);
+		f->crlf = n > 0 && p[n - 1] == '\r';
+		if (f->crlf)
+			n--;
+		if (n > max_line) {
+			evbuffer_drain(in, (size_t)eol + 1);
+			return (FRAMER_TOO_LONG);
+		}
+		p[n] = '\0';
+		f->pending = (uint32_t)eol + 1;
+		*line = (char *)p;
+		*len = n;
+		return (FRAMER_LINE);
+	}
+}
+
+/*
+ * At end of input, return what is left after the last EOL as a final line
+ * (FRAMER_NONE if nothing is left, or it was part of an over-long line).
+ */
+enum framer_status
+framer_rest(struct framer *f, struct evbuffer *in, size_t max_line,
+    char **line, size_t *len)
+{
+	enum framer_status	 st;
+	uint8_t			*p;
+	size_t			 avail;
+
+	if ((st = framer_next(f, in, max_line, line, len)) != FRAMER_NONE)
+		return (st);
+	avail = evbuffer_get_length(in);
+	if (avail == 0 || f->discarding) {
+		evbuffer_drain(in, avail);
+		return (FRAMER_NONE);
+	}
+	/* Under max_line + 2 bytes, or framer_next would have taken them. */
+	if (evbuffer_add(in, "", 1) == -1 ||
+	    (p = evbuffer_pullup(in, -1)) == NULL)
+		return (FRAMER_NONE);
+	avail = framer_filter(p, avail);
+	if (avail > 0 && p[avail - 1] == '\r')
+		avail--;
+	if (avail > max_line) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return (FRAMER_TOO_LONG);
+	}
+	p[avail] = '\0';
+	f->pending = (uint32_t)evbuffer_get_length(in);
+	f->scanned = 0;
+	*line = (char *)p;
+	*len = avail;
+	return (FRAMER_LINE);
+}

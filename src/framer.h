@@ -1,0 +1,33 @@
+/*
+ * switchboard: splitting a byte stream into lines. Works on an evbuffer
+ * but does no I/O, so tests and fuzzers drive it directly.
+ */
+#ifndef SB_FRAMER_H
+#define SB_FRAMER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct evbuffer;
+
+struct framer {
+	uint32_t	scanned;	/* bytes already searched for an EOL */
+	uint8_t		iac;		/* telnet command state at scanned */
+	bool		discarding;	/* skipping an over-long line */
+	bool		crlf;		/* the client's last line ended CRLF */
+	uint32_t	pending;	/* bytes of the last line to drain */
+};
+
+enum framer_status {
+	FRAMER_NONE,		/* no complete line yet */
+	FRAMER_LINE,		/* *line holds one line */
+	FRAMER_TOO_LONG		/* a line over max_line was dropped */
+};
+
+enum framer_status framer_next(struct framer *, struct evbuffer *, size_t,
+		    char **, size_t *);
+enum framer_status framer_rest(struct framer *, struct evbuffer *, size_t,
+		    char **, size_t *);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * switchboard: listen addresses as written in the config file.
+ *   PORT           every address, IPv4 and IPv6
+ *   HOST:PORT      a numeric IPv4 address
+ *   [V6ADDR]:PORT  a numeric IPv6 address
+ *   unix:/path     a unix stream socket
+ * Port 0 asks the kernel for a free port.
+ */
+#ifndef SB_LISTEN_ADDR_H
+#define SB_LISTEN_ADDR_H
+
+#include <sys/socket.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct listen_addr {
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+	bool			any;	/* PORT: dual-stack wildcard */
+};
+
+/* Longest text listen_addr_format writes, with its NUL. */
+#define LISTEN_ADDR_TEXT	(sizeof("unix:") + 108)
+
+int	listen_addr_parse(const char *, struct listen_addr *, const char **);
+bool	listen_addr_same(const struct listen_addr *,
+	    const struct listen_addr *);
+const char *listen_addr_format(const struct sockaddr *, socklen_t, char *,
+	    size_t);
+
+#endif

@@ -1,0 +1,196 @@
+/*
+ * switchboard: listening sockets.
+ *
+ * The socket is made here (so a wildcard PORT can be dual-stack and a stale
+ * unix socket file can be replaced safely) and handed to an evconnlistener.
+ * When accept fails for lack of descriptors the listener pauses for a
+ * second instead of spinning on a connection it cannot take.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "listener.h"
+#include "log.h"
+
+#define LISTENER_BACKLOG	511
+
+static int	listener_socket(const struct listen_addr *);
+static int	listener_unlink_stale(const char *);
+static void	listener_accept_cb(struct evconnlistener *, evutil_socket_t,
+		    struct sockaddr *, int, void *);
+static void	listener_error_cb(struct evconnlistener *, void *);
+static void	listener_retry_cb(evutil_socket_t, short, void *);
+
+/*
+ * Remove a unix socket file that nothing is listening on any more. Anything
+ * else at the path is left alone (bind then fails and says why).
+ */
+static int
+listener_unlink_stale(const char *path)
+{
+	struct sockaddr_un	sun;
+	struct stat		st;
+	int			fd, r;
+
+	if (lstat(path, &st) == -1 || !S_ISSOCK(st.st_mode))
+		return (0);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strncpy(sun.sun_path, path, sizeof(sun.sun_path) - 1);
+	r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	close(fd);
+	if (r == -1 && errno == ECONNREFUSED)
+		return (unlink(path));
+	return (0);
+}
+
+/* Create, bind and listen; returns the fd or -1 with errno set. */
+static int
+listener_socket(const struct listen_addr *a)
+{
+	const struct sockaddr_un	*sun = (const struct sockaddr_un *)&a->ss;
+	int				 fd, on = 1, off = 0, saved;
+
+	if (a->ss.ss_family == AF_UNIX &&
+	    listener_unlink_stale(sun->sun_path) == -1)
+		return (-1);
+	fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return (-1);
+	if (a->ss.ss_family != AF_UNIX &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		goto fail;
+	if (a->ss.ss_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, a->any ? &off : &on,
+	    sizeof(int)) == -1)
+		goto fail;
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1 ||
+	    listen(fd, LISTENER_BACKLOG) == -1)
+		goto fail;
+	return (fd);
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return (-1);
+}
+
+/*
+ * Open a listener for one address, calling cb with arg for each client.
+ * Returns 0, or -1 with errno set. l->bound names the address actually
+ * bound (with the port the kernel chose for port 0).
+ */
+int
+listener_open(struct listener *l, struct event_base *base,
+    const struct listen_addr *a, listener_accept_fn *accept, void *arg)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
+	int			fd, saved;
+
+	memset(l, 0, sizeof(*l));
+	l->addr = a;
+	l->accept = accept;
+	l->arg = arg;
+	if ((fd = listener_socket(a)) == -1 && a->any &&
+	    errno == EAFNOSUPPORT) {
+		/* No IPv6 on this host: a wildcard means IPv4 only. */
+		struct listen_addr	v4;
+		struct sockaddr_in	*sin = (struct sockaddr_in *)&v4.ss;
+
+		memset(&v4, 0, sizeof(v4));
+		sin->sin_family = AF_INET;
+		sin->sin_port = ((const struct sockaddr_in6 *)&a->ss)->sin6_port;
+		v4.len = sizeof(*sin);
+		fd = listener_socket(&v4);
+	}
+	if (fd == -1)
+		return (-1);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		memcpy(&ss, &a->ss, (len = a->len));
+	listen_addr_format((struct sockaddr *)&ss, len, l->bound,
+	    sizeof(l->bound));
+	l->lev = evconnlistener_new(base, listener_accept_cb, l,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (l->lev == NULL) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return (-1);
+	}
+	evconnlistener_set_error_cb(l->lev, listener_error_cb);
+	l->retry = evtimer_new(base, listener_retry_cb, l);
+	return (0);
+}
+
+/* A client was accepted. */
+static void
+listener_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct listener	*l = arg;
+
+	l->accept(l->arg, fd, sa, (socklen_t)salen);
+}
+
+/*
+ * accept failed. Out of descriptors or memory, pause this listener for a
+ * second rather than spin on a connection it cannot take.
+ */
+static void
+listener_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct listener	*l = arg;
+	struct timeval	 tv = { 1, 0 };
+	int		 err = EVUTIL_SOCKET_ERROR();
+
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS &&
+	    err != ENOMEM) {
+		log_warnx("accept on %s: %s", l->bound, strerror(err));
+		return;
+	}
+	log_warnx("accept on %s: %s; pausing accepts for 1 s", l->bound,
+	    strerror(err));
+	evconnlistener_disable(lev);
+	evtimer_add(l->retry, &tv);
+}
+
+/* Accept again after a pause. */
+static void
+listener_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener	*l = arg;
+
+	evconnlistener_enable(l->lev);
+}
+
+/* Stop listening and free; a unix socket's file is removed. */
+void
+listener_close(struct listener *l)
+{
+	const struct sockaddr_un	*sun;
+
+	if (l->lev == NULL)
+		return;
+	evconnlistener_free(l->lev);
+	l->lev = NULL;
+	if (l->retry != NULL)
+		event_free(l->retry);
+	l->retry = NULL;
+	if (l->addr->ss.ss_family == AF_UNIX) {
+		sun = (const struct sockaddr_un *)&l->addr->ss;
+		unlink(sun->sun_path);
+	}
+}

@@ -1,0 +1,131 @@
+/*
+ * switchboard: switchboardd, the daemon's entry point. Reads the command
+ * line and the config, then runs the server in the foreground.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sysexits.h>
+
+
+#include "conf.h"
+#include "log.h"
+#include "server.h"
+
+#ifndef SB_DEFAULT_CONFIG
+#define SB_DEFAULT_CONFIG "/etc/switchboard/switchboard.conf"
+#endif
+
+static void	usage(int);
+static struct conf *load_config(const char *);
+
+static const struct option long_options[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "test-config", no_argument, NULL, 't' },
+	{ "log-level", required_argument, NULL, 'l' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Print the usage message (to stdout for -h, as an error otherwise). */
+static void
+usage(int error)
+{
+	static const char	text[] =
+	    "usage: switchboardd [-thV] [-c file] [-l level]\n"
+	    "  -c, --config FILE      config file (default "
+	    SB_DEFAULT_CONFIG ")\n"
+	    "  -t, --test-config      check the config file and exit\n"
+	    "  -l, --log-level LEVEL  error, warning, notice, info or debug\n"
+	    "  -V, --version          print the version and exit\n"
+	    "  -h, --help             print this help and exit";
+
+	if (error)
+		log_msg(LOG_LEVEL_ERROR, "%s", text);
+	else
+		printf("%s\n", text);
+}
+
+/* Read the config, logging every error; NULL if there were any. */
+static struct conf *
+load_config(const char *path)
+{
+	struct conf_errors	 errs = { NULL, 0 };
+	struct conf		*conf;
+	size_t			 i;
+
+	conf = conf_load(path, &errs);
+	for (i = 0; i < errs.n; i++)
+		log_msg(LOG_LEVEL_ERROR, "%s", errs.msgs[i]);
+	conf_errors_free(&errs);
+	return (conf);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char	*path = SB_DEFAULT_CONFIG, *level = NULL;
+	struct conf	*conf;
+	struct server	 srv;
+	enum log_level	 lv = LOG_LEVEL_INFO;
+	int		 ch, test = 0, rc;
+
+	log_init(LOG_STYLE_BARE);
+	while ((ch = getopt_long(argc, argv, "c:tl:Vh", long_options,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 't':
+			test = 1;
+			break;
+		case 'l':
+			level = optarg;
+			break;
+		case 'V':
+			printf("switchboardd %s\n", PACKAGE_VERSION);
+			return (EX_OK);
+		case 'h':
+			usage(0);
+			return (EX_OK);
+		default:
+			usage(1);
+			return (EX_USAGE);
+		}
+	}
+	if (optind != argc) {
+		usage(1);
+		return (EX_USAGE);
+	}
+	if (level != NULL && log_level_parse(level, &lv) == -1) {
+		log_msg(LOG_LEVEL_ERROR, "unknown log level \"%s\" (use error, "
+		    "warning, notice, info or debug)", level);
+		return (EX_USAGE);
+	}
+	if (test) {
+		if ((conf = load_config(path)) == NULL)
+			return (EX_CONFIG);
+		conf_free(conf);
+		printf("configuration OK\n");
+		return (EX_OK);
+	}
+
+	log_init(LOG_STYLE_AUTO);
+	if ((conf = load_config(path)) == NULL) {
+		log_msg(LOG_LEVEL_ERROR, "not starting: %s has errors", path);
+		return (EX_CONFIG);
+	}
+	log_setlevel(level != NULL ? lv : (enum log_level)conf->log_level);
+	if (server_init(&srv, conf) == -1)
+		fatalx("cannot set up the event loop");
+	log_info("switchboardd %s starting with %s", PACKAGE_VERSION, path);
+	rc = server_start(&srv);
+	if (rc == 0)
+		rc = server_run(&srv) == 0 ? EX_OK : EX_SOFTWARE;
+	server_free(&srv);
+	conf_free(conf);
+	log_info(rc == EX_OK ? "stopped" : "stopped with errors");
+	return (rc);
+}

@@ -176,11 +176,11 @@ conf_read_service(struct conf *conf, struct conf_service *svc,
 		    svc->handler_name, handlers_names());
 	conf_read_listen(svc, group, r);
 	if (svc->handler == NULL) {
-		conf_unknown_keys(group, tables, 1, "for a service", r);
+		conf_unknown_keys(group, tables, 1, "for services", r);
 		return;
 	}
 	tables[1] = svc->handler->options;
-	snprintf(what, sizeof(what), "for a %s service", svc->handler->name);
+	snprintf(what, sizeof(what), "for %s services", svc->handler->name);
 	conf_unknown_keys(group, tables, 2, what, r);
 	svc->hconf = xcalloc(1, svc->handler->conf_size);
 	conf_option_defaults(svc->handler->options, svc->hconf);
@@ -294,6 +294,7 @@ conf_load(const char *path, struct conf_errors *errs)
 	conf_read_root(conf, config_root_setting(&cfg), &r);
 	config_destroy(&cfg);
 	if (errs->n != before) {
+		conf_errors_sort(errs, before);
 		conf_free(conf);
 		return (NULL);
 	}

@@ -40,7 +40,30 @@ conf_report(struct conf_report *r, int line, const char *fmt, ...)
 	free(msg);
 	r->errs->msgs = xreallocarray(r->errs->msgs, r->errs->n + 1,
 	    sizeof(*r->errs->msgs));
+	r->errs->lines = xreallocarray(r->errs->lines, r->errs->n + 1,
+	    sizeof(*r->errs->lines));
+	r->errs->lines[r->errs->n] = line;
 	r->errs->msgs[r->errs->n++] = full;
+}
+
+/* Put the errors from index `from` on in file order (stable). */
+void
+conf_errors_sort(struct conf_errors *errs, size_t from)
+{
+	size_t	 i, j;
+	char	*msg;
+	int	 line;
+
+	for (i = from + 1; i < errs->n; i++) {
+		msg = errs->msgs[i];
+		line = errs->lines[i];
+		for (j = i; j > from && errs->lines[j - 1] > line; j--) {
+			errs->msgs[j] = errs->msgs[j - 1];
+			errs->lines[j] = errs->lines[j - 1];
+		}
+		errs->msgs[j] = msg;
+		errs->lines[j] = line;
+	}
 }
 
 /* Free collected errors. */
@@ -52,7 +75,9 @@ conf_errors_free(struct conf_errors *errs)
 	for (i = 0; i < errs->n; i++)
 		free(errs->msgs[i]);
 	free(errs->msgs);
+	free(errs->lines);
 	errs->msgs = NULL;
+	errs->lines = NULL;
 	errs->n = 0;
 }
 

@@ -13,6 +13,7 @@
 
 struct conf_errors {
 	char	**msgs;
+	int	 *lines;	/* line of each message, for sorting */
 	size_t	  n;
 };
 
@@ -24,6 +25,7 @@ struct conf_report {
 
 void	conf_report(struct conf_report *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
+void	conf_errors_sort(struct conf_errors *, size_t);
 void	conf_errors_free(struct conf_errors *);
 
 const struct sb_option *conf_option_find(const struct sb_option *,

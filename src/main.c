@@ -51,7 +51,7 @@ usage(int error)
 static struct conf *
 load_config(const char *path)
 {
-	struct conf_errors	 errs = { NULL, 0 };
+	struct conf_errors	 errs = { NULL, NULL, 0 };
 	struct conf		*conf;
 	size_t			 i;
 

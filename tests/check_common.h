@@ -1,0 +1,12 @@
+/*
+ * switchboard tests: running a Check suite under automake's harness.
+ */
+#ifndef SB_CHECK_COMMON_H
+#define SB_CHECK_COMMON_H
+
+#include <check.h>
+
+/* Run every test in a suite; returns the exit status for main. */
+int	sb_check_run(Suite *, const char *);
+
+#endif

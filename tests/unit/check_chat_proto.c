@@ -1,0 +1,156 @@
+/*
+ * switchboard tests: chat command parsing, nicks, text cleaning, history.
+ */
+#include <string.h>
+
+#include <check.h>
+
+#include "../check_common.h"
+#include "chat_history.h"
+#include "chat_proto.h"
+
+static const struct {
+	const char		*in;
+	enum chat_cmd_kind	 kind;
+	const char		*target;
+	const char		*arg;
+} parses[] = {
+	{ "hello world", CHAT_CMD_TEXT, NULL, "hello world" },
+	{ "", CHAT_CMD_EMPTY, NULL, NULL },
+	{ "   ", CHAT_CMD_EMPTY, NULL, NULL },
+	{ "//etc/passwd", CHAT_CMD_TEXT, NULL, "/etc/passwd" },
+	{ "/nick alice", CHAT_CMD_NICK, NULL, "alice" },
+	{ "/NICK  alice  ", CHAT_CMD_NICK, NULL, "alice" },
+	{ "/nick", CHAT_CMD_USAGE, NULL, NULL },
+	{ "/nick a b", CHAT_CMD_USAGE, NULL, NULL },
+	{ "/who", CHAT_CMD_WHO, NULL, "" },
+	{ "/who x", CHAT_CMD_USAGE, NULL, NULL },
+	{ "/me waves hello", CHAT_CMD_ME, NULL, "waves hello" },
+	{ "/me", CHAT_CMD_USAGE, NULL, NULL },
+	{ "/msg bob hi there", CHAT_CMD_MSG, "bob", "hi there" },
+	{ "/msg bob", CHAT_CMD_USAGE, NULL, NULL },
+	{ "/msg", CHAT_CMD_USAGE, NULL, NULL },
+	{ "/quit", CHAT_CMD_QUIT, NULL, "" },
+	{ "/quit see you", CHAT_CMD_QUIT, NULL, "see you" },
+	{ "/help", CHAT_CMD_HELP, NULL, "" },
+	{ "/dance now", CHAT_CMD_UNKNOWN, "/dance", NULL },
+	{ "/", CHAT_CMD_UNKNOWN, "/", NULL },
+	{ "/nickname x", CHAT_CMD_UNKNOWN, "/nickname", NULL },
+};
+
+START_TEST(test_parse)
+{
+	struct chat_cmd	cmd;
+
+	chat_parse(parses[_i].in, strlen(parses[_i].in), &cmd);
+	ck_assert_int_eq(cmd.kind, parses[_i].kind);
+	if (parses[_i].target != NULL) {
+		ck_assert_uint_eq(cmd.target_len, strlen(parses[_i].target));
+		ck_assert_mem_eq(cmd.target, parses[_i].target, cmd.target_len);
+	}
+	if (parses[_i].arg != NULL) {
+		ck_assert_uint_eq(cmd.arg_len, strlen(parses[_i].arg));
+		ck_assert_mem_eq(cmd.arg, parses[_i].arg, cmd.arg_len);
+	}
+	if (cmd.kind == CHAT_CMD_USAGE)
+		ck_assert_ptr_nonnull(strstr(cmd.usage, "usage: /"));
+}
+END_TEST
+
+START_TEST(test_nick)
+{
+	ck_assert(chat_nick_valid("alice", 5));
+	ck_assert(chat_nick_valid("A_b-9", 5));
+	ck_assert(chat_nick_valid("abcdefghijabcdefghijabcdefghij12", 32));
+	ck_assert(!chat_nick_valid("abcdefghijabcdefghijabcdefghij123", 33));
+	ck_assert(!chat_nick_valid("", 0));
+	ck_assert(!chat_nick_valid("a b", 3));
+	ck_assert(!chat_nick_valid("al\xc3\xaf" "ce", 6));
+	ck_assert(!chat_nick_valid("a*", 2));
+}
+END_TEST
+
+static const struct {
+	const char	*in;
+	const char	*out;
+} cleans[] = {
+	{ "plain text", "plain text" },
+	{ "\x1b[2J\x1b[31mred", "[2J[31mred" },		/* ESC removed */
+	{ "bell\x07 back\x08 del\x7f", "bell back del" },
+	{ "tab\there", "tab here" },
+	{ "caf\xc3\xa9", "caf\xc3\xa9" },			/* UTF-8 kept */
+	{ "csi\xc2\x9b" "2J", "csi2J" },			/* C1 CSI */
+	{ "raw\x9b" "x", "raw?x" },				/* invalid byte */
+	{ "cut\xe2\x82", "cut??" },				/* truncated */
+	{ "nul\0in", "nulin" },
+};
+
+START_TEST(test_sanitize)
+{
+	char	out[64];
+	size_t	len = strlen(cleans[_i].in), n;
+
+	if (_i == 8)
+		len = 6;	/* the NUL case */
+	n = chat_sanitize(cleans[_i].in, len, out);
+	ck_assert_uint_le(n, len);
+	ck_assert_uint_eq(n, strlen(cleans[_i].out));
+	ck_assert_mem_eq(out, cleans[_i].out, n);
+}
+END_TEST
+
+START_TEST(test_history)
+{
+	struct chat_history	h;
+	const char		*line;
+	size_t			 len;
+
+	chat_history_init(&h, 3);
+	ck_assert_uint_eq(h.n, 0);
+	chat_history_add(&h, "one", 3);
+	chat_history_add(&h, "two", 3);
+	ck_assert_uint_eq(h.n, 2);
+	line = chat_history_get(&h, 0, &len);
+	ck_assert_str_eq(line, "one");
+	chat_history_add(&h, "three", 5);
+	chat_history_add(&h, "four", 4);
+	ck_assert_uint_eq(h.n, 3);
+	ck_assert_str_eq(chat_history_get(&h, 0, &len), "two");
+	ck_assert_str_eq(chat_history_get(&h, 2, &len), "four");
+	ck_assert_uint_eq(len, 4);
+	chat_history_free(&h);
+}
+END_TEST
+
+START_TEST(test_history_off)
+{
+	struct chat_history	h;
+
+	chat_history_init(&h, 0);
+	chat_history_add(&h, "lost", 4);
+	ck_assert_uint_eq(h.n, 0);
+	chat_history_free(&h);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("chat_proto");
+	TCase	*tc;
+
+	tc = tcase_create("parse");
+	tcase_add_loop_test(tc, test_parse, 0,
+	    sizeof(parses) / sizeof(parses[0]));
+	tcase_add_test(tc, test_nick);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("sanitize");
+	tcase_add_loop_test(tc, test_sanitize, 0,
+	    sizeof(cleans) / sizeof(cleans[0]));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("history");
+	tcase_add_test(tc, test_history);
+	tcase_add_test(tc, test_history_off);
+	suite_add_tcase(s, tc);
+	return (sb_check_run(s, "check_chat_proto"));
+}

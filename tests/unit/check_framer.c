@@ -1,0 +1,216 @@
+/*
+ * switchboard tests: line framing on an evbuffer, fed in arbitrary pieces.
+ */
+#include <string.h>
+
+#include <check.h>
+#include <event2/buffer.h>
+
+#include "../check_common.h"
+#include "framer.h"
+
+#define MAXLINE	16
+
+struct feed {
+	struct framer	 f;
+	struct evbuffer	*in;
+	char		 got[32][64];	/* lines, or "!" for too long */
+	int		 crlf[32];
+	int		 n;
+};
+
+/* Take every line now available. */
+static void
+drain(struct feed *t, int eof)
+{
+	enum framer_status	 st;
+	char			*line;
+	size_t			 len;
+
+	for (;;) {
+		st = eof ? framer_rest(&t->f, t->in, MAXLINE, &line, &len) :
+		    framer_next(&t->f, t->in, MAXLINE, &line, &len);
+		if (st == FRAMER_NONE)
+			return;
+		ck_assert_int_lt(t->n, 32);
+		if (st == FRAMER_TOO_LONG)
+			strcpy(t->got[t->n], "!");
+		else {
+			ck_assert_uint_le(len, MAXLINE);
+			ck_assert_int_eq(line[len], '\0');
+			memcpy(t->got[t->n], line, len);
+			t->got[t->n][len] = '\0';
+			t->crlf[t->n] = t->f.crlf;
+		}
+		t->n++;
+	}
+}
+
+/* Feed data in chunks of `step` bytes, taking lines after each. */
+static void
+feed(struct feed *t, const char *data, size_t len, size_t step)
+{
+	size_t	i, n;
+
+	for (i = 0; i < len; i += n) {
+		n = len - i < step ? len - i : step;
+		evbuffer_add(t->in, data + i, n);
+		drain(t, 0);
+	}
+}
+
+static void
+setup(struct feed *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->in = evbuffer_new();
+}
+
+static void
+teardown(struct feed *t)
+{
+	evbuffer_free(t->in);
+}
+
+START_TEST(test_lf_crlf_any_split)
+{
+	static const char	data[] = "one\ntwo\r\n\nthree\r\n";
+	struct feed		t;
+
+	setup(&t);
+	feed(&t, data, sizeof(data) - 1, (size_t)_i);
+	ck_assert_int_eq(t.n, 4);
+	ck_assert_str_eq(t.got[0], "one");
+	ck_assert_int_eq(t.crlf[0], 0);
+	ck_assert_str_eq(t.got[1], "two");
+	ck_assert_int_eq(t.crlf[1], 1);
+	ck_assert_str_eq(t.got[2], "");
+	ck_assert_str_eq(t.got[3], "three");
+	ck_assert_int_eq(t.crlf[3], 1);
+	ck_assert_uint_eq(evbuffer_get_length(t.in), 0 + t.f.pending);
+	teardown(&t);
+}
+END_TEST
+
+START_TEST(test_iac_any_split)
+{
+	/* WILL ECHO, NOP, IAC IAC, a subnegotiation holding an LF. */
+	static const char	data[] = "\xff\xfb\x01hi\xff\xf1!\r\n"
+	    "a\xff\xff" "b\n\xff\xfa\x18\n\x01\xff\xf0z\n";
+	struct feed		t;
+
+	setup(&t);
+	feed(&t, data, sizeof(data) - 1, (size_t)_i);
+	ck_assert_int_eq(t.n, 3);
+	ck_assert_str_eq(t.got[0], "hi!");
+	ck_assert_str_eq(t.got[1], "a\xff" "b");
+	ck_assert_str_eq(t.got[2], "z");
+	teardown(&t);
+}
+END_TEST
+
+START_TEST(test_too_long_then_recovers)
+{
+	char		big[100];
+	struct feed	t;
+
+	memset(big, 'x', sizeof(big));
+	big[sizeof(big) - 1] = '\n';
+	setup(&t);
+	feed(&t, big, sizeof(big), (size_t)_i);
+	feed(&t, "ok\n", 3, 1);
+	ck_assert_int_eq(t.n, 2);
+	ck_assert_str_eq(t.got[0], "!");
+	ck_assert_str_eq(t.got[1], "ok");
+	/* Never more than max_line + 2 bytes held for a partial line. */
+	ck_assert_uint_le(evbuffer_get_length(t.in), MAXLINE + 2);
+	teardown(&t);
+}
+END_TEST
+
+START_TEST(test_exact_limit)
+{
+	struct feed	t;
+
+	setup(&t);
+	feed(&t, "0123456789abcdef\r\n", 18, 100);		/* 16: fits */
+	feed(&t, "0123456789abcdefg\n", 18, 100);		/* 17: too long */
+	feed(&t, "0123456789abcdefgh\r\n", 20, 100);
+	ck_assert_int_eq(t.n, 3);
+	ck_assert_str_eq(t.got[0], "0123456789abcdef");
+	ck_assert_str_eq(t.got[1], "!");
+	ck_assert_str_eq(t.got[2], "!");
+	teardown(&t);
+}
+END_TEST
+
+START_TEST(test_unfinished_is_bounded)
+{
+	char		chunk[7];
+	struct feed	t;
+	int		i;
+
+	memset(chunk, 'y', sizeof(chunk));
+	setup(&t);
+	for (i = 0; i < 1000; i++) {
+		feed(&t, chunk, sizeof(chunk), sizeof(chunk));
+		ck_assert_uint_le(evbuffer_get_length(t.in), MAXLINE + 2 +
+		    sizeof(chunk));
+	}
+	ck_assert_int_eq(t.n, 1);	/* reported once, not per chunk */
+	feed(&t, "\nafter\n", 7, 7);
+	ck_assert_int_eq(t.n, 2);
+	ck_assert_str_eq(t.got[1], "after");
+	teardown(&t);
+}
+END_TEST
+
+START_TEST(test_rest_at_eof)
+{
+	struct feed	t;
+
+	setup(&t);
+	feed(&t, "a\nlast\r", 7, 3);
+	drain(&t, 1);
+	ck_assert_int_eq(t.n, 2);
+	ck_assert_str_eq(t.got[0], "a");
+	ck_assert_str_eq(t.got[1], "last");
+	drain(&t, 1);
+	ck_assert_int_eq(t.n, 2);
+	ck_assert_uint_eq(evbuffer_get_length(t.in), 0);
+	teardown(&t);
+}
+END_TEST
+
+START_TEST(test_rest_discarding)
+{
+	char		big[40];
+	struct feed	t;
+
+	memset(big, 'z', sizeof(big));
+	setup(&t);
+	feed(&t, big, sizeof(big), 40);
+	drain(&t, 1);
+	ck_assert_int_eq(t.n, 1);
+	ck_assert_str_eq(t.got[0], "!");
+	ck_assert_uint_eq(evbuffer_get_length(t.in), 0);
+	teardown(&t);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("framer");
+	TCase	*tc = tcase_create("framing");
+
+	tcase_add_loop_test(tc, test_lf_crlf_any_split, 1, 20);
+	tcase_add_loop_test(tc, test_iac_any_split, 1, 40);
+	tcase_add_loop_test(tc, test_too_long_then_recovers, 1, 30);
+	tcase_add_test(tc, test_exact_limit);
+	tcase_add_test(tc, test_unfinished_is_bounded);
+	tcase_add_test(tc, test_rest_at_eof);
+	tcase_add_test(tc, test_rest_discarding);
+	suite_add_tcase(s, tc);
+	return (sb_check_run(s, "check_framer"));
+}

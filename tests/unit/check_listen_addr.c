@@ -1,0 +1,106 @@
+/*
+ * switchboard tests: listen address parsing and printing.
+ */
+#include <sys/socket.h>
+
+#include <string.h>
+
+#include <check.h>
+
+#include "../check_common.h"
+#include "listen_addr.h"
+
+static const struct {
+	const char	*in;
+	const char	*printed;	/* NULL: must be rejected */
+	const char	*why;		/* part of the reason */
+} addrs[] = {
+	{ "7001", "[::]:7001", NULL },
+	{ "0", "[::]:0", NULL },
+	{ "127.0.0.1:7002", "127.0.0.1:7002", NULL },
+	{ "[::1]:7003", "[::1]:7003", NULL },
+	{ "[fe80::1]:1", "[fe80::1]:1", NULL },
+	{ "unix:/run/sb.sock", "unix:/run/sb.sock", NULL },
+	{ "65536", NULL, "0 to 65535" },
+	{ "-1", NULL, "0 to 65535" },
+	{ "70x1", NULL, "0 to 65535" },
+	{ "", NULL, "0 to 65535" },
+	{ "localhost:7001", NULL, "numeric IPv4" },
+	{ "1.2.3:7001", NULL, "numeric IPv4" },
+	{ "127.0.0.1:", NULL, "0 to 65535" },
+	{ "::1:7001", NULL, "brackets" },
+	{ "[::1]7001", NULL, "[IPV6]:PORT" },
+	{ "[nope]:7001", NULL, "numeric IPv6" },
+	{ "unix:relative.sock", NULL, "absolute path" },
+};
+
+START_TEST(test_parse)
+{
+	struct listen_addr	 a;
+	const char		*why = NULL;
+	char			 buf[LISTEN_ADDR_TEXT];
+	int			 r;
+
+	r = listen_addr_parse(addrs[_i].in, &a, &why);
+	if (addrs[_i].printed == NULL) {
+		ck_assert_int_eq(r, -1);
+		ck_assert_ptr_nonnull(strstr(why, addrs[_i].why));
+		return;
+	}
+	ck_assert_int_eq(r, 0);
+	listen_addr_format((struct sockaddr *)&a.ss, a.len, buf, sizeof(buf));
+	ck_assert_str_eq(buf, addrs[_i].printed);
+}
+END_TEST
+
+START_TEST(test_unix_too_long)
+{
+	struct listen_addr	 a;
+	const char		*why;
+	char			 path[200];
+
+	memset(path, 'a', sizeof(path));
+	memcpy(path, "unix:/", 6);
+	path[sizeof(path) - 1] = '\0';
+	ck_assert_int_eq(listen_addr_parse(path, &a, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "too long"));
+}
+END_TEST
+
+START_TEST(test_same)
+{
+	struct listen_addr	a, b;
+	const char		*why;
+
+	listen_addr_parse("127.0.0.1:7001", &a, &why);
+	listen_addr_parse("127.0.0.1:7001", &b, &why);
+	ck_assert(listen_addr_same(&a, &b));
+	listen_addr_parse("7001", &b, &why);		/* wildcard overlaps */
+	ck_assert(listen_addr_same(&a, &b));
+	listen_addr_parse("127.0.0.2:7001", &b, &why);
+	ck_assert(!listen_addr_same(&a, &b));
+	listen_addr_parse("127.0.0.1:7002", &b, &why);
+	ck_assert(!listen_addr_same(&a, &b));
+	listen_addr_parse("127.0.0.1:0", &a, &why);	/* port 0 never clashes */
+	listen_addr_parse("127.0.0.1:0", &b, &why);
+	ck_assert(!listen_addr_same(&a, &b));
+	listen_addr_parse("unix:/x", &a, &why);
+	listen_addr_parse("unix:/x", &b, &why);
+	ck_assert(listen_addr_same(&a, &b));
+	listen_addr_parse("7001", &b, &why);
+	ck_assert(!listen_addr_same(&a, &b));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("listen_addr");
+	TCase	*tc = tcase_create("parse");
+
+	tcase_add_loop_test(tc, test_parse, 0, sizeof(addrs) / sizeof(addrs[0]));
+	tcase_add_test(tc, test_unix_too_long);
+	tcase_add_test(tc, test_same);
+	suite_add_tcase(s, tc);
+	return (sb_check_run(s, "check_listen_addr"));
+}

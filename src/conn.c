@@ -188,7 +188,7 @@ conn_process(struct sb_conn *c)
 	struct evbuffer		*in = bufferevent_get_input(c->bev);
 	size_t			 max = (size_t)c->svc->conf->limits.max_line;
 	enum framer_status	 st;
-	char			*line;
+	char			*line, *rest;
 	size_t			 len;
 
 	for (;;) {
@@ -198,16 +198,21 @@ conn_process(struct sb_conn *c)
 			conn_pause(c);
 			return;
 		}
-		if (c->flags & CONN_EOF)
-			st = framer_rest(&c->fr, in, max, &line, &len);
-		else
-			st = framer_next(&c->fr, in, max, &line, &len);
+		st = framer_next(&c->fr, in, max, &line, &len);
 		if (st == FRAMER_NONE)
 			break;
 		conn_frame(c, st, line, len);
 	}
-	if (c->flags & CONN_EOF)
-		conn_close(c, "client closed the connection", 1);
+	if (!(c->flags & CONN_EOF))
+		return;
+	if (evbuffer_get_length(in) > 0) {
+		rest = xmalloc(max + 3);
+		st = framer_rest(&c->fr, in, max, rest, &line, &len);
+		if (st != FRAMER_NONE)
+			conn_frame(c, st, line, len);
+		free(rest);
+	}
+	conn_close(c, "client closed the connection", 1);
 }
 
 /* Stop reading until the client has taken most of its output. */

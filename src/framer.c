@@ -172,39 +172,38 @@ framer_next(struct framer *f, struct evbuffer *in, size_t max_line,
 }
 
 /*
- * At end of input, return what is left after the last EOL as a final line
- * (FRAMER_NONE if nothing is left, or it was part of an over-long line).
+ * At end of input, after framer_next has taken every complete line:
+ * return what is left as a final line, copied into buf (max_line + 3
+ * bytes; the end of a bufferevent's input cannot be written to, so the
+ * line cannot be NUL-terminated in place). Everything left in `in` is
+ * consumed. FRAMER_NONE if nothing is left, or it was part of an
+ * over-long line.
  */
 enum framer_status
 framer_rest(struct framer *f, struct evbuffer *in, size_t max_line,
-    char **line, size_t *len)
+    char *buf, char **line, size_t *len)
 {
-	enum framer_status	 st;
-	uint8_t			*p;
-	size_t			 avail;
+	size_t	avail, n;
 
-	if ((st = framer_next(f, in, max_line, line, len)) != FRAMER_NONE)
-		return (st);
+	if (f->pending > 0) {
+		evbuffer_drain(in, f->pending);
+		f->pending = 0;
+	}
 	avail = evbuffer_get_length(in);
-	if (avail == 0 || f->discarding) {
-		evbuffer_drain(in, avail);
-		return (FRAMER_NONE);
-	}
-	/* Under max_line + 2 bytes, or framer_next would have taken them. */
-	if (evbuffer_add(in, "", 1) == -1 ||
-	    (p = evbuffer_pullup(in, -1)) == NULL)
-		return (FRAMER_NONE);
-	avail = framer_filter(p, avail);
-	if (avail > 0 && p[avail - 1] == '\r')
-		avail--;
-	if (avail > max_line) {
-		evbuffer_drain(in, evbuffer_get_length(in));
-		return (FRAMER_TOO_LONG);
-	}
-	p[avail] = '\0';
-	f->pending = (uint32_t)evbuffer_get_length(in);
 	f->scanned = 0;
-	*line = (char *)p;
-	*len = avail;
+	if (avail == 0 || f->discarding || avail > max_line + 2) {
+		evbuffer_drain(in, avail);
+		f->discarding = false;
+		return (FRAMER_NONE);
+	}
+	evbuffer_remove(in, buf, avail);
+	n = framer_filter((uint8_t *)buf, avail);
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	if (n > max_line)
+		return (FRAMER_TOO_LONG);
+	buf[n] = '\0';
+	*line = buf;
+	*len = n;
 	return (FRAMER_LINE);
 }

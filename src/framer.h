@@ -28,6 +28,6 @@ enum framer_status {
 enum framer_status framer_next(struct framer *, struct evbuffer *, size_t,
 		    char **, size_t *);
 enum framer_status framer_rest(struct framer *, struct evbuffer *, size_t,
-		    char **, size_t *);
+		    char *, char **, size_t *);
 
 #endif

@@ -24,12 +24,16 @@ static void
 drain(struct feed *t, int eof)
 {
 	enum framer_status	 st;
-	char			*line;
+	char			*line, rest[MAXLINE + 3];
 	size_t			 len;
 
 	for (;;) {
-		st = eof ? framer_rest(&t->f, t->in, MAXLINE, &line, &len) :
-		    framer_next(&t->f, t->in, MAXLINE, &line, &len);
+		st = framer_next(&t->f, t->in, MAXLINE, &line, &len);
+		if (st == FRAMER_NONE && eof) {
+			st = framer_rest(&t->f, t->in, MAXLINE, rest, &line,
+			    &len);
+			eof = 0;
+		}
 		if (st == FRAMER_NONE)
 			return;
 		ck_assert_int_lt(t->n, 32);
@@ -54,16 +58,23 @@ feed(struct feed *t, const char *data, size_t len, size_t step)
 
 	for (i = 0; i < len; i += n) {
 		n = len - i < step ? len - i : step;
-		evbuffer_add(t->in, data + i, n);
+		evbuffer_unfreeze(t->in, 0);
+		ck_assert_int_eq(evbuffer_add(t->in, data + i, n), 0);
+		evbuffer_freeze(t->in, 0);
 		drain(t, 0);
 	}
 }
 
+/*
+ * Like a bufferevent's input: only the front may change, except while
+ * feed() adds data, so the framer cannot write past the end.
+ */
 static void
 setup(struct feed *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->in = evbuffer_new();
+	evbuffer_freeze(t->in, 0);
 }
 
 static void

@@ -1,0 +1,471 @@
+/*
+ * switchboard integration tests: the harness (see harness.h).
+ */
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "harness.h"
+
+static long	now_ms(void);
+static void	sbd_drain_notify(struct sbd *, int);
+static void	sbd_cleanup(struct sbd *);
+
+/* Milliseconds on the monotonic clock. */
+static long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* Make the temp directory and write the config file. */
+void
+sbd_write_conf(struct sbd *d, const char *conf)
+{
+	FILE	*f;
+
+	if (d->dir[0] == '\0') {
+		strcpy(d->dir, "/tmp/sbtest.XXXXXX");
+		ck_assert_ptr_nonnull(mkdtemp(d->dir));
+		snprintf(d->conf, sizeof(d->conf), "%s/switchboard.conf", d->dir);
+		snprintf(d->log, sizeof(d->log), "%s/log", d->dir);
+		snprintf(d->notify, sizeof(d->notify), "%s/notify", d->dir);
+	}
+	f = fopen(d->conf, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(conf, f);
+	fclose(f);
+}
+
+/* Start the daemon on a config and wait until it says READY=1. */
+void
+sbd_start(struct sbd *d, const char *conf)
+{
+	sbd_start_args(d, conf, NULL);
+}
+
+/* The same, with extra command-line arguments. */
+void
+sbd_start_args(struct sbd *d, const char *conf, const char *const *extra)
+{
+	struct sockaddr_un	 sun;
+	const char		*bin = getenv("SWITCHBOARDD");
+	const char		*argv[16];
+	char			*log;
+	int			 fd, n = 0, i;
+
+	memset(d, 0, sizeof(*d));
+	sbd_write_conf(d, conf);
+	d->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(d->notify_fd, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, d->notify);
+	ck_assert_int_eq(bind(d->notify_fd, (struct sockaddr *)&sun,
+	    sizeof(sun)), 0);
+	ck_assert_msg(bin != NULL, "SWITCHBOARDD is not set");
+	argv[n++] = bin;
+	argv[n++] = "-c";
+	argv[n++] = d->conf;
+	for (i = 0; extra != NULL && extra[i] != NULL && n < 15; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	d->pid = fork();
+	ck_assert_int_ge(d->pid, 0);
+	if (d->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		setenv("NOTIFY_SOCKET", d->notify, 1);
+		unsetenv("JOURNAL_STREAM");
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	if (!sbd_wait_notify(d, "READY=1", 10000)) {
+		log = sbd_log_text(d);
+		ck_abort_msg("daemon not ready; log:\n%s", log);
+	}
+}
+
+/* Read notify datagrams for up to ms milliseconds (0: what is there). */
+static void
+sbd_drain_notify(struct sbd *d, int ms)
+{
+	struct pollfd	pfd = { d->notify_fd, POLLIN, 0 };
+	char		msg[4096];
+	ssize_t		n;
+
+	while (poll(&pfd, 1, ms) == 1) {
+		n = recv(d->notify_fd, msg, sizeof(msg) - 1, 0);
+		if (n <= 0)
+			return;
+		if (d->notes_len + (size_t)n + 2 < sizeof(d->notes)) {
+			memcpy(d->notes + d->notes_len, msg, (size_t)n);
+			d->notes_len += (size_t)n;
+			d->notes[d->notes_len++] = '\n';
+			d->notes[d->notes_len] = '\0';
+		}
+		ms = 0;
+	}
+}
+
+/*
+ * Wait until a notify message containing needle has arrived (now or
+ * earlier). Returns 0 on timeout or if the daemon exited first.
+ */
+int
+sbd_wait_notify(struct sbd *d, const char *needle, int ms)
+{
+	long	end = now_ms() + ms;
+
+	for (;;) {
+		sbd_drain_notify(d, 0);
+		if (strstr(d->notes, needle) != NULL)
+			return (1);
+		if (sbd_wait_exit(d, 0) != -1 || now_ms() >= end)
+			return (0);
+		sbd_drain_notify(d, 50);
+	}
+}
+
+/*
+ * Wait up to ms for the daemon to exit. Returns its exit code (128+N for a
+ * signal), or -1 if it is still running.
+ */
+int
+sbd_wait_exit(struct sbd *d, int ms)
+{
+	long	end = now_ms() + ms;
+	pid_t	r;
+
+	while (!d->exited) {
+		r = waitpid(d->pid, &d->status, WNOHANG);
+		if (r == d->pid) {
+			d->exited = 1;
+			break;
+		}
+		if (now_ms() >= end)
+			return (-1);
+		usleep(10000);
+	}
+	if (WIFEXITED(d->status))
+		return (WEXITSTATUS(d->status));
+	return (128 + WTERMSIG(d->status));
+}
+
+/* The first TCP port a service listens on, from the log. */
+int
+sbd_port(struct sbd *d, const char *service)
+{
+	char	*log = sbd_log_text(d), *p, needle[128];
+	int	 port = -1;
+
+	snprintf(needle, sizeof(needle), " %s: listening on ", service);
+	if ((p = strstr(log, needle)) != NULL) {
+		p += strlen(needle);
+		p = strchr(p, ']') != NULL && *p == '[' ? strchr(p, ']') + 1 :
+		    strchr(p, ':');
+		if (p != NULL && *p == ':')
+			port = atoi(p + 1);
+	}
+	ck_assert_msg(port > 0, "no port for %s in log:\n%s", service, log);
+	free(log);
+	return (port);
+}
+
+/* The whole log so far, in a new string. */
+char *
+sbd_log_text(struct sbd *d)
+{
+	char	*buf;
+	FILE	*f;
+	size_t	 n = 0;
+	long	 size;
+
+	if ((f = fopen(d->log, "r")) == NULL)
+		return (strdup(""));
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)size + 1);
+	if (buf != NULL)
+		n = fread(buf, 1, (size_t)size, f);
+	fclose(f);
+	if (buf != NULL)
+		buf[n] = '\0';
+	return (buf);
+}
+
+/* Does the log contain a string? */
+int
+sbd_log_has(struct sbd *d, const char *needle)
+{
+	char	*log = sbd_log_text(d);
+	int	 r = strstr(log, needle) != NULL;
+
+	free(log);
+	return (r);
+}
+
+/* Fail if the log shows a crash, a sanitizer report or a fatal error. */
+void
+sbd_check_log(struct sbd *d)
+{
+	static const char *const bad[] = {
+		"AddressSanitizer", "LeakSanitizer", "runtime error:",
+		"fatal:", NULL
+	};
+	char	*log = sbd_log_text(d);
+	int	 i;
+
+	for (i = 0; bad[i] != NULL; i++)
+		ck_assert_msg(strstr(log, bad[i]) == NULL,
+		    "daemon log shows \"%s\":\n%s", bad[i], log);
+	free(log);
+}
+
+/* Remove the temp directory's files. */
+static void
+sbd_cleanup(struct sbd *d)
+{
+	unlink(d->conf);
+	unlink(d->log);
+	unlink(d->notify);
+	rmdir(d->dir);
+	close(d->notify_fd);
+}
+
+/*
+ * SIGTERM the daemon and wait for it. Returns its exit code; fails the
+ * test if it hangs or its log shows trouble.
+ */
+int
+sbd_stop(struct sbd *d)
+{
+	int	rc;
+
+	if (!d->exited)
+		kill(d->pid, SIGTERM);
+	if ((rc = sbd_wait_exit(d, 15000)) == -1) {
+		kill(d->pid, SIGKILL);
+		sbd_wait_exit(d, 5000);
+		ck_abort_msg("daemon did not stop on SIGTERM");
+	}
+	sbd_drain_notify(d, 0);
+	sbd_check_log(d);
+	sbd_cleanup(d);
+	return (rc);
+}
+
+/* Resident memory of the daemon in KiB, from /proc. */
+long
+sbd_rss_kb(struct sbd *d)
+{
+	char	path[64], line[256];
+	long	kb = -1;
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)d->pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return (-1);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			kb = atol(line + 6);
+	}
+	fclose(f);
+	return (kb);
+}
+
+/*
+ * Run the daemon binary to completion with arguments (for -t, -V ...),
+ * capturing stdout and stderr together. Returns its exit code.
+ */
+int
+sbd_run(const char *const *args, char *out, size_t size)
+{
+	const char	*bin = getenv("SWITCHBOARDD");
+	char		 cmd[4096];
+	size_t		 off;
+	int		 i;
+
+	ck_assert_ptr_nonnull(bin);
+	off = (size_t)snprintf(cmd, sizeof(cmd), "'%s'", bin);
+	for (i = 0; args[i] != NULL && i < 14; i++)
+		off += (size_t)snprintf(cmd + off, sizeof(cmd) - off, " '%s'",
+		    args[i]);
+	snprintf(cmd + off, sizeof(cmd) - off, " 2>&1 </dev/null");
+	return (run_shell(cmd, out, size));
+}
+
+/* Run a shell command, capturing its output; returns its exit code. */
+int
+run_shell(const char *cmd, char *out, size_t size)
+{
+	FILE	*p;
+	size_t	 n;
+	int	 st;
+
+	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+	n = fread(out, 1, size - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	return (WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+}
+
+/* Connect to 127.0.0.1:port. */
+struct client *
+cl_tcp(int port)
+{
+	struct sockaddr_in	 sin;
+	struct client		*c = calloc(1, sizeof(*c));
+
+	ck_assert_ptr_nonnull(c);
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(c->fd, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_msg(connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) == 0,
+	    "connect to port %d: %s", port, strerror(errno));
+	return (c);
+}
+
+/* Connect to a unix socket. */
+struct client *
+cl_unix(const char *path)
+{
+	struct sockaddr_un	 sun;
+	struct client		*c = calloc(1, sizeof(*c));
+
+	ck_assert_ptr_nonnull(c);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strncpy(sun.sun_path, path, sizeof(sun.sun_path) - 1);
+	ck_assert_msg(connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == 0,
+	    "connect to %s: %s", path, strerror(errno));
+	return (c);
+}
+
+/* Send a string. */
+void
+cl_send(struct client *c, const char *s)
+{
+	cl_sendn(c, s, strlen(s));
+}
+
+/* Send bytes, all of them. */
+void
+cl_sendn(struct client *c, const void *data, size_t len)
+{
+	const char	*p = data;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = send(c->fd, p, len, MSG_NOSIGNAL);
+		ck_assert_msg(n > 0, "send: %s", strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/*
+ * The next line, without its LF (a CR before it is kept, so tests can
+ * see the line ending). NULL on timeout or EOF.
+ */
+char *
+cl_line(struct client *c, int ms)
+{
+	struct pollfd	 pfd = { c->fd, POLLIN, 0 };
+	long		 end = now_ms() + ms;
+	char		*nl;
+	size_t		 n;
+	ssize_t		 r;
+
+	for (;;) {
+		if ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
+			n = (size_t)(nl - c->buf);
+			memcpy(c->line, c->buf, n);
+			c->line[n] = '\0';
+			memmove(c->buf, nl + 1, c->len - n - 1);
+			c->len -= n + 1;
+			return (c->line);
+		}
+		if (c->len == sizeof(c->buf) || now_ms() >= end)
+			return (NULL);
+		if (poll(&pfd, 1, (int)(end - now_ms())) != 1)
+			continue;
+		r = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
+		if (r <= 0)
+			return (NULL);
+		c->len += (size_t)r;
+	}
+}
+
+/* The next line must be exactly this. */
+void
+cl_expect(struct client *c, const char *want)
+{
+	char	*got = cl_line(c, T_WAIT_MS);
+
+	ck_assert_msg(got != NULL, "expected \"%s\", got nothing", want);
+	ck_assert_str_eq(got, want);
+}
+
+/* Wait for the server to close: 1 if it did within ms. Data is dropped. */
+int
+cl_eof(struct client *c, int ms)
+{
+	struct pollfd	pfd = { c->fd, POLLIN, 0 };
+	long		end = now_ms() + ms;
+	char		buf[65536];
+	ssize_t		r;
+
+	c->len = 0;
+	while (now_ms() < end) {
+		if (poll(&pfd, 1, (int)(end - now_ms())) != 1)
+			continue;
+		r = recv(c->fd, buf, sizeof(buf), 0);
+		if (r <= 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Nothing arrives for ms milliseconds (and the connection stays open). */
+int
+cl_quiet(struct client *c, int ms)
+{
+	struct pollfd	pfd = { c->fd, POLLIN, 0 };
+
+	return (c->len == 0 && poll(&pfd, 1, ms) == 0);
+}
+
+/* Close and free a client. */
+void
+cl_close(struct client *c)
+{
+	close(c->fd);
+	free(c);
+}

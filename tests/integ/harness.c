@@ -336,12 +336,25 @@ run_shell(const char *cmd, char *out, size_t size)
 struct client *
 cl_tcp(int port)
 {
+	return (cl_tcp_rcvbuf(port, 0));
+}
+
+/*
+ * Connect with a receive buffer of the given size (0: the default). It is
+ * set before connect so the window scale matches a small buffer.
+ */
+struct client *
+cl_tcp_rcvbuf(int port, int rcvbuf)
+{
 	struct sockaddr_in	 sin;
 	struct client		*c = calloc(1, sizeof(*c));
 
 	ck_assert_ptr_nonnull(c);
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert_int_ge(c->fd, 0);
+	if (rcvbuf > 0)
+		ck_assert_int_eq(setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF,
+		    &rcvbuf, sizeof(rcvbuf)), 0);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)port);

@@ -49,6 +49,7 @@ long	 sbd_rss_kb(struct sbd *);
 int	 sbd_run(const char *const *, char *, size_t);
 
 struct client *cl_tcp(int);
+struct client *cl_tcp_rcvbuf(int, int);
 struct client *cl_unix(const char *);
 void	 cl_send(struct client *, const char *);
 void	 cl_sendn(struct client *, const void *, size_t);

@@ -1,0 +1,227 @@
+/*
+ * switchboard integration tests: chat-relay over real sockets.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "../check_common.h"
+#include "harness.h"
+
+static const char conf_chat[] =
+    "services = ( { name = \"lobby\"; handler = \"chat-relay\";\n"
+    "  listen = [ \"127.0.0.1:0\" ]; history = 2; max_clients = 3;\n"
+    "  max_output = 65536; } );\n";
+
+/* Join and take the welcome line. */
+static struct client *
+join(struct sbd *d, const char *welcome_prefix)
+{
+	struct client	*c = cl_tcp(sbd_port(d, "lobby"));
+	char		*line = cl_line(c, T_WAIT_MS);
+
+	ck_assert_msg(line != NULL, "no welcome");
+	ck_assert_msg(strncmp(line, welcome_prefix, strlen(welcome_prefix)) == 0,
+	    "welcome \"%s\" does not start \"%s\"", line, welcome_prefix);
+	return (c);
+}
+
+START_TEST(test_join_and_relay)
+{
+	struct sbd	 d;
+	struct client	*a, *b;
+
+	sbd_start(&d, conf_chat);
+	a = join(&d, "* welcome to lobby, you are guest1; online (1): guest1;");
+	b = join(&d, "* welcome to lobby, you are guest2; online (2): guest1, "
+	    "guest2;");
+	cl_expect(a, "* guest2 has joined");
+	cl_send(a, "hello room\n");
+	cl_expect(b, "<guest1> hello room");
+	ck_assert(cl_quiet(a, 200));		/* the sender gets no copy */
+	cl_send(b, "hi\r\n");
+	cl_expect(a, "<guest2> hi");		/* a's own line ending: LF */
+	cl_close(b);
+	cl_expect(a, "* guest2 has left (client closed the connection)");
+	cl_close(a);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(test_commands)
+{
+	struct sbd	 d;
+	struct client	*a, *b, *c;
+
+	sbd_start(&d, conf_chat);
+	a = join(&d, "* welcome");
+	b = join(&d, "* welcome");
+	c = join(&d, "* welcome");
+	cl_expect(a, "* guest2 has joined");
+	cl_expect(a, "* guest3 has joined");
+	cl_expect(b, "* guest3 has joined");
+	cl_send(a, "/nick alice\n");
+	cl_expect(a, "* you are now known as alice");
+	cl_expect(b, "* guest1 is now known as alice");
+	cl_expect(c, "* guest1 is now known as alice");
+	cl_send(b, "/nick ALICE\n/nick bad nick\n/nick bob\n");
+	cl_expect(b, "* nick ALICE is already taken");
+	cl_expect(b, "* usage: /nick NAME");
+	cl_expect(b, "* you are now known as bob");
+	cl_expect(a, "* guest2 is now known as bob");
+	cl_expect(c, "* guest2 is now known as bob");
+	cl_send(b, "/who\n");
+	cl_expect(b, "* online (3): alice, bob, guest3");
+	cl_send(a, "/me waves\n");
+	cl_expect(b, "* alice waves");
+	cl_expect(c, "* alice waves");
+	cl_send(a, "/msg BOB psst\n/msg nobody x\n");
+	cl_expect(b, "[private] <alice> psst");
+	cl_expect(a, "* no such nick: nobody");
+	ck_assert(cl_quiet(c, 200));		/* c never saw the message */
+	cl_send(c, "/dance\n//slash\n");
+	cl_expect(c, "* unknown command /dance; /help lists commands");
+	cl_expect(a, "<guest3> /slash");
+	cl_expect(b, "<guest3> /slash");
+	cl_send(c, "/help\n");
+	cl_expect(c, "* commands:");
+	ck_assert_ptr_nonnull(strstr(cl_line(c, T_WAIT_MS), "/nick NAME"));
+	cl_send(b, "/quit see you\n");
+	cl_expect(b, "* bye");
+	ck_assert(cl_eof(b, T_WAIT_MS));
+	cl_expect(a, "* bob has left (quit: see you)");
+	cl_close(a);
+	cl_close(b);
+	cl_close(c);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(test_history_and_full_room)
+{
+	struct sbd	 d;
+	struct client	*a, *b, *c, *x;
+
+	sbd_start(&d, conf_chat);
+	a = join(&d, "* welcome");
+	cl_send(a, "one\ntwo\n/me three\n");
+	b = join(&d, "* welcome");		/* after a's lines were read */
+	cl_expect(b, "<guest1> two");		/* history = 2: the last two */
+	cl_expect(b, "* guest1 three");
+	c = join(&d, "* welcome");
+	x = cl_tcp(sbd_port(&d, "lobby"));	/* max_clients = 3 */
+	cl_expect(x, "* room is full (3 clients)");
+	ck_assert(cl_eof(x, T_WAIT_MS));
+	cl_expect(a, "* guest2 has joined");
+	cl_expect(a, "* guest3 has joined");
+	ck_assert(cl_quiet(a, 200));		/* no join for the refused one */
+	cl_close(a);
+	cl_close(b);
+	cl_close(c);
+	cl_close(x);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(test_control_chars_stripped)
+{
+	struct sbd	 d;
+	struct client	*a, *b;
+
+	sbd_start(&d, conf_chat);
+	a = join(&d, "* welcome");
+	b = join(&d, "* welcome");
+	cl_expect(a, "* guest2 has joined");
+	cl_send(a, "\x1b]0;pwned\x07\x1b[2Jclear\xc2\x9b" "1m \xff\xff\tend\n");
+	cl_expect(b, "<guest1> ]0;pwned[2Jclear1m ? end");
+	cl_close(a);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+/*
+ * A member that never reads while another floods the room is cut off
+ * (the room is told); a member that reads gets every line; the daemon's
+ * memory stays bounded.
+ */
+START_TEST(test_slow_consumer_cut_off)
+{
+	struct sbd	 d;
+	struct client	*flood, *reader, *slow;
+	char		 line[1001], want[1100], *got;
+	long		 rss0, rss1;
+	int		 i, j, sent = 0, cut = 0;
+
+	sbd_start(&d, conf_chat);
+	flood = join(&d, "* welcome");
+	reader = join(&d, "* welcome");
+	slow = cl_tcp_rcvbuf(sbd_port(&d, "lobby"), 4096);
+	cl_expect(flood, "* guest2 has joined");
+	cl_expect(reader, "* guest3 has joined");
+	cl_expect(flood, "* guest3 has joined");
+	rss0 = sbd_rss_kb(&d);
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	/* Up to 40 MB; the cut should come after a few MB of kernel buffer. */
+	for (i = 0; i < 40000 && !cut; i += 50) {
+		for (j = 0; j < 50; j++, sent++) {
+			snprintf(line, 12, "%010d", sent);
+			line[10] = ' ';
+			cl_send(flood, line);
+			cl_send(flood, "\n");
+		}
+		for (j = 0; j < 50; j++) {
+			got = cl_line(reader, T_WAIT_MS);
+			ck_assert_msg(got != NULL, "reader starved at %d", i + j);
+			if (strncmp(got, "* guest3 has left", 17) == 0) {
+				ck_assert_str_eq(got,
+				    "* guest3 has left (slow consumer)");
+				cut = 1;
+				j--;
+				continue;
+			}
+			snprintf(want, 12, "%010d", i + j);
+			ck_assert_msg(strncmp(got + 9, want, 10) == 0,
+			    "line %d lost or out of order: %.30s", i + j, got);
+		}
+	}
+	ck_assert_msg(cut, "slow consumer never cut off after %d lines", sent);
+	ck_assert(sbd_log_has(&d, "disconnecting a slow consumer"));
+	ck_assert(cl_eof(slow, T_WAIT_MS));
+	/* Keep flooding: memory does not grow with it. */
+	for (i = 0; i < 5000; i++) {
+		cl_send(flood, "after the cut\n");
+		cl_expect(reader, "<guest1> after the cut");
+	}
+	rss1 = sbd_rss_kb(&d);
+	ck_assert_msg(rss1 - rss0 < 16 * 1024, "RSS grew from %ld to %ld KiB",
+	    rss0, rss1);
+	cl_close(flood);
+	cl_close(reader);
+	cl_close(slow);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("integ_chat");
+	TCase	*tc = tcase_create("chat-relay");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_join_and_relay);
+	tcase_add_test(tc, test_commands);
+	tcase_add_test(tc, test_history_and_full_room);
+	tcase_add_test(tc, test_control_chars_stripped);
+	tcase_add_test(tc, test_slow_consumer_cut_off);
+	suite_add_tcase(s, tc);
+	return (sb_check_run(s, "check_chat"));
+}

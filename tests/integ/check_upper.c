@@ -1,0 +1,105 @@
+/*
+ * switchboard integration tests: uppercase-echo over real sockets.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "../check_common.h"
+#include "harness.h"
+
+static const char conf_upper[] =
+    "services = ( { name = \"upper\"; handler = \"uppercase-echo\";\n"
+    "  listen = [ \"127.0.0.1:0\" ]; } );\n";
+
+START_TEST(test_unicode)
+{
+	struct sbd	 d;
+	struct client	*c;
+
+	sbd_start(&d, conf_upper);
+	c = cl_tcp(sbd_port(&d, "upper"));
+	cl_send(c, "h\xc3\xa9llo stra\xc3\x9f" "e\n");
+	cl_expect(c, "H\xc3\x89LLO STRASSE");
+	cl_send(c, "\xce\xba\xce\xb1\xce\xbb\xce\xb7\xce\xbc\xce\xad\xcf\x81\xce\xb1\n");
+	cl_expect(c, "\xce\x9a\xce\x91\xce\x9b\xce\x97\xce\x9c\xce\x88\xce\xa1\xce\x91");
+	cl_close(c);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(test_blank_and_bytes)
+{
+	static const char	req[] = "\nabc\xff" "def\x00xyz\n";
+	static const char	want[] = "\nABC\xff" "DEF\x00XYZ\n";
+	struct sbd		 d;
+	struct client		*c;
+
+	sbd_start(&d, conf_upper);
+	c = cl_tcp(sbd_port(&d, "upper"));
+	/* 0xff alone would start a telnet command: send it doubled. */
+	cl_sendn(c, "\nabc\xff\xff" "def\x00xyz\n", sizeof(req));
+	cl_expect(c, "");			/* blank lines are echoed */
+	ck_assert_ptr_nonnull(cl_line(c, T_WAIT_MS));
+	ck_assert_mem_eq(c->line, want + 1, sizeof(want) - 3);
+	cl_close(c);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(test_telnet_session)
+{
+	struct sbd	 d;
+	struct client	*c;
+
+	sbd_start(&d, conf_upper);
+	c = cl_tcp(sbd_port(&d, "upper"));
+	/* What telnet sends: CRLF lines, and IAC IP for ^C. */
+	cl_send(c, "h\xc3\xa9llo stra\xc3\x9f" "e\r\n");
+	cl_expect(c, "H\xc3\x89LLO STRASSE\r");
+	cl_sendn(c, "a\xff\xf4" "b\r\n", 6);
+	cl_expect(c, "AB\r");
+	cl_close(c);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(test_many_clients)
+{
+	struct sbd	 d;
+	struct client	*c[50];
+	char		 msg[32], want[32];
+	int		 i, port;
+
+	sbd_start(&d, conf_upper);
+	port = sbd_port(&d, "upper");
+	for (i = 0; i < 50; i++)
+		c[i] = cl_tcp(port);
+	for (i = 0; i < 50; i++) {
+		snprintf(msg, sizeof(msg), "client %d\n", i);
+		cl_send(c[i], msg);
+	}
+	for (i = 49; i >= 0; i--) {
+		snprintf(want, sizeof(want), "CLIENT %d", i);
+		cl_expect(c[i], want);
+		cl_close(c[i]);
+	}
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("integ_upper");
+	TCase	*tc = tcase_create("uppercase-echo");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_unicode);
+	tcase_add_test(tc, test_blank_and_bytes);
+	tcase_add_test(tc, test_telnet_session);
+	tcase_add_test(tc, test_many_clients);
+	suite_add_tcase(s, tc);
+	return (sb_check_run(s, "check_upper"));
+}

@@ -24,8 +24,18 @@
 #include "harness.h"
 
 static long	now_ms(void);
+static const char *sbd_binary(void);
 static void	sbd_drain_notify(struct sbd *, int);
 static void	sbd_cleanup(struct sbd *);
+
+/* The daemon to test: $SWITCHBOARDD, else the one in this build tree. */
+static const char *
+sbd_binary(void)
+{
+	const char	*bin = getenv("SWITCHBOARDD");
+
+	return (bin != NULL && *bin != '\0' ? bin : SB_DAEMON);
+}
 
 /* Milliseconds on the monotonic clock. */
 static long
@@ -68,7 +78,7 @@ void
 sbd_start_args(struct sbd *d, const char *conf, const char *const *extra)
 {
 	struct sockaddr_un	 sun;
-	const char		*bin = getenv("SWITCHBOARDD");
+	const char		*bin = sbd_binary();
 	const char		*argv[16];
 	char			*log;
 	int			 fd, n = 0, i;
@@ -82,7 +92,6 @@ sbd_start_args(struct sbd *d, const char *conf, const char *const *extra)
 	strcpy(sun.sun_path, d->notify);
 	ck_assert_int_eq(bind(d->notify_fd, (struct sockaddr *)&sun,
 	    sizeof(sun)), 0);
-	ck_assert_msg(bin != NULL, "SWITCHBOARDD is not set");
 	argv[n++] = bin;
 	argv[n++] = "-c";
 	argv[n++] = d->conf;
@@ -303,12 +312,11 @@ sbd_rss_kb(struct sbd *d)
 int
 sbd_run(const char *const *args, char *out, size_t size)
 {
-	const char	*bin = getenv("SWITCHBOARDD");
+	const char	*bin = sbd_binary();
 	char		 cmd[4096];
 	size_t		 off;
 	int		 i;
 
-	ck_assert_ptr_nonnull(bin);
 	off = (size_t)snprintf(cmd, sizeof(cmd), "'%s'", bin);
 	for (i = 0; args[i] != NULL && i < 14; i++)
 		off += (size_t)snprintf(cmd + off, sizeof(cmd) - off, " '%s'",

@@ -166,6 +166,7 @@ static void
 conn_frame(struct sb_conn *c, enum framer_status st, char *line, size_t len)
 {
 	const struct conf_service	*conf = c->svc->conf;
+	char				 quoted[ESCAPE_BUFSZ];
 
 	if (st == FRAMER_TOO_LONG) {
 		sb_conn_log(c, SB_LOG_INFO, "line too long (max %lld bytes), "
@@ -174,6 +175,9 @@ conn_frame(struct sb_conn *c, enum framer_status st, char *line, size_t len)
 		    conf->limits.max_line);
 		return;
 	}
+	if (log_enabled(LOG_LEVEL_DEBUG))
+		sb_conn_log(c, SB_LOG_DEBUG, "line \"%s\"",
+		    escape_bytes(line, len, quoted, sizeof(quoted)));
 	conn_apply(c, conf->handler->line(c, line, len));
 }
 

@@ -3,6 +3,7 @@
  * line and the config, then runs the server in the foreground.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sysexits.h>
@@ -124,6 +125,9 @@ main(int argc, char **argv)
 	rc = server_start(&srv);
 	if (rc == 0)
 		rc = server_run(&srv) == 0 ? EX_OK : EX_SOFTWARE;
+	/* The loop's signal handlers are gone; a late SIGTERM must not kill. */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
 	server_free(&srv);
 	conf_free(conf);
 	log_info(rc == EX_OK ? "stopped" : "stopped with errors");

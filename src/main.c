@@ -69,6 +69,7 @@ main(int argc, char **argv)
 	const char	*path = SB_DEFAULT_CONFIG, *level = NULL;
 	struct conf	*conf;
 	struct server	 srv;
+	sigset_t	 stop;
 	enum log_level	 lv = LOG_LEVEL_INFO;
 	int		 ch, test = 0, rc;
 
@@ -125,9 +126,15 @@ main(int argc, char **argv)
 	rc = server_start(&srv);
 	if (rc == 0)
 		rc = server_run(&srv) == 0 ? EX_OK : EX_SOFTWARE;
-	/* The loop's signal handlers are gone; a late SIGTERM must not kill. */
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
+	/*
+	 * Freeing the loop puts back the default signal actions; a late
+	 * SIGTERM must not kill us mid-cleanup, so keep stop signals pending.
+	 */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
 	server_free(&srv);
 	conf_free(conf);
 	log_info(rc == EX_OK ? "stopped" : "stopped with errors");

@@ -513,14 +513,14 @@ sb_conn_is_closing(struct sb_conn *c)
 void
 sb_conn_log(struct sb_conn *c, int level, const char *fmt, ...)
 {
-	char	msg[1024];
+	char	prefix[160];
 	va_list	ap;
 
 	if (!log_enabled((enum log_level)level))
 		return;
+	snprintf(prefix, sizeof(prefix), "%s[%s #%llu]", c->svc->conf->name,
+	    sb_conn_peer(c), (unsigned long long)c->id);
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_vprefixed((enum log_level)level, prefix, fmt, ap);
 	va_end(ap);
-	log_msg((enum log_level)level, "%s[%s #%llu]: %s", c->svc->conf->name,
-	    sb_conn_peer(c), (unsigned long long)c->id, msg);
 }

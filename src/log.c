@@ -132,6 +132,19 @@ log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Write one line with a context prefix ("lobby[1.2.3.4:5 #7]: ..."). */
+void
+log_vprefixed(enum log_level level, const char *prefix, const char *fmt,
+    va_list ap)
+{
+	char	msg[1024];
+
+	if (!log_enabled(level))
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_msg(level, "%s: %s", prefix, msg);
+}
+
 /* Log a warning followed by the text of errno. */
 void
 log_warn(const char *fmt, ...)

@@ -31,6 +31,8 @@ void	log_msg(enum log_level, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	log_vmsg(enum log_level, const char *, va_list)
 	    __attribute__((format(printf, 2, 0)));
+void	log_vprefixed(enum log_level, const char *, const char *, va_list)
+	    __attribute__((format(printf, 3, 0)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_notice(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -170,13 +170,9 @@ sb_service_is_stopping(struct sb_service *svc)
 void
 sb_service_log(struct sb_service *svc, int level, const char *fmt, ...)
 {
-	char	msg[1024];
 	va_list	ap;
 
-	if (!log_enabled((enum log_level)level))
-		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_vprefixed((enum log_level)level, svc->conf->name, fmt, ap);
 	va_end(ap);
-	log_msg((enum log_level)level, "%s: %s", svc->conf->name, msg);
 }

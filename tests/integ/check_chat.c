@@ -4,6 +4,9 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +218,65 @@ START_TEST(test_slow_consumer_cut_off)
 }
 END_TEST
 
+/*
+ * A member flooding the room cannot starve another: the core reads a
+ * bounded amount from each client per loop round. The flood and a ping are
+ * queued while the daemon is stopped, so when it resumes both are waiting;
+ * the ping must come through long before the flood does.
+ */
+START_TEST(test_flood_does_not_starve)
+{
+	struct pollfd	 pfd;
+	struct sbd	 d;
+	struct client	*obs, *talk, *flood;
+	char		*got, line[32];
+	int		 total = 0, before = 0, after = 0, pinged = 0, n;
+
+	sbd_start(&d, "services = ( { name = \"lobby\"; handler = "
+	    "\"chat-relay\"; listen = [ \"127.0.0.1:0\" ];\n"
+	    "  history = 0; max_output = 67108864; } );\n");
+	obs = join(&d, "* welcome");
+	talk = join(&d, "* welcome");
+	flood = join(&d, "* welcome");		/* guest3 */
+	cl_expect(obs, "* guest2 has joined");
+	cl_expect(obs, "* guest3 has joined");
+	ck_assert_int_eq(kill(d.pid, SIGSTOP), 0);
+	fcntl(flood->fd, F_SETFL, O_NONBLOCK);
+	pfd.fd = flood->fd;
+	pfd.events = POLLOUT;
+	while (poll(&pfd, 1, 200) == 1) {	/* fill every buffer */
+		n = snprintf(line, sizeof(line), "flood %08d\n", total);
+		if (send(flood->fd, line, (size_t)n, MSG_NOSIGNAL) != n)
+			break;
+		total++;
+	}
+	cl_send(talk, "ping\n");
+	ck_assert_int_eq(kill(d.pid, SIGCONT), 0);
+	ck_assert_int_gt(total, 5000);
+	while (before + after < total || !pinged) {
+		got = cl_line(obs, T_WAIT_MS);
+		ck_assert_msg(got != NULL, "observer starved after %d lines",
+		    before + after);
+		if (strcmp(got, "<guest2> ping") == 0) {
+			pinged = 1;
+			continue;
+		}
+		ck_assert_msg(strncmp(got, "<guest3> flood ", 15) == 0, "%s", got);
+		if (pinged)
+			after++;
+		else
+			before++;
+	}
+	printf("fairness: ping after %d of %d flood lines\n", before, total);
+	ck_assert_msg(before < total / 4, "ping relayed only after %d of %d "
+	    "queued flood lines", before, total);
+	cl_close(obs);
+	cl_close(talk);
+	cl_close(flood);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -227,6 +289,7 @@ main(void)
 	tcase_add_test(tc, test_history_and_full_room);
 	tcase_add_test(tc, test_control_chars_stripped);
 	tcase_add_test(tc, test_slow_consumer_cut_off);
+	tcase_add_test(tc, test_flood_does_not_starve);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_chat"));
 }

@@ -176,6 +176,51 @@ START_TEST(test_half_close_answered)
 }
 END_TEST
 
+/* Hostile input gets error lines; the connection and daemon carry on. */
+START_TEST(test_junk_input)
+{
+	struct sbd	 d;
+	struct client	*c, *good;
+	char		 bytes[40], *big;
+	int		 i, n, port;
+
+	sbd_start(&d, conf_numbers);
+	port = sbd_port(&d, "numbers");
+	c = cl_tcp(port);
+	cl_send(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+	cl_expect(c, "error: not a number: \"GET / HTTP/1.1\"\r");
+	cl_expect(c, "error: not a number: \"Host: x\"\r");
+	cl_sendn(c, "4\0" "2\n", 4);
+	cl_expect(c, "error: not a number: \"4\\x002\"");
+	/* Every byte value but LF, 32 to a line (0xff doubled: telnet). */
+	for (i = 0; i < 256; i += 32) {
+		memset(bytes, 0, sizeof(bytes));
+		for (n = 0; n < 32; n++)
+			bytes[n] = i + n == '\n' ? ' ' : (char)(i + n);
+		n = i == 224 ? 33 : 32;
+		bytes[n - 1] = bytes[31];
+		bytes[n] = '\n';
+		cl_sendn(c, bytes, (size_t)n + 1);
+		ck_assert_ptr_nonnull(cl_line(c, T_WAIT_MS));
+		ck_assert_msg(strncmp(c->line, "error: not a number: \"", 22) ==
+		    0, "bytes %d..%d: %s", i, i + 31, c->line);
+	}
+	cl_send(c, "7\n");
+	cl_expect(c, "seven");
+	/* 1 MiB without a newline, then the client vanishes. */
+	big = malloc(1 << 20);
+	memset(big, '1', 1 << 20);
+	cl_sendn(c, big, 1 << 20);
+	free(big);
+	cl_close(c);
+	good = cl_tcp(port);
+	cl_send(good, "8\n");
+	cl_expect(good, "eight");
+	cl_close(good);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
 START_TEST(test_real_nc)
 {
 	struct sbd	d;
@@ -232,6 +277,7 @@ main(void)
 	tcase_add_test(tc, test_telnet_iac_stripped);
 	tcase_add_test(tc, test_long_line_then_recovers);
 	tcase_add_test(tc, test_half_close_answered);
+	tcase_add_test(tc, test_junk_input);
 	tcase_add_test(tc, test_real_nc);
 	tcase_add_test(tc, test_unix_socket);
 	suite_add_tcase(s, tc);

@@ -425,13 +425,20 @@ cl_line(struct client *c, int ms)
 	ssize_t		 r;
 
 	for (;;) {
-		if ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
-			n = (size_t)(nl - c->buf);
-			memcpy(c->line, c->buf, n);
+		if ((nl = memchr(c->buf + c->off, '\n', c->len - c->off)) !=
+		    NULL) {
+			n = (size_t)(nl - c->buf) - c->off;
+			memcpy(c->line, c->buf + c->off, n);
 			c->line[n] = '\0';
-			memmove(c->buf, nl + 1, c->len - n - 1);
-			c->len -= n + 1;
+			c->off += n + 1;
+			if (c->off == c->len)
+				c->off = c->len = 0;
 			return (c->line);
+		}
+		if (c->off > 0) {
+			memmove(c->buf, c->buf + c->off, c->len - c->off);
+			c->len -= c->off;
+			c->off = 0;
 		}
 		if (c->len == sizeof(c->buf) || now_ms() >= end)
 			return (NULL);
@@ -463,7 +470,7 @@ cl_eof(struct client *c, int ms)
 	char		buf[65536];
 	ssize_t		r;
 
-	c->len = 0;
+	c->off = c->len = 0;
 	while (now_ms() < end) {
 		if (poll(&pfd, 1, (int)(end - now_ms())) != 1)
 			continue;
@@ -480,7 +487,7 @@ cl_quiet(struct client *c, int ms)
 {
 	struct pollfd	pfd = { c->fd, POLLIN, 0 };
 
-	return (c->len == 0 && poll(&pfd, 1, ms) == 0);
+	return (c->len == c->off && poll(&pfd, 1, ms) == 0);
 }
 
 /* Close and free a client. */

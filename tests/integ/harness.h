@@ -30,7 +30,8 @@ struct sbd {
 
 struct client {
 	int	fd;
-	size_t	len;
+	size_t	off;			/* start of unread data in buf */
+	size_t	len;			/* end of data in buf */
 	char	buf[256 * 1024];
 	char	line[256 * 1024];
 };

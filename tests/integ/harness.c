@@ -25,6 +25,7 @@
 
 static long	now_ms(void);
 static const char *sbd_binary(void);
+static int	sbd_valgrind(void);
 static void	sbd_drain_notify(struct sbd *, int);
 static void	sbd_cleanup(struct sbd *);
 
@@ -79,7 +80,7 @@ sbd_start_args(struct sbd *d, const char *conf, const char *const *extra)
 {
 	struct sockaddr_un	 sun;
 	const char		*bin = sbd_binary();
-	const char		*argv[16];
+	const char		*argv[24];
 	char			*log;
 	int			 fd, n = 0, i;
 
@@ -92,10 +93,18 @@ sbd_start_args(struct sbd *d, const char *conf, const char *const *extra)
 	strcpy(sun.sun_path, d->notify);
 	ck_assert_int_eq(bind(d->notify_fd, (struct sockaddr *)&sun,
 	    sizeof(sun)), 0);
+	if (sbd_valgrind()) {
+		/* Any valgrind error or definite leak makes the exit code 99. */
+		argv[n++] = "valgrind";
+		argv[n++] = "--quiet";
+		argv[n++] = "--leak-check=full";
+		argv[n++] = "--errors-for-leak-kinds=definite";
+		argv[n++] = "--error-exitcode=99";
+	}
 	argv[n++] = bin;
 	argv[n++] = "-c";
 	argv[n++] = d->conf;
-	for (i = 0; extra != NULL && extra[i] != NULL && n < 15; i++)
+	for (i = 0; extra != NULL && extra[i] != NULL && n < 23; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
 	d->pid = fork();
@@ -107,10 +116,10 @@ sbd_start_args(struct sbd *d, const char *conf, const char *const *extra)
 		dup2(fd, STDERR_FILENO);
 		setenv("NOTIFY_SOCKET", d->notify, 1);
 		unsetenv("JOURNAL_STREAM");
-		execv(bin, (char *const *)argv);
+		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
-	if (!sbd_wait_notify(d, "READY=1", 10000)) {
+	if (!sbd_wait_notify(d, "READY=1", 30000)) {
 		log = sbd_log_text(d);
 		ck_abort_msg("daemon not ready; log:\n%s", log);
 	}
@@ -284,6 +293,29 @@ sbd_stop(struct sbd *d)
 	sbd_check_log(d);
 	sbd_cleanup(d);
 	return (rc);
+}
+
+/* Is the daemon run under valgrind (SB_VALGRIND set and not empty)? */
+static int
+sbd_valgrind(void)
+{
+	const char	*v = getenv("SB_VALGRIND");
+
+	return (v != NULL && *v != '\0');
+}
+
+/*
+ * Does the daemon's RSS mean anything? Not under ASan or valgrind, whose
+ * quarantines and redzones keep freed memory on purpose.
+ */
+int
+sbd_rss_meaningful(void)
+{
+#ifdef SB_SANITIZED
+	return (0);
+#else
+	return (!sbd_valgrind());
+#endif
 }
 
 /* Resident memory of the daemon in KiB, from /proc. */

@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#define T_WAIT_MS	5000		/* how long to wait for an answer */
+#define T_WAIT_MS	10000		/* how long to wait for an answer */
 
 struct sbd {
 	pid_t	pid;
@@ -47,6 +47,7 @@ void	 sbd_check_log(struct sbd *);
 char	*sbd_log_text(struct sbd *);
 int	 sbd_log_has(struct sbd *, const char *);
 long	 sbd_rss_kb(struct sbd *);
+int	 sbd_rss_meaningful(void);
 int	 sbd_run(const char *const *, char *, size_t);
 
 struct client *cl_tcp(int);

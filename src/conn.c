@@ -95,8 +95,7 @@ conn_set_peer(struct sb_conn *c, const struct sockaddr *sa)
 
 /* A new client on one of the service's listeners. */
 void
-conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa,
-    socklen_t salen)
+conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa)
 {
 	const struct sb_handler	*h = svc->conf->handler;
 	const struct conf_limits *lim = &svc->conf->limits;
@@ -118,7 +117,6 @@ conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa,
 	c->svc = svc;
 	c->id = ++svc->srv->next_conn_id;
 	conn_set_peer(c, sa);
-	(void)salen;
 	TAILQ_INSERT_TAIL(&svc->conns, c, entry);
 	svc->nconns++;
 	svc->srv->nconns++;

@@ -33,8 +33,7 @@ struct sb_conn {
 	max_align_t		 state[];
 };
 
-void	conn_accept(struct sb_service *, int, const struct sockaddr *,
-	    socklen_t);
+void	conn_accept(struct sb_service *, int, const struct sockaddr *);
 void	conn_reap(struct server *);
 void	conn_shutdown(struct sb_conn *);
 void	conn_destroy(struct sb_conn *);

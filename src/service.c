@@ -96,7 +96,7 @@ service_accept(void *arg, int fd, const struct sockaddr *sa, socklen_t len)
 		close(fd);
 		return;
 	}
-	conn_accept(svc, fd, sa, len);
+	conn_accept(svc, fd, sa);
 }
 
 /* Stop accepting and finish every client; they flush, then go. */

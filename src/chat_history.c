@@ -52,6 +52,23 @@ chat_history_add(struct chat_history *h, const char *line, size_t len)
 		h->n++;
 }
 
+/* Change how many lines are kept, keeping the newest ones. */
+void
+chat_history_resize(struct chat_history *h, size_t cap)
+{
+	struct chat_history	 n;
+	const char		*line;
+	size_t			 i, len;
+
+	chat_history_init(&n, cap);
+	for (i = h->n > cap ? h->n - cap : 0; i < h->n; i++) {
+		line = chat_history_get(h, i, &len);
+		chat_history_add(&n, line, len);
+	}
+	chat_history_free(h);
+	*h = n;
+}
+
 /* The i-th oldest line and its length. */
 const char *
 chat_history_get(const struct chat_history *h, size_t i, size_t *len)

@@ -283,13 +283,15 @@ conf_load(const char *path, struct conf_errors *errs)
 			    config_error_file(&cfg) : path;
 			conf_report(&r, config_error_line(&cfg), "%s (each "
 			    "setting ends with ';', strings are in double "
-			    "quotes, lists in ( ) and arrays in [ ])",
+			    "quotes, lists in ( ) and arrays in [ ], with no "
+			    "comma after the last item)",
 			    config_error_text(&cfg));
 		}
 		config_destroy(&cfg);
 		return (NULL);
 	}
 	conf = xcalloc(1, sizeof(*conf));
+	conf->refs = 1;
 	conf->path = xstrdup(path);
 	conf_read_root(conf, config_root_setting(&cfg), &r);
 	config_destroy(&cfg);
@@ -301,14 +303,35 @@ conf_load(const char *path, struct conf_errors *errs)
 	return (conf);
 }
 
-/* Free a config. */
+/* Take another reference to a config. */
+struct conf *
+conf_ref(struct conf *conf)
+{
+	conf->refs++;
+	return (conf);
+}
+
+/* The service of that name, or NULL. */
+const struct conf_service *
+conf_find_service(const struct conf *conf, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < conf->nservices; i++) {
+		if (strcmp(conf->services[i].name, name) == 0)
+			return (&conf->services[i]);
+	}
+	return (NULL);
+}
+
+/* Drop a reference to a config, freeing it with the last one. */
 void
 conf_free(struct conf *conf)
 {
 	struct conf_service	*svc;
 	size_t			 i, j;
 
-	if (conf == NULL)
+	if (conf == NULL || --conf->refs > 0)
 		return;
 	for (i = 0; i < conf->nservices; i++) {
 		svc = &conf->services[i];

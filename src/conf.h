@@ -31,6 +31,7 @@ struct conf_service {
 };
 
 struct conf {
+	int			 refs;		/* services hold references */
 	char			*path;
 	int			 log_level;	/* enum log_level */
 	long long		 max_connections;
@@ -40,6 +41,9 @@ struct conf {
 };
 
 struct conf	*conf_load(const char *, struct conf_errors *);
+struct conf	*conf_ref(struct conf *);
 void		 conf_free(struct conf *);
+const struct conf_service *conf_find_service(const struct conf *,
+		    const char *);
 
 #endif

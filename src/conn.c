@@ -116,6 +116,9 @@ conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa)
 	}
 	c->svc = svc;
 	c->id = ++svc->srv->next_conn_id;
+	c->max_line = (uint32_t)lim->max_line;
+	c->max_output = (uint32_t)lim->max_output;
+	c->idle_timeout = (uint32_t)lim->idle_timeout;
 	conn_set_peer(c, sa);
 	TAILQ_INSERT_TAIL(&svc->conns, c, entry);
 	svc->nconns++;
@@ -167,10 +170,10 @@ conn_frame(struct sb_conn *c, enum framer_status st, char *line, size_t len)
 	char				 quoted[ESCAPE_BUFSZ];
 
 	if (st == FRAMER_TOO_LONG) {
-		sb_conn_log(c, SB_LOG_INFO, "line too long (max %lld bytes), "
-		    "discarded", conf->limits.max_line);
-		sb_conn_send(c, "error: line too long (max %lld bytes)",
-		    conf->limits.max_line);
+		sb_conn_log(c, SB_LOG_INFO, "line too long (max %u bytes), "
+		    "discarded", c->max_line);
+		sb_conn_send(c, "error: line too long (max %u bytes)",
+		    c->max_line);
 		return;
 	}
 	if (log_enabled(LOG_LEVEL_DEBUG))
@@ -188,7 +191,7 @@ static void
 conn_process(struct sb_conn *c)
 {
 	struct evbuffer		*in = bufferevent_get_input(c->bev);
-	size_t			 max = (size_t)c->svc->conf->limits.max_line;
+	size_t			 max = c->max_line;
 	enum framer_status	 st;
 	char			*line, *rest;
 	size_t			 len;
@@ -316,7 +319,6 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct sb_conn	*c = arg;
 	char		 reason[128];
-	long long	 idle = c->svc->conf->limits.idle_timeout;
 
 	if (c->flags & CONN_CLOSED) {
 		/* Flushing or lingering: EOF only matters when lingering. */
@@ -337,7 +339,8 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		conn_close(c, reason, 0);
 	} else if (what & BEV_EVENT_TIMEOUT) {
 		if (what & BEV_EVENT_READING) {
-			sb_conn_send(c, "error: idle timeout (%lld s)", idle);
+			sb_conn_send(c, "error: idle timeout (%u s)",
+			    c->idle_timeout);
 			conn_close(c, "idle timeout", 1);
 		} else
 			conn_close(c, "not reading its output", 0);
@@ -364,11 +367,16 @@ conn_reap(struct server *srv)
 	}
 }
 
-/* The daemon is stopping: finish this client. */
+/*
+ * The service is stopping: tell the client why (a handler with a close
+ * hook says it its own way) and finish it.
+ */
 void
-conn_shutdown(struct sb_conn *c)
+conn_shutdown(struct sb_conn *c, const char *reason)
 {
-	conn_close(c, "server shutting down", 1);
+	if (c->svc->conf->handler->close == NULL)
+		sb_conn_send(c, "error: %s", reason);
+	conn_close(c, reason, 1);
 }
 
 /* Free a connection now. Only safe from a callback of its own. */
@@ -385,7 +393,7 @@ conn_destroy(struct sb_conn *c)
 		if (svc->conf->handler->close != NULL &&
 		    (c->flags & CONN_OPENED))
 			svc->conf->handler->close(c, c->reason != NULL ?
-			    c->reason : "server shutting down");
+			    c->reason : svc->stop_reason);
 	}
 	sb_conn_log(c, SB_LOG_DEBUG, "closed");
 	TAILQ_REMOVE(&svc->conns, c, entry);
@@ -453,11 +461,10 @@ sb_conn_write(struct sb_conn *c, const void *data, size_t len)
 	out = bufferevent_get_output(c->bev);
 	evbuffer_add(out, data, len);
 	evbuffer_add(out, c->fr.crlf ? "\r\n" : "\n", c->fr.crlf ? 2 : 1);
-	if (evbuffer_get_length(out) > (size_t)c->svc->conf->limits.max_output &&
+	if (evbuffer_get_length(out) > c->max_output &&
 	    !(c->flags & CONN_CLOSING)) {
-		sb_conn_log(c, SB_LOG_NOTICE, "output over %lld bytes, "
-		    "disconnecting a slow consumer",
-		    c->svc->conf->limits.max_output);
+		sb_conn_log(c, SB_LOG_NOTICE, "output over %u bytes, "
+		    "disconnecting a slow consumer", c->max_output);
 		conn_close(c, "slow consumer", 0);
 	}
 }

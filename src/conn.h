@@ -24,6 +24,9 @@ struct sb_conn {
 	struct bufferevent	*bev;
 	char			*reason;	/* why it is closing */
 	uint64_t		 id;
+	uint32_t		 max_line;	/* limits when accepted */
+	uint32_t		 max_output;
+	uint32_t		 idle_timeout;
 	struct framer		 fr;
 	uint16_t		 flags;
 	uint16_t		 peer_port;
@@ -35,7 +38,7 @@ struct sb_conn {
 
 void	conn_accept(struct sb_service *, int, const struct sockaddr *);
 void	conn_reap(struct server *);
-void	conn_shutdown(struct sb_conn *);
+void	conn_shutdown(struct sb_conn *, const char *);
 void	conn_destroy(struct sb_conn *);
 
 #endif

@@ -81,8 +81,9 @@ const char	*sb_service_name(struct sb_service *);
 const void	*sb_service_conf(struct sb_service *);
 void		*sb_service_data(struct sb_service *);
 void		 sb_service_set_data(struct sb_service *, void *);
-/* True once the daemon is shutting this service down. */
+/* True once the service is stopping; the reason says why. */
 bool		 sb_service_is_stopping(struct sb_service *);
+const char	*sb_service_stop_reason(struct sb_service *);
 void		 sb_service_log(struct sb_service *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 

@@ -12,6 +12,8 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,10 +22,13 @@
 
 #include "listener.h"
 #include "log.h"
+#include "xmalloc.h"
 
 #define LISTENER_BACKLOG	511
 
 static int	listener_socket(const struct listen_addr *);
+static struct listener *listener_wrap(struct event_base *, int,
+		    listener_accept_fn *, void *);
 static int	listener_unlink_stale(const char *);
 static void	listener_accept_cb(struct evconnlistener *, evutil_socket_t,
 		    struct sockaddr *, int, void *);
@@ -87,23 +92,54 @@ fail:
 	return (-1);
 }
 
-/*
- * Open a listener for one address, calling cb with arg for each client.
- * Returns 0, or -1 with errno set. l->bound names the address actually
- * bound (with the port the kernel chose for port 0).
- */
-int
-listener_open(struct listener *l, struct event_base *base,
-    const struct listen_addr *a, listener_accept_fn *accept, void *arg)
+/* Wrap a listening socket in an evconnlistener; NULL with errno set. */
+static struct listener *
+listener_wrap(struct event_base *base, int fd, listener_accept_fn *accept,
+    void *arg)
 {
-	struct sockaddr_storage	ss;
-	socklen_t		len = sizeof(ss);
-	int			fd, saved;
+	struct sockaddr_storage	 ss;
+	struct listener		*l;
+	socklen_t		 len = sizeof(ss);
+	int			 saved;
 
-	memset(l, 0, sizeof(*l));
-	l->addr = a;
+	l = xcalloc(1, sizeof(*l));
 	l->accept = accept;
 	l->arg = arg;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		len = 0;
+	listen_addr_format((struct sockaddr *)&ss, len, l->bound,
+	    sizeof(l->bound));
+	l->lev = evconnlistener_new(base, listener_accept_cb, l,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	l->retry = evtimer_new(base, listener_retry_cb, l);
+	if (l->lev == NULL || l->retry == NULL) {
+		saved = errno;
+		if (l->lev != NULL)
+			evconnlistener_free(l->lev);
+		else
+			close(fd);
+		if (l->retry != NULL)
+			event_free(l->retry);
+		free(l);
+		errno = saved;
+		return (NULL);
+	}
+	evconnlistener_set_error_cb(l->lev, listener_error_cb);
+	return (l);
+}
+
+/*
+ * Bind and listen on one address, calling accept with arg for each
+ * client. Returns NULL with errno set on failure. l->bound names the
+ * address actually bound (with the port the kernel chose for port 0).
+ */
+struct listener *
+listener_open(struct event_base *base, const struct listen_addr *a,
+    listener_accept_fn *accept, void *arg)
+{
+	struct listener	*l;
+	int		 fd;
+
 	if ((fd = listener_socket(a)) == -1 && a->any &&
 	    errno == EAFNOSUPPORT) {
 		/* No IPv6 on this host: a wildcard means IPv4 only. */
@@ -117,22 +153,42 @@ listener_open(struct listener *l, struct event_base *base,
 		fd = listener_socket(&v4);
 	}
 	if (fd == -1)
-		return (-1);
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
-		memcpy(&ss, &a->ss, (len = a->len));
-	listen_addr_format((struct sockaddr *)&ss, len, l->bound,
-	    sizeof(l->bound));
-	l->lev = evconnlistener_new(base, listener_accept_cb, l,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
-	if (l->lev == NULL) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return (-1);
-	}
-	evconnlistener_set_error_cb(l->lev, listener_error_cb);
-	l->retry = evtimer_new(base, listener_retry_cb, l);
-	return (0);
+		return (NULL);
+	if ((l = listener_wrap(base, fd, accept, arg)) == NULL)
+		return (NULL);
+	l->addr = a;
+	l->unlink_path = a->ss.ss_family == AF_UNIX;
+	return (l);
+}
+
+/*
+ * Take over a listening socket someone else bound (systemd socket
+ * activation). Its file, if any, is not ours to remove.
+ */
+struct listener *
+listener_adopt(struct event_base *base, int fd, listener_accept_fn *accept,
+    void *arg)
+{
+	int	flags;
+
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		return (NULL);
+	return (listener_wrap(base, fd, accept, arg));
+}
+
+/*
+ * Point a listener at another service (a reload kept its socket). The
+ * address now lives in the new config.
+ */
+void
+listener_set_target(struct listener *l, const struct listen_addr *a,
+    void *arg)
+{
+	if (l->addr != NULL && a != NULL)
+		l->addr = a;
+	l->arg = arg;
 }
 
 /* A client was accepted. */
@@ -176,21 +232,19 @@ listener_retry_cb(evutil_socket_t fd, short what, void *arg)
 	evconnlistener_enable(l->lev);
 }
 
-/* Stop listening and free; a unix socket's file is removed. */
+/* Stop listening and free; a unix socket file we made is removed. */
 void
-listener_close(struct listener *l)
+listener_free(struct listener *l)
 {
 	const struct sockaddr_un	*sun;
 
-	if (l->lev == NULL)
+	if (l == NULL)
 		return;
 	evconnlistener_free(l->lev);
-	l->lev = NULL;
-	if (l->retry != NULL)
-		event_free(l->retry);
-	l->retry = NULL;
-	if (l->addr->ss.ss_family == AF_UNIX) {
+	event_free(l->retry);
+	if (l->unlink_path) {
 		sun = (const struct sockaddr_un *)&l->addr->ss;
 		unlink(sun->sun_path);
 	}
+	free(l);
 }

@@ -17,14 +17,19 @@ typedef void listener_accept_fn(void *, int, const struct sockaddr *,
 struct listener {
 	struct evconnlistener		*lev;
 	struct event			*retry;		/* after EMFILE */
-	const struct listen_addr	*addr;
+	const struct listen_addr	*addr;		/* NULL if adopted */
 	listener_accept_fn		*accept;
 	void				*arg;
+	int				 unlink_path;	/* ours to remove */
 	char				 bound[LISTEN_ADDR_TEXT];
 };
 
-int	listener_open(struct listener *, struct event_base *,
-	    const struct listen_addr *, listener_accept_fn *, void *);
-void	listener_close(struct listener *);
+struct listener *listener_open(struct event_base *, const struct listen_addr *,
+	    listener_accept_fn *, void *);
+struct listener *listener_adopt(struct event_base *, int,
+	    listener_accept_fn *, void *);
+void	listener_set_target(struct listener *, const struct listen_addr *,
+	    void *);
+void	listener_free(struct listener *);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "notify.h"
 #include "server.h"
 
 #ifndef SB_DEFAULT_CONFIG
@@ -117,11 +118,14 @@ main(int argc, char **argv)
 	log_init(LOG_STYLE_AUTO);
 	if ((conf = load_config(path)) == NULL) {
 		log_msg(LOG_LEVEL_ERROR, "not starting: %s has errors", path);
+		notify_failure("not starting: the configuration has errors "
+		    "(see the log)", 0);
 		return (EX_CONFIG);
 	}
 	log_setlevel(level != NULL ? lv : (enum log_level)conf->log_level);
 	if (server_init(&srv, conf) == -1)
 		fatalx("cannot set up the event loop");
+	srv.log_fixed = level != NULL;
 	log_info("switchboardd %s starting with %s", PACKAGE_VERSION, path);
 	rc = server_start(&srv);
 	if (rc == 0)
@@ -136,7 +140,6 @@ main(int argc, char **argv)
 	sigaddset(&stop, SIGHUP);
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 	server_free(&srv);
-	conf_free(conf);
 	log_info(rc == EX_OK ? "stopped" : "stopped with errors");
 	return (rc);
 }

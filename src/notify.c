@@ -2,8 +2,8 @@
  * switchboard: sd_notify messages. With libsystemd this sends to
  * $NOTIFY_SOCKET; built --without-systemd every call is a no-op.
  */
-
 #include <stdio.h>
+#include <time.h>
 
 #ifdef HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -48,9 +48,60 @@ notify_status(const char *status)
 	notify_send(msg);
 }
 
+/* A reload has begun; the manager wants the time it began. */
+void
+notify_reloading(void)
+{
+	struct timespec	ts;
+	char		msg[128];
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu\n"
+	    "STATUS=reloading the configuration",
+	    (unsigned long long)ts.tv_sec * 1000000 +
+	    (unsigned long long)ts.tv_nsec / 1000);
+	notify_send(msg);
+}
+
 /* Tell the manager the daemon is shutting down. */
 void
 notify_stopping(void)
 {
 	notify_send("STOPPING=1\nSTATUS=shutting down");
+}
+
+/* Keep the watchdog from firing. */
+void
+notify_watchdog(void)
+{
+	notify_send("WATCHDOG=1");
+}
+
+/* Start-up failed: say why (err: an errno value, or 0). */
+void
+notify_failure(const char *status, int err)
+{
+	char	msg[2048];
+
+	if (err != 0)
+		snprintf(msg, sizeof(msg), "STATUS=%s\nERRNO=%d", status, err);
+	else
+		snprintf(msg, sizeof(msg), "STATUS=%s", status);
+	notify_send(msg);
+}
+
+/*
+ * The watchdog interval the manager asked for, in microseconds; 0 when
+ * there is none (or it is meant for another process).
+ */
+uint64_t
+notify_watchdog_usec(void)
+{
+#ifdef HAVE_SYSTEMD
+	uint64_t	usec = 0;
+
+	if (sd_watchdog_enabled(0, &usec) > 0)
+		return (usec);
+#endif
+	return (0);
 }

@@ -5,8 +5,14 @@
 #ifndef SB_NOTIFY_H
 #define SB_NOTIFY_H
 
-void	notify_ready(const char *status);
-void	notify_status(const char *status);
-void	notify_stopping(void);
+#include <stdint.h>
+
+void		notify_ready(const char *status);
+void		notify_status(const char *status);
+void		notify_reloading(void);
+void		notify_stopping(void);
+void		notify_watchdog(void);
+void		notify_failure(const char *status, int err);
+uint64_t	notify_watchdog_usec(void);
 
 #endif

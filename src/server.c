@@ -2,9 +2,10 @@
  * switchboard: the server: the event loop and everything hung on it.
  *
  * Start-up binds every service before telling systemd it is ready; a port
- * that cannot be bound fails the start. SIGTERM or SIGINT stops accepting,
- * finishes every client (chat rooms are told), waits up to
- * SERVER_STOP_SECONDS for output to drain, and returns from server_run.
+ * that cannot be bound fails the start. SIGHUP reloads (reload.c).
+ * SIGTERM or SIGINT stops accepting, finishes every client (chat rooms are
+ * told), waits up to SERVER_STOP_SECONDS for output to drain, and returns
+ * from server_run.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -24,9 +25,30 @@
 static void	server_reap_cb(evutil_socket_t, short, void *);
 static void	server_signal_cb(evutil_socket_t, short, void *);
 static void	server_stop_timer_cb(evutil_socket_t, short, void *);
+static void	server_status_cb(evutil_socket_t, short, void *);
+static void	server_watchdog_cb(evutil_socket_t, short, void *);
+static void	server_timers_start(struct server *);
 static void	server_stop(struct server *);
+static struct event *server_signal(struct server *, int);
 
-/* Set up the event loop and signals; nothing is bound yet. */
+/* A persistent signal event. */
+static struct event *
+server_signal(struct server *srv, int sig)
+{
+	struct event	*ev;
+
+	ev = evsignal_new(srv->base, sig, server_signal_cb, srv);
+	if (ev != NULL && evsignal_add(ev, NULL) == -1) {
+		event_free(ev);
+		ev = NULL;
+	}
+	return (ev);
+}
+
+/*
+ * Set up the event loop and signals; nothing is bound yet. The server
+ * takes over the caller's reference to conf.
+ */
 int
 server_init(struct server *srv, struct conf *conf)
 {
@@ -35,6 +57,7 @@ server_init(struct server *srv, struct conf *conf)
 	memset(srv, 0, sizeof(*srv));
 	srv->conf = conf;
 	TAILQ_INIT(&srv->services);
+	TAILQ_INIT(&srv->retired);
 	TAILQ_INIT(&srv->reap);
 	signal(SIGPIPE, SIG_IGN);
 	if ((cfg = event_config_new()) == NULL)
@@ -46,42 +69,101 @@ server_init(struct server *srv, struct conf *conf)
 		return (-1);
 	srv->reaper = event_new(srv->base, -1, 0, server_reap_cb, srv);
 	srv->stop_timer = evtimer_new(srv->base, server_stop_timer_cb, srv);
-	srv->sig_term = evsignal_new(srv->base, SIGTERM, server_signal_cb, srv);
-	srv->sig_int = evsignal_new(srv->base, SIGINT, server_signal_cb, srv);
-	srv->sig_hup = evsignal_new(srv->base, SIGHUP, server_signal_cb, srv);
+	srv->status_timer = event_new(srv->base, -1, EV_PERSIST,
+	    server_status_cb, srv);
+	srv->sig_term = server_signal(srv, SIGTERM);
+	srv->sig_int = server_signal(srv, SIGINT);
+	srv->sig_hup = server_signal(srv, SIGHUP);
 	if (srv->reaper == NULL || srv->stop_timer == NULL ||
-	    srv->sig_term == NULL || srv->sig_int == NULL ||
-	    srv->sig_hup == NULL)
-		return (-1);
-	if (evsignal_add(srv->sig_term, NULL) == -1 ||
-	    evsignal_add(srv->sig_int, NULL) == -1 ||
-	    evsignal_add(srv->sig_hup, NULL) == -1)
+	    srv->status_timer == NULL || srv->sig_term == NULL ||
+	    srv->sig_int == NULL || srv->sig_hup == NULL)
 		return (-1);
 	return (0);
 }
 
 /*
  * Start every configured service. Returns 0 once all are listening (and
- * systemd has been told), or the sysexits code of the first failure.
+ * systemd has been told), or the sysexits code of the first failure
+ * (systemd is told that too).
  */
 int
 server_start(struct server *srv)
 {
-	struct sb_service	*svc;
-	char			 status[1024];
-	size_t			 i;
-	int			 rc;
+	const struct conf_service	*cs;
+	struct sb_service		*svc;
+	char				 why[512];
+	size_t				 i, j;
+	int				 rc, err = 0;
 
 	for (i = 0; i < srv->conf->nservices; i++) {
-		svc = service_new(srv, &srv->conf->services[i]);
+		cs = &srv->conf->services[i];
+		svc = service_new(srv, srv->conf, cs);
 		TAILQ_INSERT_TAIL(&srv->services, svc, entry);
-		if ((rc = service_start(svc)) != 0)
+		if ((rc = service_start(svc)) != 0) {
+			notify_failure("a handler failed to start", 0);
 			return (rc);
+		}
+		for (j = 0; j < cs->nlisten; j++) {
+			if ((rc = service_bind(svc, j, why, sizeof(why),
+			    &err)) != 0) {
+				log_msg(LOG_LEVEL_ERROR, "%s", why);
+				notify_failure(why, err);
+				return (rc);
+			}
+		}
 	}
-	server_status(srv, status, sizeof(status));
-	log_info("ready: %s", status);
-	notify_ready(status);
+	server_status(srv, srv->status, sizeof(srv->status));
+	log_info("ready: %s", srv->status);
+	notify_ready(srv->status);
+	server_timers_start(srv);
 	return (0);
+}
+
+/* The status refresh, and the watchdog if systemd asked for one. */
+static void
+server_timers_start(struct server *srv)
+{
+	struct timeval	tv = { SERVER_STATUS_TICK_MS / 1000,
+	    (SERVER_STATUS_TICK_MS % 1000) * 1000 };
+	uint64_t	usec;
+
+	event_add(srv->status_timer, &tv);
+	if ((usec = notify_watchdog_usec()) == 0)
+		return;
+	usec /= 2;
+	tv.tv_sec = (time_t)(usec / 1000000);
+	tv.tv_usec = (suseconds_t)(usec % 1000000);
+	srv->watchdog_timer = event_new(srv->base, -1, EV_PERSIST,
+	    server_watchdog_cb, srv);
+	if (srv->watchdog_timer == NULL)
+		fatalx("cannot set up the watchdog timer");
+	event_add(srv->watchdog_timer, &tv);
+	notify_watchdog();
+	log_info("watchdog: pinging every %llu ms",
+	    (unsigned long long)usec / 1000);
+}
+
+/* Send STATUS= when it has changed, and now and then regardless. */
+static void
+server_status_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*srv = arg;
+	char		 status[sizeof(srv->status)];
+
+	server_status(srv, status, sizeof(status));
+	if (strcmp(status, srv->status) == 0 &&
+	    ++srv->status_ticks < SERVER_STATUS_EVERY)
+		return;
+	srv->status_ticks = 0;
+	memcpy(srv->status, status, sizeof(status));
+	notify_status(status);
+}
+
+/* The loop is alive: tell the watchdog. */
+static void
+server_watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	notify_watchdog();
 }
 
 /* Run until stopped. */
@@ -96,23 +178,26 @@ void
 server_free(struct server *srv)
 {
 	struct sb_service	*svc;
+	struct event		*evs[] = { srv->reaper, srv->stop_timer,
+	    srv->status_timer, srv->watchdog_timer, srv->sig_term,
+	    srv->sig_int, srv->sig_hup };
+	size_t			 i;
 
+	while ((svc = TAILQ_FIRST(&srv->retired)) != NULL) {
+		TAILQ_REMOVE(&srv->retired, svc, entry);
+		service_free(svc);
+	}
 	while ((svc = TAILQ_FIRST(&srv->services)) != NULL) {
 		TAILQ_REMOVE(&srv->services, svc, entry);
 		service_free(svc);
 	}
-	if (srv->reaper != NULL)
-		event_free(srv->reaper);
-	if (srv->stop_timer != NULL)
-		event_free(srv->stop_timer);
-	if (srv->sig_term != NULL)
-		event_free(srv->sig_term);
-	if (srv->sig_int != NULL)
-		event_free(srv->sig_int);
-	if (srv->sig_hup != NULL)
-		event_free(srv->sig_hup);
+	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		if (evs[i] != NULL)
+			event_free(evs[i]);
+	}
 	if (srv->base != NULL)
 		event_base_free(srv->base);
+	conf_free(srv->conf);
 	memset(srv, 0, sizeof(*srv));
 }
 
@@ -123,17 +208,33 @@ server_schedule_reap(struct server *srv)
 	event_active(srv->reaper, 0, 0);
 }
 
-/* Queued closes. */
+/* Queued closes; then free retired services whose clients are all gone. */
 static void
 server_reap_cb(evutil_socket_t fd, short what, void *arg)
 {
-	conn_reap(arg);
+	struct server		*srv = arg;
+	struct sb_service	*svc, *next;
+
+	conn_reap(srv);
+	for (svc = TAILQ_FIRST(&srv->retired); svc != NULL; svc = next) {
+		next = TAILQ_NEXT(svc, entry);
+		if (svc->nconns > 0)
+			continue;
+		TAILQ_REMOVE(&srv->retired, svc, entry);
+		log_info("%s: stopped", svc->conf->name);
+		service_free(svc);
+	}
 }
 
-/* A connection was freed: during shutdown, the last one ends the loop. */
+/*
+ * A connection was freed. A retired service may now be empty; during
+ * shutdown, the last connection ends the loop.
+ */
 void
 server_conn_gone(struct server *srv)
 {
+	if (!TAILQ_EMPTY(&srv->retired))
+		server_schedule_reap(srv);
 	if (srv->stopping && srv->nconns == 0)
 		event_base_loopexit(srv->base, NULL);
 }
@@ -152,7 +253,8 @@ server_status(struct server *srv, char *buf, size_t size)
 	TAILQ_FOREACH(svc, &srv->services, entry) {
 		for (i = 0; i < svc->nlisteners && off < size; i++)
 			off += (size_t)snprintf(buf + off, size - off,
-			    " %s=%s", svc->conf->name, svc->listeners[i].bound);
+			    " %s=%s", svc->conf->name,
+			    svc->listeners[i]->bound);
 	}
 }
 
@@ -168,7 +270,7 @@ server_stop(struct server *srv)
 	log_info("shutting down: %zu connection%s to finish", srv->nconns,
 	    srv->nconns == 1 ? "" : "s");
 	TAILQ_FOREACH(svc, &srv->services, entry)
-		service_shutdown(svc);
+		service_shutdown(svc, "server shutting down");
 	evtimer_add(srv->stop_timer, &tv);
 	if (srv->nconns == 0)
 		event_base_loopexit(srv->base, NULL);
@@ -192,8 +294,10 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 	struct server	*srv = arg;
 
 	if (sig == SIGHUP) {
-		log_notice("SIGHUP: configuration reload is not available in "
-		    "this version; still serving the current configuration");
+		if (srv->stopping)
+			log_notice("SIGHUP ignored: shutting down");
+		else
+			server_reload(srv);
 		return;
 	}
 	if (srv->stopping) {

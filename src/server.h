@@ -1,6 +1,6 @@
 /*
  * switchboard: the daemon as a whole: one event loop, its services, the
- * signals, start-up and shutdown.
+ * signals, start-up, reload and shutdown.
  */
 #ifndef SB_SERVER_H
 #define SB_SERVER_H
@@ -17,23 +17,35 @@ struct event_base;
 struct sb_conn;
 struct sb_service;
 
+TAILQ_HEAD(sb_services, sb_service);
+
 struct server {
 	struct event_base		*base;
-	struct conf			*conf;
-	TAILQ_HEAD(, sb_service)	 services;
+	struct conf			*conf;		/* current generation */
+	struct sb_services		 services;
+	struct sb_services		 retired;	/* finishing clients */
 	TAILQ_HEAD(, sb_conn)		 reap;		/* closes to run */
 	struct event			*reaper;
 	struct event			*sig_term;
 	struct event			*sig_int;
 	struct event			*sig_hup;
 	struct event			*stop_timer;
+	struct event			*status_timer;
+	struct event			*watchdog_timer;
+	char				 status[1024];	/* last sent */
+	unsigned			 status_ticks;
 	size_t				 nconns;
 	uint64_t			 next_conn_id;
 	bool				 stopping;
+	bool				 log_fixed;	/* -l given */
 };
 
 /* How long shutdown waits for clients to take their last output. */
 #define SERVER_STOP_SECONDS	5
+/* STATUS= is refreshed when it changes, checked this often, and resent
+ * every SERVER_STATUS_EVERY ticks regardless. */
+#define SERVER_STATUS_TICK_MS	1000
+#define SERVER_STATUS_EVERY	5
 
 int	server_init(struct server *, struct conf *);
 int	server_start(struct server *);
@@ -42,5 +54,6 @@ void	server_free(struct server *);
 void	server_schedule_reap(struct server *);
 void	server_conn_gone(struct server *);
 void	server_status(struct server *, char *, size_t);
+void	server_reload(struct server *);
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * switchboard: services. A service binds its listeners, accepts clients
- * within the daemon's max_connections, and on shutdown finishes its
- * clients before the handler's stop hook frees the service-level data.
+ * switchboard: services. A service accepts clients on its listeners
+ * within the daemon's max_connections; when it stops (shutdown, or removed
+ * by a reload) it finishes its clients before the handler's stop hook
+ * frees the service-level data.
  */
 #include <sys/socket.h>
 
@@ -22,60 +23,84 @@
 #include "service.h"
 #include "xmalloc.h"
 
-static void	service_accept(void *, int, const struct sockaddr *,
-		    socklen_t);
-
-/* Make a service for one configured entry; nothing is bound yet. */
+/* Make a service for one configured entry; nothing is bound or started. */
 struct sb_service *
-service_new(struct server *srv, const struct conf_service *conf)
+service_new(struct server *srv, struct conf *gen,
+    const struct conf_service *conf)
 {
 	struct sb_service	*svc;
 
 	svc = xcalloc(1, sizeof(*svc));
 	svc->srv = srv;
+	svc->gen = conf_ref(gen);
 	svc->conf = conf;
 	TAILQ_INIT(&svc->conns);
-	svc->listeners = xcalloc(conf->nlisten, sizeof(*svc->listeners));
 	return (svc);
 }
 
-/*
- * Run the handler's start hook and bind every listener. Returns 0, or a
- * sysexits code after logging what failed.
- */
+/* Run the handler's start hook. Returns 0 or a sysexits code. */
 int
 service_start(struct sb_service *svc)
 {
-	const struct conf_service	*conf = svc->conf;
-	struct listener			*l;
-	size_t				 i;
-	int				 err;
+	const struct sb_handler	*h = svc->conf->handler;
 
-	if (conf->handler->start != NULL && conf->handler->start(svc) == -1) {
+	if (h->start != NULL && h->start(svc) == -1) {
 		log_msg(LOG_LEVEL_ERROR, "%s: the %s handler failed to start",
-		    conf->name, conf->handler->name);
+		    svc->conf->name, h->name);
 		return (EX_SOFTWARE);
 	}
 	svc->started = true;
-	for (i = 0; i < conf->nlisten; i++) {
-		l = &svc->listeners[i];
-		if (listener_open(l, svc->srv->base, &conf->listen[i],
-		    service_accept, svc) == -1) {
-			err = errno;
-			log_msg(LOG_LEVEL_ERROR, "%s: cannot listen on %s: %s",
-			    conf->name, conf->listen_text[i], strerror(err));
-			return (err == EADDRINUSE || err == EACCES ||
-			    err == EADDRNOTAVAIL ? EX_UNAVAILABLE : EX_OSERR);
-		}
-		svc->nlisteners++;
-		log_info("%s: listening on %s (%s)", conf->name, l->bound,
-		    conf->handler->name);
-	}
 	return (0);
 }
 
+/* Take a listener on; it now accepts for this service. */
+void
+service_add_listener(struct sb_service *svc, struct listener *l)
+{
+	svc->listeners = xreallocarray(svc->listeners, svc->nlisteners + 1,
+	    sizeof(*svc->listeners));
+	svc->listeners[svc->nlisteners++] = l;
+	log_info("%s: listening on %s (%s)", svc->conf->name, l->bound,
+	    svc->conf->handler->name);
+}
+
+/*
+ * Bind the service's i-th listen address. Returns 0, or a sysexits code
+ * with the reason in why and the errno value in *err.
+ */
+int
+service_bind(struct sb_service *svc, size_t i, char *why, size_t whylen,
+    int *err)
+{
+	const struct conf_service	*conf = svc->conf;
+	struct listener			*l;
+
+	l = listener_open(svc->srv->base, &conf->listen[i], service_accept,
+	    svc);
+	if (l == NULL) {
+		*err = errno;
+		snprintf(why, whylen, "%s: cannot listen on %s: %s",
+		    conf->name, conf->listen_text[i], strerror(*err));
+		return (*err == EADDRINUSE || *err == EACCES ||
+		    *err == EADDRNOTAVAIL ? EX_UNAVAILABLE : EX_OSERR);
+	}
+	service_add_listener(svc, l);
+	return (0);
+}
+
+/* A reload kept this service: it now runs on the new config. */
+void
+service_set_conf(struct sb_service *svc, struct conf *gen,
+    const struct conf_service *conf)
+{
+	conf_ref(gen);
+	conf_free(svc->gen);
+	svc->gen = gen;
+	svc->conf = conf;
+}
+
 /* A client arrived on one of the service's listeners. */
-static void
+void
 service_accept(void *arg, int fd, const struct sockaddr *sa, socklen_t len)
 {
 	static const char	 full[] = "error: too many connections\r\n";
@@ -83,7 +108,7 @@ service_accept(void *arg, int fd, const struct sockaddr *sa, socklen_t len)
 	struct server		*srv = svc->srv;
 	ssize_t			 n;
 
-	if (srv->stopping) {
+	if (srv->stopping || svc->stopping) {
 		close(fd);
 		return;
 	}
@@ -99,18 +124,23 @@ service_accept(void *arg, int fd, const struct sockaddr *sa, socklen_t len)
 	conn_accept(svc, fd, sa);
 }
 
-/* Stop accepting and finish every client; they flush, then go. */
+/*
+ * Stop accepting and finish every client, for the reason given; they
+ * flush, then go. The service is freed once the last one has gone.
+ */
 void
-service_shutdown(struct sb_service *svc)
+service_shutdown(struct sb_service *svc, const char *reason)
 {
 	struct sb_conn	*c;
 	size_t		 i;
 
 	svc->stopping = true;
+	svc->stop_reason = reason;
 	for (i = 0; i < svc->nlisteners; i++)
-		listener_close(&svc->listeners[i]);
+		listener_free(svc->listeners[i]);
+	svc->nlisteners = 0;
 	TAILQ_FOREACH(c, &svc->conns, entry)
-		conn_shutdown(c);
+		conn_shutdown(c, reason);
 }
 
 /* Free a service: any clients left are closed now, then the stop hook. */
@@ -121,13 +151,16 @@ service_free(struct sb_service *svc)
 	size_t		 i;
 
 	svc->stopping = true;
+	if (svc->stop_reason == NULL)
+		svc->stop_reason = "server shutting down";
 	while ((c = TAILQ_FIRST(&svc->conns)) != NULL)
 		conn_destroy(c);
 	for (i = 0; i < svc->nlisteners; i++)
-		listener_close(&svc->listeners[i]);
+		listener_free(svc->listeners[i]);
 	if (svc->started && svc->conf->handler->stop != NULL)
 		svc->conf->handler->stop(svc);
 	free(svc->listeners);
+	conf_free(svc->gen);
 	free(svc);
 }
 
@@ -164,6 +197,13 @@ bool
 sb_service_is_stopping(struct sb_service *svc)
 {
 	return (svc->stopping);
+}
+
+/* Why the service is stopping ("server shutting down", ...), or NULL. */
+const char *
+sb_service_stop_reason(struct sb_service *svc)
+{
+	return (svc->stop_reason);
 }
 
 /* Log a line prefixed with the service's name. */

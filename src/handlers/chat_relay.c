@@ -270,6 +270,8 @@ chat_open(struct sb_conn *c)
 		sb_conn_finish(c, "room is full");
 		return (SB_FINISH);
 	}
+	if (room->history.cap != (size_t)conf->history)	/* reloaded */
+		chat_history_resize(&room->history, (size_t)conf->history);
 	m->conn = c;
 	chat_guest_nick(room, m);
 	n = xasprintf(&join, "* %s has joined", m->nick);
@@ -361,7 +363,8 @@ chat_close(struct sb_conn *c, const char *reason)
 	room->count--;
 	m->joined = 0;
 	if (sb_service_is_stopping(sb_conn_service(c))) {
-		sb_conn_send(c, "* server shutting down");
+		sb_conn_send(c, "* %s", sb_service_stop_reason(
+		    sb_conn_service(c)));
 		return;
 	}
 	n = xasprintf(&line, "* %s has left (%s)", m->nick, reason);

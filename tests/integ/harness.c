@@ -166,6 +166,41 @@ sbd_wait_notify(struct sbd *d, const char *needle, int ms)
 	}
 }
 
+/* How many notify messages so far contain needle. */
+int
+sbd_count_notes(struct sbd *d, const char *needle)
+{
+	const char	*p = d->notes;
+	int		 n = 0;
+
+	sbd_drain_notify(d, 0);
+	while ((p = strstr(p, needle)) != NULL) {
+		n++;
+		p += strlen(needle);
+	}
+	return (n);
+}
+
+/*
+ * Write a new config (NULL: keep the file), send SIGHUP and wait until
+ * the daemon says READY=1 again.
+ */
+void
+sbd_reload(struct sbd *d, const char *conf)
+{
+	long	end = now_ms() + T_WAIT_MS;
+	int	before = sbd_count_notes(d, "READY=1");
+
+	if (conf != NULL)
+		sbd_write_conf(d, conf);
+	ck_assert_int_eq(kill(d->pid, SIGHUP), 0);
+	while (sbd_count_notes(d, "READY=1") == before) {
+		ck_assert_msg(now_ms() < end && sbd_wait_exit(d, 0) == -1,
+		    "no READY=1 after SIGHUP");
+		sbd_drain_notify(d, 50);
+	}
+}
+
 /*
  * Wait up to ms for the daemon to exit. Returns its exit code (128+N for a
  * signal), or -1 if it is still running.
@@ -195,11 +230,16 @@ sbd_wait_exit(struct sbd *d, int ms)
 int
 sbd_port(struct sbd *d, const char *service)
 {
-	char	*log = sbd_log_text(d), *p, needle[128];
+	char	*log = sbd_log_text(d), *p = NULL, *q, needle[128];
 	int	 port = -1;
 
 	snprintf(needle, sizeof(needle), " %s: listening on ", service);
-	if ((p = strstr(log, needle)) != NULL) {
+	/* The latest TCP listener: reloads add lines. */
+	for (q = log; (q = strstr(q, needle)) != NULL; q++) {
+		if (strncmp(q + strlen(needle), "unix:", 5) != 0)
+			p = q;
+	}
+	if (p != NULL) {
 		p += strlen(needle);
 		p = strchr(p, ']') != NULL && *p == '[' ? strchr(p, ']') + 1 :
 		    strchr(p, ':');

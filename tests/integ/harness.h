@@ -24,7 +24,7 @@ struct sbd {
 	char	conf[96];
 	char	log[96];
 	char	notify[96];
-	char	notes[16384];		/* every notify message, \n-joined */
+	char	notes[65536];		/* every notify message, \n-joined */
 	size_t	notes_len;
 };
 
@@ -41,6 +41,8 @@ void	 sbd_start(struct sbd *, const char *);
 void	 sbd_start_args(struct sbd *, const char *, const char *const *);
 int	 sbd_port(struct sbd *, const char *);
 int	 sbd_wait_notify(struct sbd *, const char *, int);
+int	 sbd_count_notes(struct sbd *, const char *);
+void	 sbd_reload(struct sbd *, const char *);
 int	 sbd_wait_exit(struct sbd *, int);
 int	 sbd_stop(struct sbd *);
 void	 sbd_check_log(struct sbd *);

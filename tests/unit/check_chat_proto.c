@@ -122,6 +122,29 @@ START_TEST(test_history)
 }
 END_TEST
 
+START_TEST(test_history_resize)
+{
+	struct chat_history	h;
+	size_t			len;
+
+	chat_history_init(&h, 4);
+	chat_history_add(&h, "a", 1);
+	chat_history_add(&h, "b", 1);
+	chat_history_add(&h, "c", 1);
+	chat_history_resize(&h, 2);		/* keeps the newest */
+	ck_assert_uint_eq(h.n, 2);
+	ck_assert_str_eq(chat_history_get(&h, 0, &len), "b");
+	ck_assert_str_eq(chat_history_get(&h, 1, &len), "c");
+	chat_history_resize(&h, 5);
+	chat_history_add(&h, "d", 1);
+	ck_assert_uint_eq(h.n, 3);
+	ck_assert_str_eq(chat_history_get(&h, 2, &len), "d");
+	chat_history_resize(&h, 0);
+	ck_assert_uint_eq(h.n, 0);
+	chat_history_free(&h);
+}
+END_TEST
+
 START_TEST(test_history_off)
 {
 	struct chat_history	h;
@@ -151,6 +174,7 @@ main(void)
 	tc = tcase_create("history");
 	tcase_add_test(tc, test_history);
 	tcase_add_test(tc, test_history_off);
+	tcase_add_test(tc, test_history_resize);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_chat_proto"));
 }

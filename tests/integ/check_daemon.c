@@ -140,6 +140,83 @@ START_TEST(test_notify_and_status)
 }
 END_TEST
 
+START_TEST(test_status_follows_connections)
+{
+	struct sbd	 d;
+	struct client	*c;
+	int		 n, i;
+
+	sbd_start(&d, conf_all);
+	c = cl_tcp(sbd_port(&d, "numbers"));
+	ck_assert(sbd_wait_notify(&d, "STATUS=3 services, 1 connection;",
+	    T_WAIT_MS));
+	n = sbd_count_notes(&d, "STATUS=3 services, 0 connections;");
+	cl_close(c);
+	for (i = 0; i < 50 && sbd_count_notes(&d,
+	    "STATUS=3 services, 0 connections;") == n; i++)
+		usleep(100000);
+	ck_assert_int_gt(sbd_count_notes(&d,
+	    "STATUS=3 services, 0 connections;"), n);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(test_watchdog)
+{
+	struct sbd	d;
+
+	setenv("WATCHDOG_USEC", "200000", 1);	/* ping every 100 ms */
+	sbd_start(&d, conf_all);
+	ck_assert(sbd_log_has(&d, "watchdog: pinging every 100 ms"));
+	ck_assert(sbd_wait_notify(&d, "WATCHDOG=1", T_WAIT_MS));
+	usleep(600000);
+	ck_assert_int_ge(sbd_count_notes(&d, "WATCHDOG=1"), 4);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(test_no_watchdog_unless_asked)
+{
+	struct sbd	d;
+
+	unsetenv("WATCHDOG_USEC");
+	sbd_start(&d, conf_all);
+	usleep(300000);
+	ck_assert_int_eq(sbd_count_notes(&d, "WATCHDOG=1"), 0);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(test_failed_start_notifies)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	struct sbd		 d;
+	char			 conf[512], want[128];
+	int			 fd, port;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(fd, 1), 0);
+	getsockname(fd, (struct sockaddr *)&sin, &len);
+	port = ntohs(sin.sin_port);
+	snprintf(conf, sizeof(conf), "services = ( { name = \"taken\"; "
+	    "handler = \"number-to-text\"; listen = [ \"127.0.0.1:%d\" ]; } "
+	    ");\n", port);
+	sbd_spawn(&d, conf, NULL);
+	ck_assert_int_eq(sbd_wait_exit(&d, T_WAIT_MS), 69);
+	snprintf(want, sizeof(want), "STATUS=taken: cannot listen on "
+	    "127.0.0.1:%d: Address already in use\nERRNO=98", port);
+	ck_assert(sbd_wait_notify(&d, want, 0));
+	ck_assert_int_eq(sbd_count_notes(&d, "READY=1"), 0);
+	sbd_stop(&d);
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_sigterm_with_clients)
 {
 	struct sbd	 d;
@@ -326,6 +403,10 @@ main(void)
 	tcase_add_test(tc, test_bad_config_does_not_start);
 	tcase_add_test(tc, test_port_in_use);
 	tcase_add_test(tc, test_notify_and_status);
+	tcase_add_test(tc, test_status_follows_connections);
+	tcase_add_test(tc, test_watchdog);
+	tcase_add_test(tc, test_no_watchdog_unless_asked);
+	tcase_add_test(tc, test_failed_start_notifies);
 	tcase_add_loop_test(tc, test_sigterm_with_clients, 0, 2);
 	tcase_add_test(tc, test_sigterm_reader_that_never_reads);
 	tcase_add_test(tc, test_idle_timeout);

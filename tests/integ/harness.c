@@ -78,10 +78,22 @@ sbd_start(struct sbd *d, const char *conf)
 void
 sbd_start_args(struct sbd *d, const char *conf, const char *const *extra)
 {
+	char	*log;
+
+	sbd_spawn(d, conf, extra);
+	if (!sbd_wait_notify(d, "READY=1", 30000)) {
+		log = sbd_log_text(d);
+		ck_abort_msg("daemon not ready; log:\n%s", log);
+	}
+}
+
+/* Start the daemon without waiting for it to be ready. */
+void
+sbd_spawn(struct sbd *d, const char *conf, const char *const *extra)
+{
 	struct sockaddr_un	 sun;
 	const char		*bin = sbd_binary();
 	const char		*argv[24];
-	char			*log;
 	int			 fd, n = 0, i;
 
 	memset(d, 0, sizeof(*d));
@@ -118,10 +130,6 @@ sbd_start_args(struct sbd *d, const char *conf, const char *const *extra)
 		unsetenv("JOURNAL_STREAM");
 		execvp(argv[0], (char *const *)argv);
 		_exit(127);
-	}
-	if (!sbd_wait_notify(d, "READY=1", 30000)) {
-		log = sbd_log_text(d);
-		ck_abort_msg("daemon not ready; log:\n%s", log);
 	}
 }
 

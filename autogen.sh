@@ -6,7 +6,8 @@ cd "$(dirname "$0")"
 
 if [ "$1" = "--deps" ]; then
 	pkgs="build-essential autoconf automake pkg-config libevent-dev \
-libconfig-dev libsystemd-dev libunistring-dev check netcat-openbsd telnet"
+libconfig-dev libsystemd-dev libunistring-dev check netcat-openbsd telnet \
+systemd"
 	missing=""
 	for p in $pkgs; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |

@@ -160,6 +160,42 @@ listen_addr_same(const struct listen_addr *a, const struct listen_addr *b)
 }
 
 /*
+ * Is a bound socket (as getsockname reports it) the one this entry asks
+ * for? Port 0 matches any port; a wildcard PORT matches [::]:PORT.
+ */
+bool
+listen_addr_matches(const struct listen_addr *a, const struct sockaddr *sa,
+    socklen_t len)
+{
+	const struct sockaddr_in	*a4 = (const struct sockaddr_in *)&a->ss;
+	const struct sockaddr_in	*b4 = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6	*a6 = (const struct sockaddr_in6 *)&a->ss;
+	const struct sockaddr_in6	*b6 = (const struct sockaddr_in6 *)sa;
+	const struct sockaddr_un	*au = (const struct sockaddr_un *)&a->ss;
+	const struct sockaddr_un	*bu = (const struct sockaddr_un *)sa;
+	size_t				 off = offsetof(struct sockaddr_un,
+					    sun_path);
+
+	if (len < sizeof(sa->sa_family) || sa->sa_family != a->ss.ss_family)
+		return (false);
+	switch (sa->sa_family) {
+	case AF_UNIX:
+		return (len > off && strncmp(au->sun_path, bu->sun_path,
+		    len - off) == 0 && strlen(au->sun_path) <= len - off);
+	case AF_INET:
+		return (len >= sizeof(*b4) && (a4->sin_port == 0 ||
+		    a4->sin_port == b4->sin_port) &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr);
+	case AF_INET6:
+		return (len >= sizeof(*b6) && (a6->sin6_port == 0 ||
+		    a6->sin6_port == b6->sin6_port) &&
+		    memcmp(&a6->sin6_addr, &b6->sin6_addr,
+		    sizeof(b6->sin6_addr)) == 0);
+	}
+	return (false);
+}
+
+/*
  * Print a socket address as "1.2.3.4:80", "[::1]:80" or "unix:/path"
  * (the peer of a unix socket has no name: "unix"). Returns buf.
  */

@@ -26,6 +26,8 @@ struct listen_addr {
 int	listen_addr_parse(const char *, struct listen_addr *, const char **);
 bool	listen_addr_same(const struct listen_addr *,
 	    const struct listen_addr *);
+bool	listen_addr_matches(const struct listen_addr *, const struct sockaddr *,
+	    socklen_t);
 const char *listen_addr_format(const struct sockaddr *, socklen_t, char *,
 	    size_t);
 

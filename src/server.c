@@ -9,11 +9,13 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <sysexits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
 
+#include "activation.h"
 #include "conf.h"
 #include "conn.h"
 #include "listener.h"
@@ -89,28 +91,41 @@ server_init(struct server *srv, struct conf *conf)
 int
 server_start(struct server *srv)
 {
-	const struct conf_service	*cs;
-	struct sb_service		*svc;
-	char				 why[512];
-	size_t				 i, j;
-	int				 rc, err = 0;
+	struct activation	 act;
+	struct sb_service	*svc;
+	char			 why[512];
+	size_t			 i;
+	int			 rc = 0, err = 0;
 
-	for (i = 0; i < srv->conf->nservices; i++) {
-		cs = &srv->conf->services[i];
-		svc = service_new(srv, srv->conf, cs);
+	if (activation_collect(&act, why, sizeof(why)) == -1) {
+		log_msg(LOG_LEVEL_ERROR, "%s", why);
+		notify_failure(why, 0);
+		activation_free(&act);
+		return (EX_OSERR);
+	}
+	for (i = 0; i < act.n; i++) {
+		if (conf_find_service(srv->conf, act.socks[i].name) != NULL)
+			continue;
+		snprintf(why, sizeof(why), "socket activation: a socket named "
+		    "\"%s\" was passed, but no service has that name (set "
+		    "FileDescriptorName= to a service name)", act.socks[i].name);
+		rc = EX_CONFIG;
+		break;
+	}
+	for (i = 0; rc == 0 && i < srv->conf->nservices; i++) {
+		svc = service_new(srv, srv->conf, &srv->conf->services[i]);
 		TAILQ_INSERT_TAIL(&srv->services, svc, entry);
-		if ((rc = service_start(svc)) != 0) {
-			notify_failure("a handler failed to start", 0);
-			return (rc);
-		}
-		for (j = 0; j < cs->nlisten; j++) {
-			if ((rc = service_bind(svc, j, why, sizeof(why),
-			    &err)) != 0) {
-				log_msg(LOG_LEVEL_ERROR, "%s", why);
-				notify_failure(why, err);
-				return (rc);
-			}
-		}
+		if ((rc = service_start(svc)) != 0)
+			snprintf(why, sizeof(why), "%s: the handler failed to "
+			    "start", svc->conf->name);
+		else
+			rc = service_listen(svc, &act, why, sizeof(why), &err);
+	}
+	activation_free(&act);
+	if (rc != 0) {
+		log_msg(LOG_LEVEL_ERROR, "%s", why);
+		notify_failure(why, err);
+		return (rc);
 	}
 	server_status(srv, srv->status, sizeof(srv->status));
 	log_info("ready: %s", srv->status);

@@ -14,6 +14,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "activation.h"
 #include "conf.h"
 #include "conn.h"
 #include "handler.h"
@@ -22,6 +23,9 @@
 #include "server.h"
 #include "service.h"
 #include "xmalloc.h"
+
+static int	service_passed_fd(struct sb_service *, struct activation *,
+		    const struct listen_addr *);
 
 /* Make a service for one configured entry; nothing is bound or started. */
 struct sb_service *
@@ -44,11 +48,8 @@ service_start(struct sb_service *svc)
 {
 	const struct sb_handler	*h = svc->conf->handler;
 
-	if (h->start != NULL && h->start(svc) == -1) {
-		log_msg(LOG_LEVEL_ERROR, "%s: the %s handler failed to start",
-		    svc->conf->name, h->name);
-		return (EX_SOFTWARE);
-	}
+	if (h->start != NULL && h->start(svc) == -1)
+		return (EX_SOFTWARE);	/* the caller says so */
 	svc->started = true;
 	return (0);
 }
@@ -64,27 +65,74 @@ service_add_listener(struct sb_service *svc, struct listener *l)
 	    svc->conf->handler->name);
 }
 
+/* A passed socket for this service bound to this address, or -1. */
+static int
+service_passed_fd(struct sb_service *svc, struct activation *act,
+    const struct listen_addr *a)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+	size_t			i;
+	int			fd;
+
+	for (i = 0; i < act->n; i++) {
+		if ((fd = act->socks[i].fd) == -1 ||
+		    strcmp(act->socks[i].name, svc->conf->name) != 0)
+			continue;
+		len = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
+		    (a == NULL ||
+		    listen_addr_matches(a, (struct sockaddr *)&ss, len))) {
+			act->socks[i].fd = -1;
+			return (fd);
+		}
+	}
+	return (-1);
+}
+
 /*
- * Bind the service's i-th listen address. Returns 0, or a sysexits code
- * with the reason in why and the errno value in *err.
+ * Get the service listening. Each listen entry is served by a socket
+ * systemd passed for this service with that address, if there is one, or
+ * bound here. Passed sockets matching no entry serve the service too.
+ * Returns 0, or a sysexits code with the reason in why and the errno value
+ * in *err.
  */
 int
-service_bind(struct sb_service *svc, size_t i, char *why, size_t whylen,
-    int *err)
+service_listen(struct sb_service *svc, struct activation *act, char *why,
+    size_t whylen, int *err)
 {
 	const struct conf_service	*conf = svc->conf;
 	struct listener			*l;
+	size_t				 i;
+	int				 fd;
 
-	l = listener_open(svc->srv->base, &conf->listen[i], service_accept,
-	    svc);
-	if (l == NULL) {
-		*err = errno;
-		snprintf(why, whylen, "%s: cannot listen on %s: %s",
-		    conf->name, conf->listen_text[i], strerror(*err));
-		return (*err == EADDRINUSE || *err == EACCES ||
-		    *err == EADDRNOTAVAIL ? EX_UNAVAILABLE : EX_OSERR);
+	for (i = 0; i < conf->nlisten; i++) {
+		if ((fd = service_passed_fd(svc, act, &conf->listen[i])) != -1) {
+			if ((l = listener_adopt(svc->srv->base, fd,
+			    service_accept, svc)) != NULL)
+				l->addr = &conf->listen[i];
+		} else
+			l = listener_open(svc->srv->base, &conf->listen[i],
+			    service_accept, svc);
+		if (l == NULL) {
+			*err = errno;
+			snprintf(why, whylen, "%s: cannot listen on %s: %s",
+			    conf->name, conf->listen_text[i], strerror(*err));
+			return (*err == EADDRINUSE || *err == EACCES ||
+			    *err == EADDRNOTAVAIL ? EX_UNAVAILABLE : EX_OSERR);
+		}
+		service_add_listener(svc, l);
 	}
-	service_add_listener(svc, l);
+	while ((fd = service_passed_fd(svc, act, NULL)) != -1) {
+		if ((l = listener_adopt(svc->srv->base, fd, service_accept,
+		    svc)) == NULL) {
+			*err = errno;
+			snprintf(why, whylen, "%s: cannot use a passed socket: "
+			    "%s", conf->name, strerror(*err));
+			return (EX_OSERR);
+		}
+		service_add_listener(svc, l);
+	}
 	return (0);
 }
 

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct activation;
 struct conf;
 struct conf_service;
 struct listener;
@@ -34,7 +35,8 @@ struct sb_service {
 struct sb_service *service_new(struct server *, struct conf *,
 	    const struct conf_service *);
 int	service_start(struct sb_service *);
-int	service_bind(struct sb_service *, size_t, char *, size_t, int *);
+int	service_listen(struct sb_service *, struct activation *, char *,
+	    size_t, int *);
 void	service_add_listener(struct sb_service *, struct listener *);
 void	service_set_conf(struct sb_service *, struct conf *,
 	    const struct conf_service *);

@@ -167,8 +167,8 @@ START_TEST(test_watchdog)
 
 	setenv("WATCHDOG_USEC", "200000", 1);	/* ping every 100 ms */
 	sbd_start(&d, conf_all);
-	ck_assert(sbd_log_has(&d, "watchdog: pinging every 100 ms"));
 	ck_assert(sbd_wait_notify(&d, "WATCHDOG=1", T_WAIT_MS));
+	ck_assert(sbd_log_has(&d, "watchdog: pinging every 100 ms"));
 	usleep(600000);
 	ck_assert_int_ge(sbd_count_notes(&d, "WATCHDOG=1"), 4);
 	ck_assert_int_eq(sbd_stop(&d), 0);

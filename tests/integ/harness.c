@@ -26,6 +26,8 @@
 static long	now_ms(void);
 static const char *sbd_binary(void);
 static int	sbd_valgrind(void);
+static void	sbd_exec(struct sbd *, const char *, const char *const *,
+		    const char *const *);
 static void	sbd_drain_notify(struct sbd *, int);
 static void	sbd_cleanup(struct sbd *);
 
@@ -91,9 +93,27 @@ sbd_start_args(struct sbd *d, const char *conf, const char *const *extra)
 void
 sbd_spawn(struct sbd *d, const char *conf, const char *const *extra)
 {
+	sbd_exec(d, conf, NULL, extra);
+}
+
+/*
+ * Start the daemon under another program (wrap: its argv, which must end
+ * by running what follows, as systemd-socket-activate does).
+ */
+void
+sbd_spawn_wrapped(struct sbd *d, const char *conf, const char *const *wrap)
+{
+	sbd_exec(d, conf, wrap, NULL);
+}
+
+/* Fork and exec [wrap...] [valgrind...] daemon -c conf [extra...]. */
+static void
+sbd_exec(struct sbd *d, const char *conf, const char *const *wrap,
+    const char *const *extra)
+{
 	struct sockaddr_un	 sun;
 	const char		*bin = sbd_binary();
-	const char		*argv[24];
+	const char		*argv[32];
 	int			 fd, n = 0, i;
 
 	memset(d, 0, sizeof(*d));
@@ -105,6 +125,8 @@ sbd_spawn(struct sbd *d, const char *conf, const char *const *extra)
 	strcpy(sun.sun_path, d->notify);
 	ck_assert_int_eq(bind(d->notify_fd, (struct sockaddr *)&sun,
 	    sizeof(sun)), 0);
+	for (i = 0; wrap != NULL && wrap[i] != NULL && n < 12; i++)
+		argv[n++] = wrap[i];
 	if (sbd_valgrind()) {
 		/* Any valgrind error or definite leak makes the exit code 99. */
 		argv[n++] = "valgrind";
@@ -116,7 +138,7 @@ sbd_spawn(struct sbd *d, const char *conf, const char *const *extra)
 	argv[n++] = bin;
 	argv[n++] = "-c";
 	argv[n++] = d->conf;
-	for (i = 0; extra != NULL && extra[i] != NULL && n < 23; i++)
+	for (i = 0; extra != NULL && extra[i] != NULL && n < 31; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
 	d->pid = fork();

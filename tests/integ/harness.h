@@ -40,6 +40,7 @@ void	 sbd_write_conf(struct sbd *, const char *);
 void	 sbd_start(struct sbd *, const char *);
 void	 sbd_start_args(struct sbd *, const char *, const char *const *);
 void	 sbd_spawn(struct sbd *, const char *, const char *const *);
+void	 sbd_spawn_wrapped(struct sbd *, const char *, const char *const *);
 int	 sbd_port(struct sbd *, const char *);
 int	 sbd_wait_notify(struct sbd *, const char *, int);
 int	 sbd_count_notes(struct sbd *, const char *);

@@ -92,6 +92,39 @@ START_TEST(test_same)
 }
 END_TEST
 
+START_TEST(test_matches_bound)
+{
+	struct listen_addr	 a, bound;
+	const char		*why;
+
+	/* What getsockname reports, against what the config asks for. */
+	listen_addr_parse("127.0.0.1:7001", &bound, &why);
+	listen_addr_parse("127.0.0.1:7001", &a, &why);
+	ck_assert(listen_addr_matches(&a, (struct sockaddr *)&bound.ss,
+	    bound.len));
+	listen_addr_parse("127.0.0.1:0", &a, &why);	/* any port */
+	ck_assert(listen_addr_matches(&a, (struct sockaddr *)&bound.ss,
+	    bound.len));
+	listen_addr_parse("127.0.0.2:7001", &a, &why);
+	ck_assert(!listen_addr_matches(&a, (struct sockaddr *)&bound.ss,
+	    bound.len));
+	listen_addr_parse("[::1]:7001", &a, &why);
+	ck_assert(!listen_addr_matches(&a, (struct sockaddr *)&bound.ss,
+	    bound.len));
+	listen_addr_parse("7001", &a, &why);		/* [::]:7001 */
+	listen_addr_parse("[::]:7001", &bound, &why);
+	ck_assert(listen_addr_matches(&a, (struct sockaddr *)&bound.ss,
+	    bound.len));
+	listen_addr_parse("unix:/run/a.sock", &a, &why);
+	listen_addr_parse("unix:/run/a.sock", &bound, &why);
+	ck_assert(listen_addr_matches(&a, (struct sockaddr *)&bound.ss,
+	    bound.len));
+	listen_addr_parse("unix:/run/a.so", &a, &why);
+	ck_assert(!listen_addr_matches(&a, (struct sockaddr *)&bound.ss,
+	    bound.len));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -101,6 +134,7 @@ main(void)
 	tcase_add_loop_test(tc, test_parse, 0, sizeof(addrs) / sizeof(addrs[0]));
 	tcase_add_test(tc, test_unix_too_long);
 	tcase_add_test(tc, test_same);
+	tcase_add_test(tc, test_matches_bound);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_listen_addr"));
 }

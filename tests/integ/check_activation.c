@@ -1,0 +1,133 @@
+/*
+ * switchboard integration tests: socket activation, driven by systemd's
+ * own systemd-socket-activate (which binds the sockets, waits for the
+ * first client, then runs the daemon with LISTEN_FDS and LISTEN_FDNAMES).
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "../check_common.h"
+#include "harness.h"
+
+/* Connect to a unix socket as soon as it exists. */
+static struct client *
+connect_when_there(const char *path)
+{
+	struct stat	st;
+	int		i;
+
+	for (i = 0; i < 500 && stat(path, &st) == -1; i++)
+		usleep(10000);
+	return (cl_unix(path));
+}
+
+START_TEST(test_passed_sockets_adopted)
+{
+	struct sbd	 d;
+	struct client	*a, *b;
+	char		 conf[512], main_sock[128], extra[128], names[64];
+	const char	*wrap[10];
+
+	memset(&d, 0, sizeof(d));
+	sbd_write_conf(&d, "");
+	snprintf(main_sock, sizeof(main_sock), "%s/lobby.sock", d.dir);
+	snprintf(extra, sizeof(extra), "%s/extra.sock", d.dir);
+	snprintf(conf, sizeof(conf), "services = (\n"
+	    "  { name = \"lobby\"; handler = \"chat-relay\"; listen = "
+	    "[ \"unix:%s\" ]; },\n"
+	    "  { name = \"numbers\"; handler = \"number-to-text\"; listen = "
+	    "[ \"127.0.0.1:0\" ]; }\n);\n", main_sock);
+	snprintf(names, sizeof(names), "--fdname=lobby:lobby");
+	wrap[0] = "systemd-socket-activate";
+	wrap[1] = "-l";
+	wrap[2] = main_sock;
+	wrap[3] = "-l";
+	wrap[4] = extra;
+	wrap[5] = names;
+	wrap[6] = "-E";
+	wrap[7] = "NOTIFY_SOCKET";
+	wrap[8] = NULL;
+	sbd_spawn_wrapped(&d, conf, wrap);
+	a = connect_when_there(main_sock);	/* this starts the daemon */
+	ck_assert_ptr_nonnull(strstr(cl_line(a, T_WAIT_MS), "you are guest1"));
+	ck_assert(sbd_wait_notify(&d, "READY=1", T_WAIT_MS));
+	ck_assert(sbd_log_has(&d, "socket activation: 2 sockets passed"));
+	b = cl_unix(extra);			/* the unlisted one serves too */
+	ck_assert_ptr_nonnull(strstr(cl_line(b, T_WAIT_MS), "you are guest2"));
+	cl_expect(a, "* guest2 has joined");
+	/* Services without passed sockets bind their own. */
+	ck_assert_int_gt(sbd_port(&d, "numbers"), 0);
+	/* A reload keeps the passed sockets and the room. */
+	cl_close(b);
+	cl_expect(a, "* guest2 has left (client closed the connection)");
+	sbd_reload(&d, NULL);
+	b = cl_unix(extra);
+	ck_assert_ptr_nonnull(strstr(cl_line(b, T_WAIT_MS), "you are guest3"));
+	cl_expect(a, "* guest3 has joined");
+	cl_close(b);
+	cl_expect(a, "* guest3 has left (client closed the connection)");
+	b = cl_unix(main_sock);
+	ck_assert_ptr_nonnull(strstr(cl_line(b, T_WAIT_MS), "you are guest4"));
+	cl_expect(a, "* guest4 has joined");
+	cl_close(a);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+	ck_assert_int_eq(access(main_sock, F_OK), 0);	/* not ours to remove */
+	unlink(main_sock);
+	unlink(extra);
+}
+END_TEST
+
+START_TEST(test_unknown_name_is_an_error)
+{
+	struct sbd	 d;
+	struct client	*a;
+	char		 conf[256], path[128];
+	const char	*wrap[8];
+
+	memset(&d, 0, sizeof(d));
+	sbd_write_conf(&d, "");
+	snprintf(path, sizeof(path), "%s/x.sock", d.dir);
+	snprintf(conf, sizeof(conf), "services = ( { name = \"lobby\"; "
+	    "handler = \"chat-relay\"; listen = [ \"127.0.0.1:0\" ]; } );\n");
+	wrap[0] = "systemd-socket-activate";
+	wrap[1] = "-l";
+	wrap[2] = path;
+	wrap[3] = "--fdname=lobbby";
+	wrap[4] = "-E";
+	wrap[5] = "NOTIFY_SOCKET";
+	wrap[6] = NULL;
+	sbd_spawn_wrapped(&d, conf, wrap);
+	a = connect_when_there(path);
+	ck_assert_int_eq(sbd_wait_exit(&d, T_WAIT_MS), 78);
+	ck_assert(sbd_log_has(&d, "socket activation: a socket named "
+	    "\"lobbby\" was passed, but no service has that name"));
+	ck_assert(sbd_wait_notify(&d, "STATUS=socket activation: a socket "
+	    "named \"lobbby\"", 0));
+	cl_close(a);
+	sbd_stop(&d);
+	unlink(path);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("integ_activation");
+	TCase	*tc = tcase_create("activation");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_passed_sockets_adopted);
+	tcase_add_test(tc, test_unknown_name_is_an_error);
+	suite_add_tcase(s, tc);
+	return (sb_check_run(s, "check_activation"));
+}

@@ -152,10 +152,10 @@ server_timers_start(struct server *srv)
 	    server_watchdog_cb, srv);
 	if (srv->watchdog_timer == NULL)
 		fatalx("cannot set up the watchdog timer");
-	event_add(srv->watchdog_timer, &tv);
-	notify_watchdog();
 	log_info("watchdog: pinging every %llu ms",
 	    (unsigned long long)usec / 1000);
+	event_add(srv->watchdog_timer, &tv);
+	notify_watchdog();
 }
 
 /* Send STATUS= when it has changed, and now and then regardless. */

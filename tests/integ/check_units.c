@@ -1,0 +1,79 @@
+/*
+ * switchboard tests: the shipped systemd units. systemd-analyze rates
+ * their sandboxing (the figures are promised in the units' comments) and
+ * verifies them, with ExecStart= pointed at the daemon just built.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "../check_common.h"
+#include "harness.h"
+
+static const struct {
+	const char	*unit;
+	const char	*threshold;	/* exposure x 10 */
+	const char	*rating;
+} units[] = {
+	{ "switchboard.service", "14", "switchboard.service: 1.4 OK" },
+	{ "switchboard-activated.service", "5",
+	  "switchboard-activated.service: 0.5 SAFE" },
+};
+
+START_TEST(test_exposure)
+{
+	char	cmd[1024], out[65536];
+
+	snprintf(cmd, sizeof(cmd), "cd '%s' && systemd-analyze security "
+	    "--offline=true --threshold=%s '%s' 2>&1", SB_UNITS,
+	    units[_i].threshold, units[_i].unit);
+	ck_assert_msg(run_shell(cmd, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(strstr(out, units[_i].rating) != NULL, "%s", out);
+}
+END_TEST
+
+START_TEST(test_keeps_bind_capability)
+{
+	char	cmd[1024], out[4096];
+
+	snprintf(cmd, sizeof(cmd), "grep -E '^(AmbientCapabilities|"
+	    "CapabilityBoundingSet)=' '%s/switchboard.service'", SB_UNITS);
+	ck_assert_int_eq(run_shell(cmd, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "AmbientCapabilities=CAP_NET_BIND_SERVICE\n"
+	    "CapabilityBoundingSet=CAP_NET_BIND_SERVICE\n");
+}
+END_TEST
+
+START_TEST(test_verify)
+{
+	char	dir[] = "/tmp/sbunits.XXXXXX", cmd[2048], out[8192];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "for u in switchboard.service "
+	    "switchboard-activated.service switchboard.socket; do "
+	    "sed 's|/usr/sbin/switchboardd|%s|g' '%s'/$u > '%s'/$u; done && "
+	    "cd '%s' && systemd-analyze verify --man=no switchboard.service "
+	    "switchboard-activated.service switchboard.socket 2>&1; "
+	    "rc=$?; rm -rf '%s'; exit $rc", SB_DAEMON, SB_UNITS, dir, dir, dir);
+	ck_assert_msg(run_shell(cmd, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(out[0] == '\0', "verify says:\n%s", out);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("units");
+	TCase	*tc = tcase_create("systemd");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_exposure, 0, sizeof(units) /
+	    sizeof(units[0]));
+	tcase_add_test(tc, test_keeps_bind_capability);
+	tcase_add_test(tc, test_verify);
+	suite_add_tcase(s, tc);
+	return (sb_check_run(s, "check_units"));
+}

@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 if [ "$1" = "--deps" ]; then
 	pkgs="build-essential autoconf automake pkg-config libevent-dev \
 libconfig-dev libsystemd-dev libunistring-dev check netcat-openbsd telnet \
-systemd"
+systemd groff-base"
 	missing=""
 	for p in $pkgs; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |

@@ -1,7 +1,9 @@
 /*
- * switchboard tests: the shipped systemd units. systemd-analyze rates
- * their sandboxing (the figures are promised in the units' comments) and
- * verifies them, with ExecStart= pointed at the daemon just built.
+ * switchboard tests: the files shipped beside the daemon. systemd-analyze
+ * rates the units' sandboxing (the figures are promised in the units'
+ * comments) and verifies them with ExecStart= pointed at the daemon just
+ * built; the man pages render without a single groff warning, and the
+ * example in switchboard.conf(5) is a valid configuration.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +65,35 @@ START_TEST(test_verify)
 }
 END_TEST
 
+START_TEST(test_man_pages_clean)
+{
+	static const char *const pages[] = { "switchboardd.8",
+	    "switchboard.conf.5" };
+	char	cmd[1024], out[8192];
+	int	i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(cmd, sizeof(cmd), "groff -man -ww -z '%s/%s' 2>&1",
+		    SB_MAN, pages[i]);
+		ck_assert_msg(run_shell(cmd, out, sizeof(out)) == 0, "%s", out);
+		ck_assert_msg(out[0] == '\0', "%s: %s", pages[i], out);
+	}
+}
+END_TEST
+
+START_TEST(test_man_example_is_valid)
+{
+	char	cmd[2048], out[8192];
+
+	snprintf(cmd, sizeof(cmd), "f=$(mktemp) && sed -n '/^\\.SH EXAMPLE/,"
+	    "/^\\.SH FILES/p' '%s/switchboard.conf.5' | sed -e '1,3d' "
+	    "-e '/^\\.fi/,$d' -e 's/\\\\-/-/g' > $f && '%s' -t -c $f; "
+	    "rc=$?; rm -f $f; exit $rc", SB_MAN, SB_DAEMON);
+	ck_assert_msg(run_shell(cmd, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_str_eq(out, "configuration OK\n");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -74,6 +105,8 @@ main(void)
 	    sizeof(units[0]));
 	tcase_add_test(tc, test_keeps_bind_capability);
 	tcase_add_test(tc, test_verify);
+	tcase_add_test(tc, test_man_pages_clean);
+	tcase_add_test(tc, test_man_example_is_valid);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_units"));
 }

@@ -1,0 +1,62 @@
+/*
+ * switchboard tests: the installed package. Run by .ci/run after
+ * "dpkg -i", with SWITCHBOARDD=/usr/sbin/switchboardd: the installed
+ * daemon on the installed config, answering on the sample ports with
+ * real nc. Not part of "make check", which tests the build tree.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "../check_common.h"
+#include "harness.h"
+
+#define INSTALLED_CONF	"/etc/switchboard/switchboard.conf"
+
+START_TEST(test_installed_services)
+{
+	const char	*args[] = { "-c", INSTALLED_CONF, NULL };
+	const char	*check[] = { "-t", "-c", INSTALLED_CONF, NULL };
+	struct sbd	 d;
+	struct client	*member;
+	char		 out[4096];
+
+	ck_assert_int_eq(sbd_run(check, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "configuration OK\n");
+	sbd_start_args(&d, "", args);	/* the last -c wins */
+	ck_assert(sbd_log_has(&d, "starting with " INSTALLED_CONF));
+
+	ck_assert_int_eq(run_shell("echo 42 | timeout 10 nc -N 127.0.0.1 7001",
+	    out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "forty-two\n");
+	ck_assert_int_eq(run_shell("printf 'h\\303\\251llo stra\\303\\237e\\r\\n' "
+	    "| timeout 10 nc -N 127.0.0.1 7002", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "H\xc3\x89LLO STRASSE\r\n");
+
+	member = cl_tcp(7003);
+	ck_assert_ptr_nonnull(strstr(cl_line(member, T_WAIT_MS),
+	    "welcome to lobby"));
+	ck_assert_int_eq(run_shell("printf '/nick ncuser\\nhello from nc\\n' "
+	    "| timeout 10 nc -N 127.0.0.1 7003", out, sizeof(out)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "* you are now known as ncuser\n"));
+	cl_expect(member, "* guest2 has joined");
+	cl_expect(member, "* guest2 is now known as ncuser");
+	cl_expect(member, "<ncuser> hello from nc");
+	cl_close(member);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("installed");
+	TCase	*tc = tcase_create("package");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_installed_services);
+	suite_add_tcase(s, tc);
+	return (sb_check_run(s, "check_installed"));
+}

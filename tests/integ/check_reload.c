@@ -69,6 +69,47 @@ START_TEST(test_notify_sequence)
 }
 END_TEST
 
+/*
+ * The whole conversation with the service manager, message by message
+ * (the periodic STATUS= refreshes left out): start, a good reload, a bad
+ * reload, stop.
+ */
+START_TEST(test_exact_notify_sequence)
+{
+	static const char *const want[] = {
+		"READY=1\nSTATUS=2 services, 0 connections; numbers=127.0.0.1:",
+		"RELOADING=1\nMONOTONIC_USEC=",
+		"READY=1\nSTATUS=2 services, 0 connections; numbers=127.0.0.1:",
+		"RELOADING=1\nMONOTONIC_USEC=",
+		"READY=1\nSTATUS=reload failed (",
+		"STOPPING=1\nSTATUS=shutting down",
+	};
+	struct sbd	 d;
+	char		*msg, *save = NULL;
+	size_t		 n = 0;
+
+	sbd_start(&d, conf_two);
+	sbd_reload(&d, NULL);
+	sbd_reload(&d, "services = ( { name = \"x\"; } );\n");
+	ck_assert_int_eq(sbd_stop(&d), 0);
+	for (msg = strtok_r(d.notes, "\x1e", &save); msg != NULL;
+	    msg = strtok_r(NULL, "\x1e", &save)) {
+		if (strncmp(msg, "STATUS=", 7) == 0)
+			continue;
+		ck_assert_msg(n < sizeof(want) / sizeof(want[0]),
+		    "unexpected message %zu: %s", n, msg);
+		ck_assert_msg(strncmp(msg, want[n], strlen(want[n])) == 0,
+		    "message %zu is \"%s\", expected \"%s...\"", n, msg,
+		    want[n]);
+		if (strncmp(msg, "RELOADING=1", 11) == 0)
+			ck_assert_ptr_nonnull(strstr(msg, "\nSTATUS=reloading "
+			    "the configuration"));
+		n++;
+	}
+	ck_assert_uint_eq(n, sizeof(want) / sizeof(want[0]));
+}
+END_TEST
+
 START_TEST(test_bad_config_keeps_serving)
 {
 	struct sbd	 d;
@@ -277,6 +318,7 @@ main(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_notify_sequence);
+	tcase_add_test(tc, test_exact_notify_sequence);
 	tcase_add_test(tc, test_bad_config_keeps_serving);
 	tcase_add_test(tc, test_add_remove_replace);
 	tcase_add_test(tc, test_listen_changes);

@@ -170,7 +170,7 @@ sbd_drain_notify(struct sbd *d, int ms)
 		if (d->notes_len + (size_t)n + 2 < sizeof(d->notes)) {
 			memcpy(d->notes + d->notes_len, msg, (size_t)n);
 			d->notes_len += (size_t)n;
-			d->notes[d->notes_len++] = '\n';
+			d->notes[d->notes_len++] = SBD_NOTE_END;
 			d->notes[d->notes_len] = '\0';
 		}
 		ms = 0;

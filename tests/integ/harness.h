@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#define SBD_NOTE_END	'\x1e'	/* ends each notify message in notes */
 #define T_WAIT_MS	10000		/* how long to wait for an answer */
 
 struct sbd {
@@ -24,7 +25,8 @@ struct sbd {
 	char	conf[96];
 	char	log[96];
 	char	notify[96];
-	char	notes[65536];		/* every notify message, \n-joined */
+	char	notes[65536];		/* every notify message, each ended
+					   by SBD_NOTE_END */
 	size_t	notes_len;
 };
 

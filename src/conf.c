@@ -5,6 +5,7 @@
  * core tables below or the handler's own table. All mistakes are collected
  * (not just the first), each as "file:line: what is wrong (how to fix it)".
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,14 @@ static void	conf_check_services(struct conf *, struct conf_report *);
 static void	conf_read_root(struct conf *, const config_setting_t *,
 		    struct conf_report *);
 static bool	conf_name_valid(const char *);
+static struct conf *conf_build(config_t *, const char *,
+		    struct conf_report *);
+static void	conf_syntax_error(config_t *, struct conf_report *);
+static bool	conf_no_includes(const char *, struct conf_report *);
+static char	*conf_read_file(const char *, struct conf_report *);
+
+/* A config file bigger than this is refused. */
+#define CONF_MAX_SIZE	(4 * 1024 * 1024)
 
 /* Report keys of a group that no table in play declares. */
 static void
@@ -261,6 +270,98 @@ conf_read_root(struct conf *conf, const config_setting_t *root,
 	conf_check_services(conf, r);
 }
 
+/* Check what libconfig read; NULL (with errors added) if anything is wrong. */
+static struct conf *
+conf_build(config_t *cfg, const char *path, struct conf_report *r)
+{
+	struct conf	*conf;
+	size_t		 before = r->errs->n;
+
+	conf = xcalloc(1, sizeof(*conf));
+	conf->refs = 1;
+	conf->path = xstrdup(path);
+	conf_read_root(conf, config_root_setting(cfg), r);
+	if (r->errs->n != before) {
+		conf_errors_sort(r->errs, before);
+		conf_free(conf);
+		return (NULL);
+	}
+	return (conf);
+}
+
+/* Report why libconfig could not parse the text. */
+static void
+conf_syntax_error(config_t *cfg, struct conf_report *r)
+{
+	conf_report(r, config_error_line(cfg), "%s (each setting ends with "
+	    "';', strings are in double quotes, lists in ( ) and arrays in "
+	    "[ ], with no comma after the last item)", config_error_text(cfg));
+}
+
+/*
+ * Refuse @include. libconfig 1.5 calls exit() when an included path is
+ * not a readable file (a directory, say), which would take the daemon down
+ * on a reload; so every setting lives in the one file. The directive is
+ * only recognised at the start of a line, as libconfig's scanner does.
+ */
+static bool
+conf_no_includes(const char *text, struct conf_report *r)
+{
+	const char	*p = text;
+	int		 line = 1;
+	bool		 ok = true;
+
+	for (;;) {
+		p += strspn(p, " \t\r");
+		if (strncmp(p, "@include", 8) == 0) {
+			conf_report(r, line, "@include is not supported (put all "
+			    "settings in this one file)");
+			ok = false;
+		}
+		if ((p = strchr(p, '\n')) == NULL)
+			return (ok);
+		p++;
+		line++;
+	}
+}
+
+/* Read a whole config file; NULL (with an error added) if it cannot be. */
+static char *
+conf_read_file(const char *path, struct conf_report *r)
+{
+	char	*text;
+	FILE	*f;
+	size_t	 n;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		conf_report(r, 0, "cannot read the file: %s (check the path and "
+		    "permissions)", strerror(errno));
+		return (NULL);
+	}
+	text = xmalloc(CONF_MAX_SIZE + 1);
+	n = fread(text, 1, CONF_MAX_SIZE + 1, f);
+	if (ferror(f) || n > CONF_MAX_SIZE) {
+		if (ferror(f))
+			conf_report(r, 0, "cannot read the file: %s",
+			    strerror(errno));
+		else
+			conf_report(r, 0, "the file is larger than %d KiB",
+			    CONF_MAX_SIZE / 1024);
+		fclose(f);
+		free(text);
+		return (NULL);
+	}
+	fclose(f);
+	text[n] = '\0';
+	if (strlen(text) != n) {
+		conf_report(r, 0, "the file contains a NUL byte (is it a "
+		    "config file?)");
+		free(text);
+		return (NULL);
+	}
+	return (text);
+}
+
 /*
  * Read and check a config file. Returns the config, or NULL with every
  * problem found added to errs.
@@ -270,36 +371,33 @@ conf_load(const char *path, struct conf_errors *errs)
 {
 	struct conf_report	 r = { path, errs };
 	struct conf		*conf;
-	config_t		 cfg;
-	size_t			 before = errs->n;
+	char			*text;
 
+	if ((text = conf_read_file(path, &r)) == NULL)
+		return (NULL);
+	conf = conf_load_text(path, text, errs);
+	free(text);
+	return (conf);
+}
+
+/*
+ * The same for config text in memory; errors name `name` as the file.
+ */
+struct conf *
+conf_load_text(const char *name, const char *text, struct conf_errors *errs)
+{
+	struct conf_report	 r = { name, errs };
+	struct conf		*conf = NULL;
+	config_t		 cfg;
+
+	if (!conf_no_includes(text, &r))
+		return (NULL);
 	config_init(&cfg);
-	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-			conf_report(&r, 0, "cannot read the file (check the "
-			    "path and permissions)");
-		else {
-			r.file = config_error_file(&cfg) ?
-			    config_error_file(&cfg) : path;
-			conf_report(&r, config_error_line(&cfg), "%s (each "
-			    "setting ends with ';', strings are in double "
-			    "quotes, lists in ( ) and arrays in [ ], with no "
-			    "comma after the last item)",
-			    config_error_text(&cfg));
-		}
-		config_destroy(&cfg);
-		return (NULL);
-	}
-	conf = xcalloc(1, sizeof(*conf));
-	conf->refs = 1;
-	conf->path = xstrdup(path);
-	conf_read_root(conf, config_root_setting(&cfg), &r);
+	if (config_read_string(&cfg, text) != CONFIG_TRUE)
+		conf_syntax_error(&cfg, &r);
+	else
+		conf = conf_build(&cfg, name, &r);
 	config_destroy(&cfg);
-	if (errs->n != before) {
-		conf_errors_sort(errs, before);
-		conf_free(conf);
-		return (NULL);
-	}
 	return (conf);
 }
 

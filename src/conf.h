@@ -41,6 +41,8 @@ struct conf {
 };
 
 struct conf	*conf_load(const char *, struct conf_errors *);
+struct conf	*conf_load_text(const char *, const char *,
+		    struct conf_errors *);
 struct conf	*conf_ref(struct conf *);
 void		 conf_free(struct conf *);
 const struct conf_service *conf_find_service(const struct conf *,

@@ -131,6 +131,11 @@ START_TEST(test_bad_config_keeps_serving)
 	    "configuration"));
 	cl_send(live, "2\n");
 	cl_expect(live, "two");
+	/* libconfig 1.5 would exit() on this; the daemon refuses it first. */
+	sbd_reload(&d, "@include \"/etc\"\n");
+	ck_assert(sbd_log_has(&d, "switchboard.conf:1: @include is not "
+	    "supported"));
+	ck_assert_int_eq(sbd_wait_exit(&d, 0), -1);
 	fresh = cl_tcp(port);
 	cl_send(fresh, "3\n");
 	cl_expect(fresh, "three");

@@ -14,7 +14,8 @@
 
 static const char *const bad[] = {
 	"bad-duplicates.conf", "bad-empty-services.conf", "bad-enum.conf",
-	"bad-handler.conf", "bad-listen.conf", "bad-missing.conf",
+	"bad-handler.conf", "bad-include.conf", "bad-listen.conf",
+	"bad-missing.conf",
 	"bad-no-services.conf", "bad-range.conf", "bad-service-shape.conf",
 	"bad-syntax.conf", "bad-types.conf", "bad-unknown-key.conf",
 };
@@ -123,7 +124,8 @@ START_TEST(test_missing_file)
 	ck_assert_ptr_null(conf_load("/nonexistent/switchboard.conf", &errs));
 	ck_assert_uint_eq(errs.n, 1);
 	ck_assert_str_eq(errs.msgs[0], "/nonexistent/switchboard.conf:0: "
-	    "cannot read the file (check the path and permissions)");
+	    "cannot read the file: No such file or directory (check the path "
+	    "and permissions)");
 	conf_errors_free(&errs);
 }
 END_TEST
@@ -137,6 +139,23 @@ START_TEST(test_sample_config)
 	ck_assert_msg(conf != NULL, "%s", errs.n ? errs.msgs[0] : "");
 	ck_assert_uint_eq(conf->nservices, 3);
 	conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_load_text)
+{
+	struct conf_errors	 errs = { NULL, NULL, 0 };
+	struct conf		*conf;
+
+	conf = conf_load_text("mem", "services = ( { name = \"u\"; handler = "
+	    "\"uppercase-echo\"; listen = \"7002\"; } );", &errs);
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_str_eq(conf->services[0].name, "u");
+	conf_free(conf);
+	ck_assert_ptr_null(conf_load_text("mem", "max_line = 1;\nx", &errs));
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_ptr_nonnull(strstr(errs.msgs[0], "mem:2: syntax error"));
+	conf_errors_free(&errs);
 }
 END_TEST
 
@@ -154,6 +173,7 @@ main(void)
 	tcase_add_test(tc, test_good_full);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_sample_config);
+	tcase_add_test(tc, test_load_text);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_config"));
 }

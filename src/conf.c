@@ -21,7 +21,7 @@ static const char *const conf_log_levels[] = {
 	"error", "warning", "notice", "info", "debug", NULL
 };
 
-#define CONF_LIMIT_OPTIONS(type, def_idle, def_line, def_output)	\
+#define CONF_LIMIT_OPTIONS(type, def_idle, def_line, def_output, def_off) \
 	{ "idle_timeout", SB_OPT_INT,					\
 	  offsetof(type, limits.idle_timeout), 0, 604800, NULL,		\
 	  def_idle, "seconds without input, 0 = never" },		\
@@ -29,7 +29,16 @@ static const char *const conf_log_levels[] = {
 	  16, 1048576, NULL, def_line, "bytes in one line" },		\
 	{ "max_output", SB_OPT_INT, offsetof(type, limits.max_output),	\
 	  4096, 1073741824, NULL, def_output,				\
-	  "bytes queued to one client before it is cut off" }
+	  "bytes queued to one client before it is cut off" },		\
+	{ "max_per_ip", SB_OPT_INT, offsetof(type, limits.max_per_ip),	\
+	  0, 1000000, NULL, def_off,					\
+	  "connections at once from one address, 0 = no limit" },	\
+	{ "max_accept_rate", SB_OPT_INT,				\
+	  offsetof(type, limits.max_accept_rate), 0, 1000000, NULL,	\
+	  def_off, "new connections per second from one address, "	\
+	  "0 = no limit" },						\
+	{ "allow", SB_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },		\
+	{ "deny", SB_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL }
 
 /* Top-level keys; "services" is read by hand. */
 static const struct sb_option conf_global_options[] = {
@@ -38,7 +47,7 @@ static const struct sb_option conf_global_options[] = {
 	{ "max_connections", SB_OPT_INT,
 	  offsetof(struct conf, max_connections), 1, 1000000, NULL, "10000",
 	  "clients at once, whole daemon" },
-	CONF_LIMIT_OPTIONS(struct conf, "300", "4096", "1048576"),
+	CONF_LIMIT_OPTIONS(struct conf, "300", "4096", "1048576", "0"),
 	{ "services", SB_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
@@ -51,7 +60,7 @@ static const struct sb_option conf_service_options[] = {
 	  offsetof(struct conf_service, handler_name), 1, 64, NULL, NULL,
 	  "the protocol" },
 	{ "listen", SB_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
-	CONF_LIMIT_OPTIONS(struct conf_service, NULL, NULL, NULL),
+	CONF_LIMIT_OPTIONS(struct conf_service, NULL, NULL, NULL, NULL),
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
 
@@ -66,6 +75,9 @@ static void	conf_check_services(struct conf *, struct conf_report *);
 static void	conf_read_root(struct conf *, const config_setting_t *,
 		    struct conf_report *);
 static bool	conf_name_valid(const char *);
+static void	conf_read_acl(const config_setting_t *, const char *,
+		    struct acl *, struct conf_report *);
+static void	conf_copy_acl(struct acl *, const struct acl *);
 static struct conf *conf_build(config_t *, const char *,
 		    struct conf_report *);
 static void	conf_syntax_error(config_t *, struct conf_report *);
@@ -113,6 +125,59 @@ conf_name_valid(const char *s)
 		return (false);
 	return (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789_.-") == len);
+}
+
+/*
+ * Read an allow or deny list (a string or an array of strings) if the
+ * group has one; *out is replaced only then.
+ */
+static void
+conf_read_acl(const config_setting_t *group, const char *key,
+    struct acl *out, struct conf_report *r)
+{
+	config_setting_t	*list, *e;
+	const char		*text, *why;
+	struct acl		 acl = { NULL, 0 };
+	int			 i, n, type;
+
+	if ((list = config_setting_get_member(group, key)) == NULL)
+		return;
+	type = config_setting_type(list);
+	n = type == CONFIG_TYPE_STRING ? 1 : config_setting_length(list);
+	if (type != CONFIG_TYPE_STRING && type != CONFIG_TYPE_ARRAY &&
+	    type != CONFIG_TYPE_LIST) {
+		conf_report(r, config_setting_source_line(list), "%s: expected "
+		    "a list of addresses or prefixes, as in %s = "
+		    "[ \"127.0.0.0/8\", \"::1\" ];", key, key);
+		return;
+	}
+	acl.e = xcalloc((size_t)n, sizeof(*acl.e));
+	for (i = 0; i < n; i++) {
+		e = type == CONFIG_TYPE_STRING ? list :
+		    config_setting_get_elem(list, (unsigned)i);
+		if ((text = config_setting_get_string(e)) == NULL) {
+			conf_report(r, config_setting_source_line(e), "%s: each "
+			    "entry is a string, as in \"10.0.0.0/8\"", key);
+			continue;
+		}
+		if (acl_parse(text, &acl.e[acl.n], &why) == -1) {
+			conf_report(r, config_setting_source_line(e), "%s "
+			    "\"%s\": %s", key, text, why);
+			continue;
+		}
+		acl.n++;
+	}
+	free(out->e);
+	*out = acl;
+}
+
+/* A copy of an access list, owned by the copy. */
+static void
+conf_copy_acl(struct acl *to, const struct acl *from)
+{
+	to->n = from->n;
+	to->e = xcalloc(from->n, sizeof(*to->e));
+	memcpy(to->e, from->e, from->n * sizeof(*to->e));
 }
 
 /* Read a service's listen entry or entries. */
@@ -169,6 +234,10 @@ conf_read_service(struct conf *conf, struct conf_service *svc,
 
 	svc->line = config_setting_source_line(group);
 	svc->limits = conf->limits;
+	conf_copy_acl(&svc->access.allow, &conf->access.allow);
+	conf_copy_acl(&svc->access.deny, &conf->access.deny);
+	conf_read_acl(group, "allow", &svc->access.allow, r);
+	conf_read_acl(group, "deny", &svc->access.deny, r);
 	conf_option_apply(conf_service_options, svc, group, r);
 	if (svc->name == NULL) {
 		conf_report(r, svc->line, "service has no name (add name = "
@@ -245,6 +314,8 @@ conf_read_root(struct conf *conf, const config_setting_t *root,
 
 	conf_option_defaults(conf_global_options, conf);
 	conf_option_apply(conf_global_options, conf, root, r);
+	conf_read_acl(root, "allow", &conf->access.allow, r);
+	conf_read_acl(root, "deny", &conf->access.deny, r);
 	conf_unknown_keys(root, tables, 1, "at the top level", r);
 	list = config_setting_get_member(root, "services");
 	if (list == NULL || config_setting_type(list) != CONFIG_TYPE_LIST ||
@@ -437,12 +508,16 @@ conf_free(struct conf *conf)
 			conf_option_free(svc->handler->options, svc->hconf);
 		free(svc->hconf);
 		conf_option_free(conf_service_options, svc);
+		free(svc->access.allow.e);
+		free(svc->access.deny.e);
 		for (j = 0; j < svc->nlisten; j++)
 			free(svc->listen_text[j]);
 		free(svc->listen_text);
 		free(svc->listen);
 	}
 	free(conf->services);
+	free(conf->access.allow.e);
+	free(conf->access.deny.e);
 	free(conf->path);
 	free(conf);
 }

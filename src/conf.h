@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "acl.h"
 #include "conf_option.h"
 #include "handler.h"
 #include "listen_addr.h"
@@ -16,6 +17,14 @@ struct conf_limits {
 	long long	idle_timeout;	/* seconds, 0 = never */
 	long long	max_line;	/* bytes in one line */
 	long long	max_output;	/* bytes queued to one client */
+	long long	max_per_ip;	/* connections per address, 0 = off */
+	long long	max_accept_rate; /* per address per second, 0 = off */
+};
+
+/* Who may connect: allow (if not empty) and not deny. */
+struct conf_access {
+	struct acl	allow;
+	struct acl	deny;
 };
 
 struct conf_service {
@@ -24,6 +33,7 @@ struct conf_service {
 	const struct sb_handler	*handler;
 	int			 line;		/* where it is defined */
 	struct conf_limits	 limits;
+	struct conf_access	 access;
 	struct listen_addr	*listen;
 	char			**listen_text;	/* as written */
 	size_t			 nlisten;
@@ -36,6 +46,7 @@ struct conf {
 	int			 log_level;	/* enum log_level */
 	long long		 max_connections;
 	struct conf_limits	 limits;
+	struct conf_access	 access;
 	struct conf_service	*services;
 	size_t			 nservices;
 };

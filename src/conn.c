@@ -30,6 +30,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "acl.h"
 #include "conf.h"
 #include "conn.h"
 #include "escape.h"
@@ -47,6 +48,7 @@
 #define CONN_OPENED	0x0010	/* the open hook ran */
 #define CONN_CLOSED	0x0020	/* the close hook ran */
 #define CONN_LINGER	0x0040	/* write side shut, draining input */
+#define CONN_THROTTLED	0x0080	/* reading paused: over a rate budget */
 
 /* Queued output above which reading from the client pauses. */
 #define CONN_HIGH_WATER		(64 * 1024)
@@ -68,6 +70,8 @@ static void	conn_write_cb(struct bufferevent *, void *);
 static void	conn_linger_cb(struct bufferevent *, void *);
 static void	conn_event_cb(struct bufferevent *, short, void *);
 static void	conn_set_peer(struct sb_conn *, const struct sockaddr *);
+static void	conn_resume(struct sb_conn *);
+static void	conn_throttle_cb(evutil_socket_t, short, void *);
 
 /* Bytes queued to the client. */
 static size_t
@@ -76,25 +80,29 @@ conn_outlen(struct sb_conn *c)
 	return (evbuffer_get_length(bufferevent_get_output(c->bev)));
 }
 
-/* Remember the peer address compactly (the fd may be gone at close). */
+/*
+ * Remember the peer address compactly (the fd may be gone at close), an
+ * IPv4-mapped IPv6 address as the IPv4 address it is.
+ */
 static void
 conn_set_peer(struct sb_conn *c, const struct sockaddr *sa)
 {
-	const struct sockaddr_in	*sin = (const struct sockaddr_in *)sa;
-	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)sa;
+	int	family;
 
-	c->peer_family = (uint8_t)sa->sa_family;
-	if (sa->sa_family == AF_INET) {
-		memcpy(c->peer_addr, &sin->sin_addr, 4);
-		c->peer_port = ntohs(sin->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		memcpy(c->peer_addr, &sin6->sin6_addr, 16);
-		c->peer_port = ntohs(sin6->sin6_port);
-	}
+	acl_peer(sa, &family, c->peer_addr);
+	c->peer_family = (uint8_t)family;
+	if (sa->sa_family == AF_INET)
+		c->peer_port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	else if (sa->sa_family == AF_INET6)
+		c->peer_port = ntohs(((const struct sockaddr_in6 *)sa)->
+		    sin6_port);
 }
 
-/* A new client on one of the service's listeners. */
-void
+/*
+ * A new client on one of the service's listeners. Returns the connection
+ * (it may already be closing, if the handler refused it), or NULL.
+ */
+struct sb_conn *
 conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa)
 {
 	const struct sb_handler	*h = svc->conf->handler;
@@ -112,7 +120,7 @@ conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa)
 		log_warnx("%s: cannot set up a client", svc->conf->name);
 		close(fd);
 		free(c);
-		return;
+		return (NULL);
 	}
 	c->svc = svc;
 	c->id = ++svc->srv->next_conn_id;
@@ -120,9 +128,7 @@ conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa)
 	c->max_output = (uint32_t)lim->max_output;
 	c->idle_timeout = (uint32_t)lim->idle_timeout;
 	conn_set_peer(c, sa);
-	TAILQ_INSERT_TAIL(&svc->conns, c, entry);
-	svc->nconns++;
-	svc->srv->nconns++;
+	service_attach(svc, c);
 	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
 	if (lim->idle_timeout > 0)
 		bufferevent_set_timeouts(c->bev, &tv, &tv);
@@ -131,6 +137,7 @@ conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa)
 	c->flags |= CONN_OPENED;
 	if (h->open != NULL)
 		conn_apply(c, h->open(c));
+	return (c);
 }
 
 /*
@@ -170,8 +177,8 @@ conn_frame(struct sb_conn *c, enum framer_status st, char *line, size_t len)
 	char				 quoted[ESCAPE_BUFSZ];
 
 	if (st == FRAMER_TOO_LONG) {
-		sb_conn_log(c, SB_LOG_INFO, "line too long (max %u bytes), "
-		    "discarded", c->max_line);
+		service_limit(c->svc, LIMIT_LINE_TOO_LONG, sb_conn_peer(c),
+		    "line over %u bytes discarded", c->max_line);
 		sb_conn_send(c, "error: line too long (max %u bytes)",
 		    c->max_line);
 		return;
@@ -197,7 +204,7 @@ conn_process(struct sb_conn *c)
 	size_t			 len;
 
 	for (;;) {
-		if (c->flags & CONN_CLOSING)
+		if (c->flags & (CONN_CLOSING | CONN_THROTTLED))
 			return;
 		if (conn_outlen(c) > CONN_HIGH_WATER) {
 			conn_pause(c);
@@ -249,9 +256,69 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 	c->flags &= ~CONN_PAUSED;
 	bufferevent_setcb(bev, conn_read_cb, NULL, conn_event_cb, c);
 	bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+	conn_resume(c);
+}
+
+/*
+ * Read and hand over lines again, unless something else still holds the
+ * connection back.
+ */
+static void
+conn_resume(struct sb_conn *c)
+{
+	if (c->flags & (CONN_PAUSED | CONN_THROTTLED | CONN_CLOSING))
+		return;
 	if (!(c->flags & CONN_EOF))
-		bufferevent_enable(bev, EV_READ);
+		bufferevent_enable(c->bev, EV_READ);
 	conn_process(c);
+}
+
+/* A throttle has run out. */
+static void
+conn_throttle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sb_conn	*c = arg;
+
+	c->flags &= ~CONN_THROTTLED;
+	conn_resume(c);
+}
+
+/* Stop reading from the client for a while (a handler's rate budget). */
+void
+sb_conn_throttle(struct sb_conn *c, unsigned ms)
+{
+	struct timeval	tv = { ms / 1000, (suseconds_t)(ms % 1000) * 1000 };
+
+	if (c->flags & CONN_CLOSING)
+		return;
+	if (c->throttle == NULL &&
+	    (c->throttle = evtimer_new(c->svc->srv->base, conn_throttle_cb,
+	    c)) == NULL)
+		fatalx("cannot make a throttle timer");
+	c->flags |= CONN_THROTTLED;
+	bufferevent_disable(c->bev, EV_READ);
+	evtimer_add(c->throttle, &tv);
+}
+
+/* A handler's limit fired: count and log it like the core's. */
+void
+sb_conn_limit(struct sb_conn *c, enum sb_limit what, const char *fmt, ...)
+{
+	char	msg[256];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	service_limit(c->svc, what == SB_LIMIT_RATE ? LIMIT_RATE :
+	    LIMIT_MAX_CLIENTS, sb_conn_peer(c), "%s", msg);
+}
+
+/* Monotonic milliseconds. */
+uint64_t
+sb_now_ms(void)
+{
+	return (now_ms());
 }
 
 /* New input. */
@@ -339,6 +406,8 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		conn_close(c, reason, 0);
 	} else if (what & BEV_EVENT_TIMEOUT) {
 		if (what & BEV_EVENT_READING) {
+			service_limit(c->svc, LIMIT_IDLE_TIMEOUT, sb_conn_peer(c),
+			    "nothing received for %u s", c->idle_timeout);
 			sb_conn_send(c, "error: idle timeout (%u s)",
 			    c->idle_timeout);
 			conn_close(c, "idle timeout", 1);
@@ -396,9 +465,9 @@ conn_destroy(struct sb_conn *c)
 			    c->reason : svc->stop_reason);
 	}
 	sb_conn_log(c, SB_LOG_DEBUG, "closed");
-	TAILQ_REMOVE(&svc->conns, c, entry);
-	svc->nconns--;
-	svc->srv->nconns--;
+	service_detach(svc, c);
+	if (c->throttle != NULL)
+		event_free(c->throttle);
 	bufferevent_free(c->bev);
 	free(c->reason);
 	free(c);
@@ -463,8 +532,9 @@ sb_conn_write(struct sb_conn *c, const void *data, size_t len)
 	evbuffer_add(out, c->fr.crlf ? "\r\n" : "\n", c->fr.crlf ? 2 : 1);
 	if (evbuffer_get_length(out) > c->max_output &&
 	    !(c->flags & CONN_CLOSING)) {
-		sb_conn_log(c, SB_LOG_NOTICE, "output over %u bytes, "
-		    "disconnecting a slow consumer", c->max_output);
+		service_limit(c->svc, LIMIT_SLOW_CONSUMER, sb_conn_peer(c),
+		    "output over %u bytes, disconnecting a slow consumer",
+		    c->max_output);
 		conn_close(c, "slow consumer", 0);
 	}
 }

@@ -14,6 +14,7 @@
 #include "framer.h"
 
 struct bufferevent;
+struct event;
 struct sb_service;
 struct server;
 
@@ -22,6 +23,7 @@ struct sb_conn {
 	TAILQ_ENTRY(sb_conn)	 reap_entry;	/* in the server's reap queue */
 	struct sb_service	*svc;
 	struct bufferevent	*bev;
+	struct event		*throttle;	/* made when first needed */
 	char			*reason;	/* why it is closing */
 	uint64_t		 id;
 	uint32_t		 max_line;	/* limits when accepted */
@@ -30,13 +32,14 @@ struct sb_conn {
 	struct framer		 fr;
 	uint16_t		 flags;
 	uint16_t		 peer_port;
-	uint8_t			 peer_family;
+	uint8_t			 peer_family;	/* AF_INET for v4-mapped */
+	uint8_t			 ip_counted;	/* in the service's iptable */
 	uint8_t			 peer_addr[16];
 	/* The handler's state follows, conn_size bytes. */
 	max_align_t		 state[];
 };
 
-void	conn_accept(struct sb_service *, int, const struct sockaddr *);
+struct sb_conn *conn_accept(struct sb_service *, int, const struct sockaddr *);
 void	conn_reap(struct server *);
 void	conn_shutdown(struct sb_conn *, const char *);
 void	conn_destroy(struct sb_conn *);

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct sb_conn;
 struct sb_service;
@@ -73,6 +74,17 @@ void		 sb_conn_write(struct sb_conn *, const void *, size_t);
 void		 sb_conn_finish(struct sb_conn *, const char *reason);
 void		 sb_conn_drop(struct sb_conn *, const char *reason);
 bool		 sb_conn_is_closing(struct sb_conn *);
+/* Limits a handler enforces; reported so the core counts and logs them. */
+enum sb_limit {
+	SB_LIMIT_MAX_CLIENTS,
+	SB_LIMIT_RATE
+};
+void		 sb_conn_limit(struct sb_conn *, enum sb_limit, const char *,
+		    ...) __attribute__((format(printf, 3, 4)));
+/* Stop reading (and handing over lines) from the client for ms. */
+void		 sb_conn_throttle(struct sb_conn *, unsigned);
+/* Monotonic milliseconds, for rate budgets. */
+uint64_t	 sb_now_ms(void);
 /* Log with the service and client as context; level as in log.h. */
 void		 sb_conn_log(struct sb_conn *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));

@@ -162,9 +162,15 @@ server_timers_start(struct server *srv)
 static void
 server_status_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct server	*srv = arg;
-	char		 status[sizeof(srv->status)];
+	struct server		*srv = arg;
+	struct sb_service	*svc;
+	char			 status[sizeof(srv->status)];
+	uint64_t		 now = now_ms();
 
+	TAILQ_FOREACH(svc, &srv->services, entry)
+		service_tick(svc, now);
+	TAILQ_FOREACH(svc, &srv->retired, entry)
+		service_tick(svc, now);
 	server_status(srv, status, sizeof(status));
 	if (strcmp(status, srv->status) == 0 &&
 	    ++srv->status_ticks < SERVER_STATUS_EVERY)
@@ -260,11 +266,18 @@ server_status(struct server *srv, char *buf, size_t size)
 {
 	struct sb_service	*svc;
 	size_t			 n = 0, i, off;
+	uint64_t		 limits = 0;
 
-	TAILQ_FOREACH(svc, &srv->services, entry)
+	TAILQ_FOREACH(svc, &srv->services, entry) {
 		n++;
+		limits += service_limits_total(svc);
+	}
 	off = (size_t)snprintf(buf, size, "%zu service%s, %zu connection%s;",
 	    n, n == 1 ? "" : "s", srv->nconns, srv->nconns == 1 ? "" : "s");
+	if (limits > 0 && off < size)
+		off += (size_t)snprintf(buf + off, size - off, " %llu limit "
+		    "event%s;", (unsigned long long)limits, limits == 1 ? "" :
+		    "s");
 	TAILQ_FOREACH(svc, &srv->services, entry) {
 		for (i = 0; i < svc->nlisteners && off < size; i++)
 			off += (size_t)snprintf(buf + off, size - off,

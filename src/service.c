@@ -12,12 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "activation.h"
 #include "conf.h"
 #include "conn.h"
 #include "handler.h"
+#include "listen_addr.h"
 #include "listener.h"
 #include "log.h"
 #include "server.h"
@@ -26,6 +29,9 @@
 
 static int	service_passed_fd(struct sb_service *, struct activation *,
 		    const struct listen_addr *);
+static void	service_refuse(int, const char *);
+static void	*service_admit(struct sb_service *, int,
+		    const struct sockaddr *);
 
 /* Make a service for one configured entry; nothing is bound or started. */
 struct sb_service *
@@ -39,6 +45,8 @@ service_new(struct server *srv, struct conf *gen,
 	svc->gen = conf_ref(gen);
 	svc->conf = conf;
 	TAILQ_INIT(&svc->conns);
+	iptable_init(&svc->ips);
+	svc->log_budget = SERVICE_LOG_BUDGET;
 	return (svc);
 }
 
@@ -147,29 +155,210 @@ service_set_conf(struct sb_service *svc, struct conf *gen,
 	svc->conf = conf;
 }
 
+/* Monotonic milliseconds. */
+uint64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+/* Tell a refused client which limit it hit, in one line, and close it. */
+static void
+service_refuse(int fd, const char *line)
+{
+	ssize_t	n;
+
+	/* A fresh socket's send buffer takes one short line. */
+	n = send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)n;
+	close(fd);
+}
+
+/*
+ * May this peer connect now? Checks allow/deny, the per-address accept
+ * rate, max_connections and max_per_ip, in that order. On refusal the
+ * client has been told (a denied one is not) and closed; returns NULL.
+ * Otherwise returns the peer's entry in the address table when per-address
+ * limits are on (its connection is to be counted), or svc itself.
+ */
+static void *
+service_admit(struct sb_service *svc, int fd, const struct sockaddr *sa)
+{
+	const struct conf_limits	*lim = &svc->conf->limits;
+	const struct conf_access	*acc = &svc->conf->access;
+	struct server			*srv = svc->srv;
+	struct ipentry			*e = NULL;
+	char				 peer[LISTEN_ADDR_TEXT], line[128];
+	uint8_t				 addr[16];
+	int				 family;
+	double				 rate;
+
+	acl_peer(sa, &family, addr);
+	listen_addr_format(sa, sa->sa_family == AF_INET ?
+	    sizeof(struct sockaddr_in) : sa->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(sa_family_t), peer,
+	    sizeof(peer));
+	if (family != AF_UNSPEC && ((acc->allow.n > 0 &&
+	    !acl_match(&acc->allow, family, addr)) ||
+	    acl_match(&acc->deny, family, addr))) {
+		service_limit(svc, LIMIT_DENIED, peer, "not allowed to connect");
+		close(fd);
+		return (NULL);
+	}
+	if (family != AF_UNSPEC &&
+	    (lim->max_per_ip > 0 || lim->max_accept_rate > 0)) {
+		e = iptable_get(&svc->ips, family, addr);
+		rate = (double)lim->max_accept_rate;
+		if (rate > 0 && !iptable_take_token(e, rate, rate, now_ms())) {
+			service_limit(svc, LIMIT_ACCEPT_RATE, peer, "over %lld "
+			    "new connections per second", lim->max_accept_rate);
+			snprintf(line, sizeof(line), "error: too many new "
+			    "connections from your address (max_accept_rate "
+			    "%lld per second)\r\n", lim->max_accept_rate);
+			service_refuse(fd, line);
+			return (NULL);
+		}
+	}
+	if (srv->nconns >= (size_t)srv->conf->max_connections) {
+		service_limit(svc, LIMIT_MAX_CONNECTIONS, peer, "max_connections "
+		    "(%lld) reached", srv->conf->max_connections);
+		snprintf(line, sizeof(line), "error: too many connections "
+		    "(max_connections %lld)\r\n", srv->conf->max_connections);
+		service_refuse(fd, line);
+		return (NULL);
+	}
+	if (e != NULL && lim->max_per_ip > 0 &&
+	    e->conns >= (uint64_t)lim->max_per_ip) {
+		service_limit(svc, LIMIT_MAX_PER_IP, peer, "already %u "
+		    "connections from this address", e->conns);
+		snprintf(line, sizeof(line), "error: too many connections from "
+		    "your address (max_per_ip %lld)\r\n", lim->max_per_ip);
+		service_refuse(fd, line);
+		return (NULL);
+	}
+	return (e != NULL ? (void *)e : (void *)svc);
+}
+
 /* A client arrived on one of the service's listeners. */
 void
 service_accept(void *arg, int fd, const struct sockaddr *sa, socklen_t len)
 {
-	static const char	 full[] = "error: too many connections\r\n";
 	struct sb_service	*svc = arg;
-	struct server		*srv = svc->srv;
-	ssize_t			 n;
+	struct sb_conn		*c;
+	void			*admitted;
 
-	if (srv->stopping || svc->stopping) {
+	if (svc->srv->stopping || svc->stopping) {
 		close(fd);
 		return;
 	}
-	if (srv->nconns >= (size_t)srv->conf->max_connections) {
-		/* A fresh socket's send buffer takes one short line. */
-		n = send(fd, full, sizeof(full) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-		(void)n;
-		log_notice("%s: max_connections (%lld) reached, refusing a "
-		    "client", svc->conf->name, srv->conf->max_connections);
-		close(fd);
+	if ((admitted = service_admit(svc, fd, sa)) == NULL)
+		return;
+	c = conn_accept(svc, fd, sa);
+	if (c != NULL && admitted != svc) {
+		((struct ipentry *)admitted)->conns++;
+		c->ip_counted = 1;
+	}
+}
+
+/* A new connection joins the service. */
+void
+service_attach(struct sb_service *svc, struct sb_conn *c)
+{
+	TAILQ_INSERT_TAIL(&svc->conns, c, entry);
+	svc->nconns++;
+	svc->srv->nconns++;
+}
+
+/* A connection leaves the service (it is being freed). */
+void
+service_detach(struct sb_service *svc, struct sb_conn *c)
+{
+	struct ipentry	*e;
+
+	TAILQ_REMOVE(&svc->conns, c, entry);
+	svc->nconns--;
+	svc->srv->nconns--;
+	if (c->ip_counted) {
+		e = iptable_get(&svc->ips, c->peer_family, c->peer_addr);
+		if (e->conns > 0)
+			e->conns--;
+	}
+}
+
+static const char *const service_limit_names[LIMIT_COUNT] = {
+	"allow/deny", "max_connections", "max_per_ip", "max_accept_rate",
+	"max_line", "max_output", "idle_timeout", "max_clients", "rate"
+};
+
+/*
+ * A limit fired: count it, and log it with the service and the peer
+ * unless this second's log budget is spent.
+ */
+void
+service_limit(struct sb_service *svc, enum service_limit what,
+    const char *peer, const char *fmt, ...)
+{
+	char	msg[256];
+	va_list	ap;
+
+	svc->limits[what]++;
+	if (svc->log_budget == 0) {
+		svc->log_suppressed++;
 		return;
 	}
-	conn_accept(svc, fd, sa);
+	svc->log_budget--;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_notice("%s[%s]: limit %s: %s", svc->conf->name, peer,
+	    service_limit_names[what], msg);
+}
+
+/* Once a second: renew the log budget, forget idle addresses. */
+void
+service_tick(struct sb_service *svc, uint64_t now)
+{
+	if (svc->log_suppressed > 0)
+		log_notice("%s: %llu more limit events not logged",
+		    svc->conf->name, (unsigned long long)svc->log_suppressed);
+	svc->log_suppressed = 0;
+	svc->log_budget = SERVICE_LOG_BUDGET;
+	iptable_sweep(&svc->ips, 1.0, now);
+}
+
+/* How many limit events the service has seen. */
+uint64_t
+service_limits_total(const struct sb_service *svc)
+{
+	uint64_t	n = 0;
+	int		i;
+
+	for (i = 0; i < LIMIT_COUNT; i++)
+		n += svc->limits[i];
+	return (n);
+}
+
+/* Log the service's limit counters, if any fired. */
+void
+service_log_limits(struct sb_service *svc)
+{
+	char	buf[512];
+	size_t	off = 0;
+	int	i;
+
+	buf[0] = '\0';
+	for (i = 0; i < LIMIT_COUNT && off < sizeof(buf); i++) {
+		if (svc->limits[i] == 0)
+			continue;
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s %llu",
+		    off ? ", " : "", service_limit_names[i],
+		    (unsigned long long)svc->limits[i]);
+	}
+	if (off > 0)
+		log_info("%s: limits fired: %s", svc->conf->name, buf);
 }
 
 /*
@@ -207,6 +396,8 @@ service_free(struct sb_service *svc)
 		listener_free(svc->listeners[i]);
 	if (svc->started && svc->conf->handler->stop != NULL)
 		svc->conf->handler->stop(svc);
+	service_log_limits(svc);
+	iptable_free(&svc->ips);
 	free(svc->listeners);
 	conf_free(svc->gen);
 	free(svc);

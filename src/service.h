@@ -7,8 +7,13 @@
 
 #include <sys/queue.h>
 
+#include <sys/socket.h>
+
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "iptable.h"
 
 struct activation;
 struct conf;
@@ -16,6 +21,23 @@ struct conf_service;
 struct listener;
 struct sb_conn;
 struct server;
+
+/* Limits that can fire; each is counted and logged (within a budget). */
+enum service_limit {
+	LIMIT_DENIED,			/* allow/deny */
+	LIMIT_MAX_CONNECTIONS,
+	LIMIT_MAX_PER_IP,
+	LIMIT_ACCEPT_RATE,
+	LIMIT_LINE_TOO_LONG,
+	LIMIT_SLOW_CONSUMER,
+	LIMIT_IDLE_TIMEOUT,
+	LIMIT_MAX_CLIENTS,		/* reported by a handler */
+	LIMIT_RATE,			/* reported by a handler */
+	LIMIT_COUNT
+};
+
+/* Limit events logged per service per second; the rest are counted. */
+#define SERVICE_LOG_BUDGET	20
 
 struct sb_service {
 	TAILQ_ENTRY(sb_service)		 entry;
@@ -30,6 +52,10 @@ struct sb_service {
 	bool				 started;	/* start hook ran */
 	bool				 stopping;
 	const char			*stop_reason;
+	struct iptable			 ips;		/* per-address state */
+	uint64_t			 limits[LIMIT_COUNT];
+	unsigned			 log_budget;
+	uint64_t			 log_suppressed;
 };
 
 struct sb_service *service_new(struct server *, struct conf *,
@@ -43,5 +69,13 @@ void	service_set_conf(struct sb_service *, struct conf *,
 void	service_accept(void *, int, const struct sockaddr *, socklen_t);
 void	service_shutdown(struct sb_service *, const char *);
 void	service_free(struct sb_service *);
+void	service_attach(struct sb_service *, struct sb_conn *);
+void	service_detach(struct sb_service *, struct sb_conn *);
+void	service_limit(struct sb_service *, enum service_limit, const char *,
+	    const char *, ...) __attribute__((format(printf, 4, 5)));
+void	service_tick(struct sb_service *, uint64_t);
+uint64_t service_limits_total(const struct sb_service *);
+void	service_log_limits(struct sb_service *);
+uint64_t now_ms(void);
 
 #endif

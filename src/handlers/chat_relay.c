@@ -24,12 +24,16 @@
 struct chat_conf {
 	long long	max_clients;
 	long long	history;
+	long long	rate;		/* lines per second, 0 = no budget */
+	long long	burst;		/* lines saved up */
 };
 
 struct chat_member {
 	TAILQ_ENTRY(chat_member) entry;
 	struct sb_conn		*conn;
 	int			 joined;
+	double			 tokens;	/* rate budget left */
+	uint64_t		 stamp_ms;	/* when tokens was computed */
 	char			 nick[CHAT_NICK_MAX + 1];
 };
 
@@ -45,6 +49,12 @@ static const struct sb_option chat_options[] = {
 	  0, 1000000, NULL, "0", "members at once, 0 = no limit of its own" },
 	{ "history", SB_OPT_INT, offsetof(struct chat_conf, history),
 	  0, 1000, NULL, "20", "messages replayed to a newcomer" },
+	{ "rate", SB_OPT_INT, offsetof(struct chat_conf, rate),
+	  0, 100000, NULL, "0", "lines per second from one member, 0 = no "
+	  "limit" },
+	{ "burst", SB_OPT_INT, offsetof(struct chat_conf, burst),
+	  1, 100000, NULL, "20", "lines a member may send at once before "
+	  "rate applies" },
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
 
@@ -73,6 +83,7 @@ static void	 chat_nick(struct chat_room *, struct chat_member *,
 static void	 chat_msg(struct chat_room *, struct chat_member *,
 		    const struct chat_cmd *);
 static void	 chat_guest_nick(struct chat_room *, struct chat_member *);
+static void	 chat_budget(const struct chat_conf *, struct chat_member *);
 static int	 chat_start(struct sb_service *);
 static void	 chat_stop(struct sb_service *);
 static enum sb_verdict chat_open(struct sb_conn *);
@@ -216,6 +227,35 @@ chat_msg(struct chat_room *room, struct chat_member *m,
 	free(clean);
 }
 
+/*
+ * Charge one line to a member's budget of `rate` lines per second (at
+ * most `burst` saved up). Past it, stop reading from the member until one
+ * line's worth has refilled: nothing is dropped, the sender just waits.
+ */
+static void
+chat_budget(const struct chat_conf *conf, struct chat_member *m)
+{
+	uint64_t	now = sb_now_ms();
+	double		wait;
+
+	if (conf->rate == 0)
+		return;
+	if (m->stamp_ms != 0) {
+		m->tokens += (double)conf->rate * (double)(now - m->stamp_ms) /
+		    1000.0;
+		if (m->tokens > (double)conf->burst)
+			m->tokens = (double)conf->burst;
+	}
+	m->stamp_ms = now;
+	m->tokens -= 1.0;
+	if (m->tokens >= 1.0)
+		return;
+	wait = (1.0 - m->tokens) * 1000.0 / (double)conf->rate;
+	sb_conn_limit(m->conn, SB_LIMIT_RATE, "over %lld lines per second, "
+	    "pausing %.0f ms", conf->rate, wait);
+	sb_conn_throttle(m->conn, (unsigned)wait + 1);
+}
+
 /* Give a newcomer the next free guestN nick. */
 static void
 chat_guest_nick(struct chat_room *room, struct chat_member *m)
@@ -265,6 +305,8 @@ chat_open(struct sb_conn *c)
 
 	if (conf->max_clients > 0 &&
 	    room->count >= (size_t)conf->max_clients) {
+		sb_conn_limit(c, SB_LIMIT_MAX_CLIENTS, "room is full (%lld)",
+		    conf->max_clients);
 		sb_conn_send(c, "* room is full (%lld clients)",
 		    conf->max_clients);
 		sb_conn_finish(c, "room is full");
@@ -273,6 +315,7 @@ chat_open(struct sb_conn *c)
 	if (room->history.cap != (size_t)conf->history)	/* reloaded */
 		chat_history_resize(&room->history, (size_t)conf->history);
 	m->conn = c;
+	m->tokens = (double)conf->burst;
 	chat_guest_nick(room, m);
 	n = xasprintf(&join, "* %s has joined", m->nick);
 	chat_broadcast(room, NULL, join, (size_t)n);
@@ -302,6 +345,7 @@ chat_line(struct sb_conn *c, const char *text, size_t len)
 	char			*names, reason[128];
 	size_t			 i;
 
+	chat_budget(sb_service_conf(sb_conn_service(c)), m);
 	chat_parse(text, len, &cmd);
 	switch (cmd.kind) {
 	case CHAT_CMD_EMPTY:

@@ -325,7 +325,7 @@ START_TEST(test_max_connections)
 	cl_send(b, "2\n");
 	cl_expect(b, "two");
 	c = cl_tcp(port);
-	cl_expect(c, "error: too many connections\r");
+	cl_expect(c, "error: too many connections (max_connections 2)\r");
 	ck_assert(cl_eof(c, T_WAIT_MS));
 	cl_close(a);
 	cl_close(c);
@@ -334,7 +334,8 @@ START_TEST(test_max_connections)
 	c = cl_tcp(port);
 	cl_send(c, "4\n");
 	cl_expect(c, "four");
-	ck_assert(sbd_log_has(&d, "max_connections (2) reached"));
+	ck_assert(sbd_log_has(&d, "limit max_connections: max_connections "
+	    "(2) reached"));
 	cl_close(b);
 	cl_close(c);
 	ck_assert_int_eq(sbd_stop(&d), 0);

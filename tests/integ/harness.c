@@ -28,6 +28,7 @@ static const char *sbd_binary(void);
 static int	sbd_valgrind(void);
 static void	sbd_exec(struct sbd *, const char *, const char *const *,
 		    const char *const *);
+static struct client *cl_tcp_opts(int, int, const char *);
 static void	sbd_drain_notify(struct sbd *, int);
 static void	sbd_cleanup(struct sbd *);
 
@@ -449,12 +450,26 @@ cl_tcp(int port)
 	return (cl_tcp_rcvbuf(port, 0));
 }
 
+/* Connect to 127.0.0.1:port from another loopback address. */
+struct client *
+cl_tcp_from(int port, const char *src)
+{
+	return (cl_tcp_opts(port, 0, src));
+}
+
 /*
  * Connect with a receive buffer of the given size (0: the default). It is
  * set before connect so the window scale matches a small buffer.
  */
 struct client *
 cl_tcp_rcvbuf(int port, int rcvbuf)
+{
+	return (cl_tcp_opts(port, rcvbuf, NULL));
+}
+
+/* Connect, with a receive buffer size and a source address if given. */
+static struct client *
+cl_tcp_opts(int port, int rcvbuf, const char *src)
 {
 	struct sockaddr_in	 sin;
 	struct client		*c = calloc(1, sizeof(*c));
@@ -465,6 +480,13 @@ cl_tcp_rcvbuf(int port, int rcvbuf)
 	if (rcvbuf > 0)
 		ck_assert_int_eq(setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF,
 		    &rcvbuf, sizeof(rcvbuf)), 0);
+	if (src != NULL) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		ck_assert_int_eq(inet_pton(AF_INET, src, &sin.sin_addr), 1);
+		ck_assert_int_eq(bind(c->fd, (struct sockaddr *)&sin,
+		    sizeof(sin)), 0);
+	}
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)port);

@@ -58,6 +58,7 @@ int	 sbd_run(const char *const *, char *, size_t);
 
 struct client *cl_tcp(int);
 struct client *cl_tcp_rcvbuf(int, int);
+struct client *cl_tcp_from(int, const char *);
 struct client *cl_unix(const char *);
 void	 cl_send(struct client *, const char *);
 void	 cl_sendn(struct client *, const void *, size_t);

@@ -13,7 +13,7 @@
 #include "xmalloc.h"
 
 static const char *const bad[] = {
-	"bad-duplicates.conf", "bad-empty-services.conf", "bad-enum.conf",
+	"bad-access.conf", "bad-duplicates.conf", "bad-empty-services.conf", "bad-enum.conf",
 	"bad-handler.conf", "bad-include.conf", "bad-listen.conf",
 	"bad-missing.conf",
 	"bad-no-services.conf", "bad-range.conf", "bad-service-shape.conf",

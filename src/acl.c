@@ -1,0 +1,118 @@
+/*
+ * switchboard: address lists. An entry is an address ("192.0.2.7",
+ * "2001:db8::1") or a prefix ("10.0.0.0/8", "2001:db8::/32"). Peers on a
+ * dual-stack socket arrive as IPv4-mapped IPv6 addresses; acl_peer turns
+ * those back into IPv4 so IPv4 entries match them. Pure: no I/O.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "acl.h"
+
+/*
+ * Parse one entry. Returns 0, or -1 with *why saying what is wrong.
+ * Host bits set beyond the prefix are an error: "10.1.0.0/8" is almost
+ * certainly a typo for something else.
+ */
+int
+acl_parse(const char *s, struct acl_entry *e, const char **why)
+{
+	char		 host[INET6_ADDRSTRLEN + 1], *end;
+	const char	*slash = strchr(s, '/');
+	size_t		 hlen = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	unsigned long	 bits;
+	int		 max, i;
+
+	memset(e, 0, sizeof(*e));
+	if (hlen == 0 || hlen >= sizeof(host)) {
+		*why = "expected an address or ADDRESS/PREFIX, as in 10.0.0.0/8";
+		return (-1);
+	}
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(AF_INET, host, e->addr) == 1) {
+		e->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, host, e->addr) == 1) {
+		e->family = AF_INET6;
+		max = 128;
+	} else {
+		*why = "not a numeric IPv4 or IPv6 address";
+		return (-1);
+	}
+	e->prefix = (uint8_t)max;
+	if (slash != NULL) {
+		bits = strtoul(slash + 1, &end, 10);
+		if (slash[1] < '0' || slash[1] > '9' || *end != '\0' ||
+		    bits > (unsigned long)max) {
+			*why = e->family == AF_INET ? "the prefix must be 0 to 32" :
+			    "the prefix must be 0 to 128";
+			return (-1);
+		}
+		e->prefix = (uint8_t)bits;
+	}
+	for (i = e->prefix; i < max; i++) {
+		if (e->addr[i / 8] & (0x80 >> (i % 8))) {
+			*why = "address bits are set beyond the prefix";
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* Does one entry cover the address? */
+static bool
+acl_entry_match(const struct acl_entry *e, int family, const uint8_t *addr)
+{
+	int	full = e->prefix / 8, rest = e->prefix % 8;
+
+	if (e->family != family)
+		return (false);
+	if (memcmp(e->addr, addr, (size_t)full) != 0)
+		return (false);
+	return (rest == 0 ||
+	    ((e->addr[full] ^ addr[full]) & (0xff << (8 - rest))) == 0);
+}
+
+/* Does any entry of the list cover the address? */
+bool
+acl_match(const struct acl *a, int family, const uint8_t *addr)
+{
+	size_t	i;
+
+	for (i = 0; i < a->n; i++) {
+		if (acl_entry_match(&a->e[i], family, addr))
+			return (true);
+	}
+	return (false);
+}
+
+/*
+ * The family and address bytes of a peer, with IPv4-mapped IPv6 turned
+ * into IPv4. *family is AF_UNSPEC for anything else (a unix socket).
+ */
+void
+acl_peer(const struct sockaddr *sa, int *family, uint8_t *addr)
+{
+	const struct sockaddr_in	*sin = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)sa;
+
+	memset(addr, 0, 16);
+	*family = AF_UNSPEC;
+	if (sa->sa_family == AF_INET) {
+		*family = AF_INET;
+		memcpy(addr, &sin->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			*family = AF_INET;
+			memcpy(addr, &sin6->sin6_addr.s6_addr[12], 4);
+		} else {
+			*family = AF_INET6;
+			memcpy(addr, &sin6->sin6_addr, 16);
+		}
+	}
+}

@@ -1,0 +1,33 @@
+/*
+ * switchboard: per-address state of a service: live connections and an
+ * accept-rate budget.
+ */
+#ifndef SB_IPTABLE_H
+#define SB_IPTABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ipentry {
+	struct ipentry	*next;
+	uint8_t		 family;
+	uint8_t		 addr[16];
+	uint32_t	 conns;		/* live connections */
+	double		 tokens;	/* accept budget left */
+	uint64_t	 stamp_ms;	/* when tokens was computed */
+};
+
+struct iptable {
+	struct ipentry	**buckets;
+	size_t		  nbuckets;	/* a power of two */
+	size_t		  n;
+	uint32_t	  seed;
+};
+
+void		 iptable_init(struct iptable *);
+void		 iptable_free(struct iptable *);
+struct ipentry	*iptable_get(struct iptable *, int, const uint8_t *);
+int		 iptable_take_token(struct ipentry *, double, double, uint64_t);
+void		 iptable_sweep(struct iptable *, double, uint64_t);
+
+#endif

@@ -18,16 +18,31 @@
 #include "../check_common.h"
 #include "harness.h"
 
-/* Connect to a unix socket as soon as it exists. */
+/*
+ * Connect to a unix socket as soon as something listens on it (the file
+ * appears at bind, a moment before listen).
+ */
 static struct client *
 connect_when_there(const char *path)
 {
-	struct stat	st;
-	int		i;
+	struct sockaddr_un	 sun;
+	struct client		*c;
+	int			 i;
 
-	for (i = 0; i < 500 && stat(path, &st) == -1; i++)
+	c = calloc(1, sizeof(*c));
+	ck_assert_ptr_nonnull(c);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strncpy(sun.sun_path, path, sizeof(sun.sun_path) - 1);
+	for (i = 0; i < 500; i++) {
+		c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+			return (c);
+		close(c->fd);
 		usleep(10000);
-	return (cl_unix(path));
+	}
+	ck_abort_msg("nothing listens on %s", path);
+	return (NULL);
 }
 
 START_TEST(test_passed_sockets_adopted)

@@ -389,6 +389,17 @@ sbd_rss_meaningful(void)
 #endif
 }
 
+/* Open descriptors of the daemon, from /proc. */
+int
+sbd_fd_count(struct sbd *d)
+{
+	char	cmd[128], out[64];
+
+	snprintf(cmd, sizeof(cmd), "ls /proc/%d/fd | wc -l", (int)d->pid);
+	run_shell(cmd, out, sizeof(out));
+	return (atoi(out));
+}
+
 /* Resident memory of the daemon in KiB, from /proc. */
 long
 sbd_rss_kb(struct sbd *d)
@@ -612,6 +623,16 @@ cl_quiet(struct client *c, int ms)
 	struct pollfd	pfd = { c->fd, POLLIN, 0 };
 
 	return (c->len == c->off && poll(&pfd, 1, ms) == 0);
+}
+
+/* Close with a reset instead of a FIN (SO_LINGER 0), and free. */
+void
+cl_reset(struct client *c)
+{
+	struct linger	l = { 1, 0 };
+
+	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	cl_close(c);
 }
 
 /* Close and free a client. */

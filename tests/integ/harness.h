@@ -53,6 +53,7 @@ void	 sbd_check_log(struct sbd *);
 char	*sbd_log_text(struct sbd *);
 int	 sbd_log_has(struct sbd *, const char *);
 long	 sbd_rss_kb(struct sbd *);
+int	 sbd_fd_count(struct sbd *);
 int	 sbd_rss_meaningful(void);
 int	 sbd_run(const char *const *, char *, size_t);
 
@@ -67,6 +68,7 @@ void	 cl_expect(struct client *, const char *);
 int	 cl_eof(struct client *, int);
 int	 cl_quiet(struct client *, int);
 void	 cl_close(struct client *);
+void	 cl_reset(struct client *);
 
 int	 run_shell(const char *, char *, size_t);
 

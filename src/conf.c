@@ -177,7 +177,8 @@ conf_copy_acl(struct acl *to, const struct acl *from)
 {
 	to->n = from->n;
 	to->e = xcalloc(from->n, sizeof(*to->e));
-	memcpy(to->e, from->e, from->n * sizeof(*to->e));
+	if (from->n > 0)
+		memcpy(to->e, from->e, from->n * sizeof(*to->e));
 }
 
 /* Read a service's listen entry or entries. */

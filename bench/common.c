@@ -1,0 +1,214 @@
+/*
+ * switchboard-bench: what every mode shares: time, latency percentiles,
+ * the server's CPU time and RSS from /proc, loopback-only connects, and
+ * the report (a table for people, one JSON line for scripts).
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/bufferevent.h>
+
+#include "bench.h"
+
+/* Monotonic microseconds. */
+uint64_t
+bench_now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+}
+
+/* Keep one latency sample (at most 20 million; then every other one). */
+void
+bench_lat_add(struct bench_lat *l, uint64_t us)
+{
+	if (l->n == l->cap) {
+		if (l->cap >= 20000000)
+			return;
+		l->cap = l->cap ? l->cap * 2 : 65536;
+		if ((l->us = realloc(l->us, l->cap * sizeof(*l->us))) == NULL) {
+			perror("switchboard-bench");
+			exit(1);
+		}
+	}
+	l->us[l->n++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+}
+
+static int
+bench_cmp(const void *a, const void *b)
+{
+	uint32_t	x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/* Fill in the percentiles and free the samples. */
+void
+bench_lat_done(struct bench_lat *l, struct bench_result *r)
+{
+	if (l->n > 0) {
+		qsort(l->us, l->n, sizeof(*l->us), bench_cmp);
+		r->p50_us = l->us[l->n / 2];
+		r->p99_us = l->us[(size_t)((double)l->n * 0.99)];
+		r->p999_us = l->us[(size_t)((double)l->n * 0.999)];
+	}
+	free(l->us);
+	memset(l, 0, sizeof(*l));
+}
+
+/* User plus system CPU time of a process, in microseconds; -1 if unknown. */
+double
+bench_cpu_us(int pid)
+{
+	char		 path[64], buf[1024], *p;
+	unsigned long	 ut, st;
+	FILE		*f;
+	int		 n;
+
+	if (pid <= 0)
+		return (-1);
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return (-1);
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	if (p == NULL || (p = strrchr(buf, ')')) == NULL)
+		return (-1);
+	n = sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	    &ut, &st);
+	if (n != 2)
+		return (-1);
+	return ((double)(ut + st) * 1e6 / (double)sysconf(_SC_CLK_TCK));
+}
+
+/* Resident memory of a process in KiB; -1 if unknown. */
+long
+bench_rss_kb(int pid)
+{
+	char	path[64], line[256];
+	long	kb = -1;
+	FILE	*f;
+
+	if (pid <= 0)
+		return (-1);
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return (-1);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			kb = atol(line + 6);
+	}
+	fclose(f);
+	return (kb);
+}
+
+/*
+ * A bufferevent connecting to the target, which must be on loopback
+ * (127.0.0.0/8 or ::1; anything else ends the program). NULL on failure.
+ */
+struct bufferevent *
+bench_connect(struct event_base *base, const struct bench_opts *o)
+{
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	 sin6;
+	struct sockaddr		*sa;
+	struct bufferevent	*bev;
+	int			 len;
+
+	memset(&sin, 0, sizeof(sin));
+	memset(&sin6, 0, sizeof(sin6));
+	if (inet_pton(AF_INET, o->host, &sin.sin_addr) == 1 &&
+	    (ntohl(sin.sin_addr.s_addr) >> 24) == 127) {
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)o->port);
+		sa = (struct sockaddr *)&sin;
+		len = (int)sizeof(sin);
+	} else if (inet_pton(AF_INET6, o->host, &sin6.sin6_addr) == 1 &&
+	    IN6_IS_ADDR_LOOPBACK(&sin6.sin6_addr)) {
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons((uint16_t)o->port);
+		sa = (struct sockaddr *)&sin6;
+		len = (int)sizeof(sin6);
+	} else {
+		fprintf(stderr, "switchboard-bench: %s is not a loopback address "
+		    "(only 127.0.0.0/8 and ::1 are allowed)\n", o->host);
+		exit(64);
+	}
+	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) ==
+	    NULL)
+		return (NULL);
+	if (bufferevent_socket_connect(bev, sa, len) == -1) {
+		bufferevent_free(bev);
+		return (NULL);
+	}
+	return (bev);
+}
+
+/* Once connected: no Nagle delay on our small writes. */
+void
+bench_nodelay(struct bufferevent *bev)
+{
+	int	one = 1;
+
+	setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one));
+}
+
+/* Print the table and the JSON line. */
+void
+bench_report(const struct bench_opts *o, struct bench_result *r)
+{
+	double	rate = r->seconds > 0 ? (double)r->units / r->seconds : 0;
+	double	cpu_per = r->units > 0 && r->cpu_us >= 0 ?
+		    r->cpu_us * 1000.0 / (double)r->units : -1;
+	double	rss_per = r->conns > 0 && r->rss_kb_before >= 0 ?
+		    (double)(r->rss_kb_after - r->rss_kb_before) * 1024.0 /
+		    r->conns : -1;
+	int	chat = strcmp(r->mode, "chat") == 0;
+	int	idle = strcmp(r->mode, "idle") == 0;
+	const char *unit = chat ? "deliveries" : idle ? "connections" :
+		    "requests";
+	const char *one = chat ? "delivery" : idle ? "connection" : "request";
+
+	printf("%-6s %s\n", r->mode, o->label ? o->label : "");
+	printf("  %-22s %llu in %.2f s (%.0f/s)\n", unit,
+	    (unsigned long long)r->units, r->seconds, rate);
+	if (r->expected > 0)
+		printf("  %-22s %llu of %llu offered (%.1f %%), %llu lost\n",
+		    "delivered", (unsigned long long)r->units,
+		    (unsigned long long)r->expected,
+		    100.0 * (double)r->units / (double)r->expected,
+		    (unsigned long long)(r->expected - r->units));
+	if (r->p50_us > 0 || r->p99_us > 0)
+		printf("  %-22s p50 %.0f us, p99 %.0f us, p99.9 %.0f us\n",
+		    "latency", r->p50_us, r->p99_us, r->p999_us);
+	if (cpu_per >= 0)
+		printf("  %-22s %.0f ns per %s (%.2f s CPU)\n", "server CPU",
+		    cpu_per, one, r->cpu_us / 1e6);
+	if (rss_per >= 0)
+		printf("  %-22s %.0f bytes per connection (%ld -> %ld KiB)\n",
+		    "server RSS", rss_per, r->rss_kb_before, r->rss_kb_after);
+	if (r->errors > 0)
+		printf("  %-22s %llu\n", "errors", (unsigned long long)r->errors);
+	printf("{\"mode\":\"%s\",\"label\":\"%s\",\"conns\":%d,\"units\":%llu,"
+	    "\"seconds\":%.3f,\"rate\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f,"
+	    "\"p999_us\":%.1f,\"cpu_ns_per_unit\":%.1f,\"rss_bytes_per_conn\":"
+	    "%.1f,\"expected\":%llu,\"errors\":%llu}\n", r->mode,
+	    o->label ? o->label : "", r->conns, (unsigned long long)r->units,
+	    r->seconds, rate, r->p50_us, r->p99_us, r->p999_us, cpu_per,
+	    rss_per, (unsigned long long)r->expected,
+	    (unsigned long long)r->errors);
+	fflush(stdout);
+}

@@ -10,6 +10,12 @@
  * connection and queue it for the server's reaper, so a handler may close
  * any connection, itself included, in the middle of a broadcast.
  *
+ * Output is written once per loop round: sb_conn_write only queues it and
+ * marks the connection dirty, and conn_flush_dirty writes each dirty
+ * connection once after the round's callbacks (a chat line to 200 members
+ * is 200 writes, however many lines were relayed). Write interest is
+ * registered with the event loop only when a write comes up short.
+ *
  * Output is bounded two ways with one mechanism: above CONN_HIGH_WATER
  * queued bytes the core stops reading from that client until it catches
  * up (request/response backpressure); above max_output the client is
@@ -49,6 +55,7 @@
 #define CONN_CLOSED	0x0020	/* the close hook ran */
 #define CONN_LINGER	0x0040	/* write side shut, draining input */
 #define CONN_THROTTLED	0x0080	/* reading paused: over a rate budget */
+#define CONN_DIRTY	0x0100	/* queued for this round's writes */
 
 /* Queued output above which reading from the client pauses. */
 #define CONN_HIGH_WATER		(64 * 1024)
@@ -71,6 +78,7 @@ static void	conn_linger_cb(struct bufferevent *, void *);
 static void	conn_event_cb(struct bufferevent *, short, void *);
 static void	conn_set_peer(struct sb_conn *, const struct sockaddr *);
 static void	conn_resume(struct sb_conn *);
+static void	conn_write_now(struct sb_conn *);
 static void	conn_throttle_cb(evutil_socket_t, short, void *);
 
 /* Bytes queued to the client. */
@@ -129,10 +137,11 @@ conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa)
 	c->idle_timeout = (uint32_t)lim->idle_timeout;
 	conn_set_peer(c, sa);
 	service_attach(svc, c);
-	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
+	    c);
 	if (lim->idle_timeout > 0)
 		bufferevent_set_timeouts(c->bev, &tv, &tv);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(c->bev, EV_READ);	/* writes: conn_flush_dirty */
 	sb_conn_log(c, SB_LOG_DEBUG, "connected");
 	c->flags |= CONN_OPENED;
 	if (h->open != NULL)
@@ -236,11 +245,13 @@ conn_pause(struct sb_conn *c)
 	c->flags |= CONN_PAUSED;
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_setwatermark(c->bev, EV_WRITE, CONN_HIGH_WATER / 2, 0);
-	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
-	    c);
 }
 
-/* Output drained below the low mark: resume, or finish the close. */
+/*
+ * libevent wrote some of the output (after a short write of ours): stop
+ * watching for writability once it is all gone, resume reading below the
+ * low mark, or finish a close.
+ */
 static void
 conn_write_cb(struct bufferevent *bev, void *arg)
 {
@@ -251,12 +262,52 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 			conn_linger(c);
 		return;
 	}
+	if (conn_outlen(c) == 0)
+		bufferevent_disable(bev, EV_WRITE);
 	if (!(c->flags & CONN_PAUSED))
 		return;
 	c->flags &= ~CONN_PAUSED;
-	bufferevent_setcb(bev, conn_read_cb, NULL, conn_event_cb, c);
 	bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
 	conn_resume(c);
+}
+
+/*
+ * Write what is queued now, without waiting for the loop to say the
+ * socket is writable (it almost always is). What the kernel does not take
+ * is left for libevent, which then watches for writability.
+ */
+static void
+conn_write_now(struct sb_conn *c)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	int		 n, err;
+
+	if (c->flags & CONN_CLOSED)
+		return;			/* conn_flush has it */
+	evbuffer_unfreeze(out, 1);	/* bufferevents guard their front */
+	n = evbuffer_write(out, bufferevent_getfd(c->bev));
+	err = EVUTIL_SOCKET_ERROR();
+	evbuffer_freeze(out, 1);
+	if (n == -1 && err != EAGAIN && err != EWOULDBLOCK && err != EINTR) {
+		conn_close(c, err == EPIPE || err == ECONNRESET ?
+		    "connection reset by the client" : "write error", 0);
+		return;
+	}
+	if (evbuffer_get_length(out) > 0)
+		bufferevent_enable(c->bev, EV_WRITE);
+}
+
+/* This round's writes: each dirty connection once. */
+void
+conn_flush_dirty(struct server *srv)
+{
+	struct sb_conn	*c;
+
+	while ((c = TAILQ_FIRST(&srv->dirty)) != NULL) {
+		TAILQ_REMOVE(&srv->dirty, c, dirty_entry);
+		c->flags &= ~CONN_DIRTY;
+		conn_write_now(c);
+	}
 }
 
 /*
@@ -465,6 +516,8 @@ conn_destroy(struct sb_conn *c)
 			    c->reason : svc->stop_reason);
 	}
 	sb_conn_log(c, SB_LOG_DEBUG, "closed");
+	if (c->flags & CONN_DIRTY)
+		TAILQ_REMOVE(&svc->srv->dirty, c, dirty_entry);
 	service_detach(svc, c);
 	if (c->throttle != NULL)
 		event_free(c->throttle);
@@ -530,6 +583,11 @@ sb_conn_write(struct sb_conn *c, const void *data, size_t len)
 	out = bufferevent_get_output(c->bev);
 	evbuffer_add(out, data, len);
 	evbuffer_add(out, c->fr.crlf ? "\r\n" : "\n", c->fr.crlf ? 2 : 1);
+	if (!(c->flags & CONN_DIRTY)) {
+		c->flags |= CONN_DIRTY;
+		TAILQ_INSERT_TAIL(&c->svc->srv->dirty, c, dirty_entry);
+		server_schedule_flush(c->svc->srv);
+	}
 	if (evbuffer_get_length(out) > c->max_output &&
 	    !(c->flags & CONN_CLOSING)) {
 		service_limit(c->svc, LIMIT_SLOW_CONSUMER, sb_conn_peer(c),

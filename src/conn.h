@@ -21,6 +21,7 @@ struct server;
 struct sb_conn {
 	TAILQ_ENTRY(sb_conn)	 entry;		/* in the service's list */
 	TAILQ_ENTRY(sb_conn)	 reap_entry;	/* in the server's reap queue */
+	TAILQ_ENTRY(sb_conn)	 dirty_entry;	/* output to write this round */
 	struct sb_service	*svc;
 	struct bufferevent	*bev;
 	struct event		*throttle;	/* made when first needed */
@@ -41,6 +42,7 @@ struct sb_conn {
 
 struct sb_conn *conn_accept(struct sb_service *, int, const struct sockaddr *);
 void	conn_reap(struct server *);
+void	conn_flush_dirty(struct server *);
 void	conn_shutdown(struct sb_conn *, const char *);
 void	conn_destroy(struct sb_conn *);
 

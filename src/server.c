@@ -25,6 +25,7 @@
 #include "service.h"
 
 static void	server_reap_cb(evutil_socket_t, short, void *);
+static void	server_flush_cb(evutil_socket_t, short, void *);
 static void	server_signal_cb(evutil_socket_t, short, void *);
 static void	server_stop_timer_cb(evutil_socket_t, short, void *);
 static void	server_status_cb(evutil_socket_t, short, void *);
@@ -61,6 +62,7 @@ server_init(struct server *srv, struct conf *conf)
 	TAILQ_INIT(&srv->services);
 	TAILQ_INIT(&srv->retired);
 	TAILQ_INIT(&srv->reap);
+	TAILQ_INIT(&srv->dirty);
 	signal(SIGPIPE, SIG_IGN);
 	if ((cfg = event_config_new()) == NULL)
 		return (-1);
@@ -70,13 +72,15 @@ server_init(struct server *srv, struct conf *conf)
 	if (srv->base == NULL)
 		return (-1);
 	srv->reaper = event_new(srv->base, -1, 0, server_reap_cb, srv);
+	srv->flusher = event_new(srv->base, -1, 0, server_flush_cb, srv);
 	srv->stop_timer = evtimer_new(srv->base, server_stop_timer_cb, srv);
 	srv->status_timer = event_new(srv->base, -1, EV_PERSIST,
 	    server_status_cb, srv);
 	srv->sig_term = server_signal(srv, SIGTERM);
 	srv->sig_int = server_signal(srv, SIGINT);
 	srv->sig_hup = server_signal(srv, SIGHUP);
-	if (srv->reaper == NULL || srv->stop_timer == NULL ||
+	if (srv->reaper == NULL || srv->flusher == NULL ||
+	    srv->stop_timer == NULL ||
 	    srv->status_timer == NULL || srv->sig_term == NULL ||
 	    srv->sig_int == NULL || srv->sig_hup == NULL)
 		return (-1);
@@ -199,7 +203,8 @@ void
 server_free(struct server *srv)
 {
 	struct sb_service	*svc;
-	struct event		*evs[] = { srv->reaper, srv->stop_timer,
+	struct event		*evs[] = { srv->reaper, srv->flusher,
+	    srv->stop_timer,
 	    srv->status_timer, srv->watchdog_timer, srv->sig_term,
 	    srv->sig_int, srv->sig_hup };
 	size_t			 i;
@@ -227,6 +232,23 @@ void
 server_schedule_reap(struct server *srv)
 {
 	event_active(srv->reaper, 0, 0);
+}
+
+/*
+ * Write every connection's new output once, after the callbacks of this
+ * loop round have queued it.
+ */
+void
+server_schedule_flush(struct server *srv)
+{
+	event_active(srv->flusher, 0, 0);
+}
+
+/* The writes of this round. */
+static void
+server_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	conn_flush_dirty(arg);
 }
 
 /* Queued closes; then free retired services whose clients are all gone. */

@@ -25,7 +25,9 @@ struct server {
 	struct sb_services		 services;
 	struct sb_services		 retired;	/* finishing clients */
 	TAILQ_HEAD(, sb_conn)		 reap;		/* closes to run */
+	TAILQ_HEAD(, sb_conn)		 dirty;		/* output to write */
 	struct event			*reaper;
+	struct event			*flusher;
 	struct event			*sig_term;
 	struct event			*sig_int;
 	struct event			*sig_hup;
@@ -52,6 +54,7 @@ int	server_start(struct server *);
 int	server_run(struct server *);
 void	server_free(struct server *);
 void	server_schedule_reap(struct server *);
+void	server_schedule_flush(struct server *);
 void	server_conn_gone(struct server *);
 void	server_status(struct server *, char *, size_t);
 void	server_reload(struct server *);

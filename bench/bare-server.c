@@ -7,7 +7,8 @@
  *   bare-server chat PORT     each line to every other client as "<cN> line"
  *
  * Replies are written once per read; chat output is written to each
- * recipient once per loop round. Loopback only. Runs until SIGTERM.
+ * recipient once per loop round. Loopback only; port 0 takes a free port
+ * and prints it. Runs until SIGTERM.
  */
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -156,6 +157,7 @@ main(int argc, char **argv)
 	struct epoll_event	 ev, evs[256];
 	struct sockaddr_in	 sin;
 	struct bconn		*c, lc;
+	socklen_t		 len;
 	int			 lfd, fd, i, n, one = 1;
 
 	if (argc != 3 || (strcmp(argv[1], "upper") && strcmp(argv[1], "chat"))) {
@@ -182,6 +184,11 @@ main(int argc, char **argv)
 		perror("bare-server");
 		return (69);
 	}
+	len = sizeof(sin);
+	getsockname(lfd, (struct sockaddr *)&sin, &len);
+	printf("bare-server %s listening on 127.0.0.1:%d\n", argv[1],
+	    ntohs(sin.sin_port));
+	fflush(stdout);
 	ep = epoll_create1(0);
 	memset(&lc, 0, sizeof(lc));
 	lc.fd = lfd;

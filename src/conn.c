@@ -576,13 +576,23 @@ void
 sb_conn_write(struct sb_conn *c, const void *data, size_t len)
 {
 	struct evbuffer	*out;
+	char		 line[1024];
+	size_t		 eol;
 
 	if ((c->flags & CONN_CLOSED) ||
 	    (c->flags & (CONN_CLOSING | CONN_FLUSH)) == CONN_CLOSING)
 		return;
 	out = bufferevent_get_output(c->bev);
-	evbuffer_add(out, data, len);
-	evbuffer_add(out, c->fr.crlf ? "\r\n" : "\n", c->fr.crlf ? 2 : 1);
+	eol = c->fr.crlf ? 2 : 1;
+	if (len + 2 <= sizeof(line)) {
+		/* One append, not two: each runs the buffer's callbacks. */
+		memcpy(line, data, len);
+		memcpy(line + len, "\r\n" + (2 - eol), eol);
+		evbuffer_add(out, line, len + eol);
+	} else {
+		evbuffer_add(out, data, len);
+		evbuffer_add(out, "\r\n" + (2 - eol), eol);
+	}
 	if (!(c->flags & CONN_DIRTY)) {
 		c->flags |= CONN_DIRTY;
 		TAILQ_INSERT_TAIL(&c->svc->srv->dirty, c, dirty_entry);

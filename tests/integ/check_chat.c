@@ -113,8 +113,9 @@ START_TEST(test_history_and_full_room)
 
 	sbd_start(&d, conf_chat);
 	a = join(&d, "* welcome");
-	cl_send(a, "one\ntwo\n/me three\n");
-	b = join(&d, "* welcome");		/* after a's lines were read */
+	cl_send(a, "one\ntwo\n/me three\n/who\n");
+	cl_expect(a, "* online (1): guest1");	/* so the lines were handled */
+	b = join(&d, "* welcome");
 	cl_expect(b, "<guest1> two");		/* history = 2: the last two */
 	cl_expect(b, "* guest1 three");
 	c = join(&d, "* welcome");

@@ -264,8 +264,9 @@ START_TEST(test_chat_room_survives_reload)
 	sbd_start(&d, chat);
 	a = cl_tcp(sbd_port(&d, "lobby"));
 	ck_assert_ptr_nonnull(cl_line(a, T_WAIT_MS));
-	cl_send(a, "/nick alice\nbefore\n");
+	cl_send(a, "/nick alice\nbefore\n/who\n");
 	cl_expect(a, "* you are now known as alice");
+	cl_expect(a, "* online (1): alice");	/* "before" was handled */
 	sbd_reload(&d, "services = (\n"
 	    SVC("lobby", "chat-relay", "history = 1;") ");\n");
 	b = cl_tcp(sbd_port(&d, "lobby"));

@@ -71,7 +71,8 @@ chat_send(struct chat *ch, int s)
 		bufferevent_write(ch->cl[s].bev, ch->pad,
 		    (size_t)(ch->o->size - n - 1));
 	bufferevent_write(ch->cl[s].bev, "\n", 1);
-	ch->sent++;
+	if (++ch->sent == ch->o->max_requests && !ch->stopping)
+		chat_deadline_cb(-1, 0, ch);	/* -n: that many, then drain */
 }
 
 /* One relayed line reached a reader. */
@@ -167,9 +168,9 @@ chat_tick_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (ch->stopping)
 		return;
-	for (s = 0; s < ch->o->senders; s++) {
+	for (s = 0; s < ch->o->senders && !ch->stopping; s++) {
 		ch->snd[s].credit += ch->o->rate / 1000.0;
-		while (ch->snd[s].credit >= 1.0) {
+		while (ch->snd[s].credit >= 1.0 && !ch->stopping) {
 			ch->snd[s].credit -= 1.0;
 			chat_send(ch, s);
 		}
@@ -208,7 +209,7 @@ chat_begin(struct chat *ch)
 		return;
 	}
 	for (s = 0; s < ch->o->senders; s++)
-		for (i = 0; i < ch->o->window; i++)
+		for (i = 0; i < ch->o->window && !ch->stopping; i++)
 			chat_send(ch, s);
 }
 

@@ -28,7 +28,7 @@ usage(int status)
 	    "  -p, --port PORT      target port (required)\n"
 	    "  -c, --conns N        connections or chat clients (50)\n"
 	    "  -d, --seconds S      load duration, at most 600 (10)\n"
-	    "  -n, --requests N     rr: stop after N requests\n"
+	    "  -n, --requests N     stop after N requests (chat: lines sent)\n"
 	    "  -P, --inflight N     rr: lines outstanding per connection (16)\n"
 	    "  -m, --message LINE   rr: the request (\"hello\")\n"
 	    "      --numbers        rr: rotating numbers (number-to-text)\n"

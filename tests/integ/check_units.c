@@ -68,11 +68,11 @@ END_TEST
 START_TEST(test_man_pages_clean)
 {
 	static const char *const pages[] = { "switchboardd.8",
-	    "switchboard.conf.5" };
+	    "switchboard.conf.5", "switchboard-bench.1" };
 	char	cmd[1024], out[8192];
 	int	i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		snprintf(cmd, sizeof(cmd), "groff -man -ww -z '%s/%s' 2>&1",
 		    SB_MAN, pages[i]);
 		ck_assert_msg(run_shell(cmd, out, sizeof(out)) == 0, "%s", out);

@@ -81,13 +81,13 @@ START_TEST(test_bad_config_does_not_start)
 }
 END_TEST
 
-START_TEST(test_port_in_use)
+/* Occupy a loopback port: returns the listening socket, *port its number. */
+static int
+port_taken(int *port)
 {
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	struct sbd		 d;
-	char			 conf[512], msg[256];
-	int			 fd, port, rc;
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+	int			fd;
 
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	memset(&sin, 0, sizeof(sin));
@@ -95,8 +95,18 @@ START_TEST(test_port_in_use)
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	ck_assert_int_eq(listen(fd, 1), 0);
-	getsockname(fd, (struct sockaddr *)&sin, &len);
-	port = ntohs(sin.sin_port);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*port = ntohs(sin.sin_port);
+	return (fd);
+}
+
+START_TEST(test_port_in_use)
+{
+	struct sbd		 d;
+	char			 conf[512], msg[256];
+	int			 fd, port, rc;
+
+	fd = port_taken(&port);
 	snprintf(conf, sizeof(conf), "services = (\n"
 	    "  { name = \"ok\"; handler = \"uppercase-echo\"; listen = "
 	    "[ \"127.0.0.1:0\" ]; },\n"
@@ -189,20 +199,11 @@ END_TEST
 
 START_TEST(test_failed_start_notifies)
 {
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
 	struct sbd		 d;
 	char			 conf[512], want[128];
 	int			 fd, port;
 
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(listen(fd, 1), 0);
-	getsockname(fd, (struct sockaddr *)&sin, &len);
-	port = ntohs(sin.sin_port);
+	fd = port_taken(&port);
 	snprintf(conf, sizeof(conf), "services = ( { name = \"taken\"; "
 	    "handler = \"number-to-text\"; listen = [ \"127.0.0.1:%d\" ]; } "
 	    ");\n", port);

@@ -75,6 +75,8 @@ static void	conf_check_services(struct conf *, struct conf_report *);
 static void	conf_read_root(struct conf *, const config_setting_t *,
 		    struct conf_report *);
 static bool	conf_name_valid(const char *);
+static int	conf_list_len(const config_setting_t *);
+static config_setting_t *conf_list_elem(config_setting_t *, int);
 static void	conf_read_acl(const config_setting_t *, const char *,
 		    struct acl *, struct conf_report *);
 static void	conf_copy_acl(struct acl *, const struct acl *);
@@ -128,6 +130,30 @@ conf_name_valid(const char *s)
 }
 
 /*
+ * A setting that may be one string or an array or list of strings: how
+ * many entries it has (-1 if it is none of those), and the i-th of them.
+ */
+static int
+conf_list_len(const config_setting_t *s)
+{
+	int	type = config_setting_type(s);
+
+	if (type == CONFIG_TYPE_STRING)
+		return (1);
+	if (type == CONFIG_TYPE_ARRAY || type == CONFIG_TYPE_LIST)
+		return (config_setting_length(s));
+	return (-1);
+}
+
+static config_setting_t *
+conf_list_elem(config_setting_t *s, int i)
+{
+	if (config_setting_type(s) == CONFIG_TYPE_STRING)
+		return (s);
+	return (config_setting_get_elem(s, (unsigned)i));
+}
+
+/*
  * Read an allow or deny list (a string or an array of strings) if the
  * group has one; *out is replaced only then.
  */
@@ -138,14 +164,11 @@ conf_read_acl(const config_setting_t *group, const char *key,
 	config_setting_t	*list, *e;
 	const char		*text, *why;
 	struct acl		 acl = { NULL, 0 };
-	int			 i, n, type;
+	int			 i, n;
 
 	if ((list = config_setting_get_member(group, key)) == NULL)
 		return;
-	type = config_setting_type(list);
-	n = type == CONFIG_TYPE_STRING ? 1 : config_setting_length(list);
-	if (type != CONFIG_TYPE_STRING && type != CONFIG_TYPE_ARRAY &&
-	    type != CONFIG_TYPE_LIST) {
+	if ((n = conf_list_len(list)) < 0) {
 		conf_report(r, config_setting_source_line(list), "%s: expected "
 		    "a list of addresses or prefixes, as in %s = "
 		    "[ \"127.0.0.0/8\", \"::1\" ];", key, key);
@@ -153,8 +176,7 @@ conf_read_acl(const config_setting_t *group, const char *key,
 	}
 	acl.e = xcalloc((size_t)n, sizeof(*acl.e));
 	for (i = 0; i < n; i++) {
-		e = type == CONFIG_TYPE_STRING ? list :
-		    config_setting_get_elem(list, (unsigned)i);
+		e = conf_list_elem(list, i);
 		if ((text = config_setting_get_string(e)) == NULL) {
 			conf_report(r, config_setting_source_line(e), "%s: each "
 			    "entry is a string, as in \"10.0.0.0/8\"", key);
@@ -188,17 +210,14 @@ conf_read_listen(struct conf_service *svc, const config_setting_t *group,
 {
 	config_setting_t	*list, *e;
 	const char		*text, *why;
-	int			 i, n, type;
+	int			 i, n;
 
 	if ((list = config_setting_get_member(group, "listen")) == NULL) {
 		conf_report(r, svc->line, "service \"%s\" has no listen key "
 		    "(add listen = [ \"7001\" ];)", svc->name);
 		return;
 	}
-	type = config_setting_type(list);
-	n = type == CONFIG_TYPE_STRING ? 1 : config_setting_length(list);
-	if ((type != CONFIG_TYPE_STRING && type != CONFIG_TYPE_ARRAY &&
-	    type != CONFIG_TYPE_LIST) || n == 0) {
+	if ((n = conf_list_len(list)) <= 0) {
 		conf_report(r, config_setting_source_line(list), "listen: "
 		    "expected a list of addresses, as in listen = "
 		    "[ \"127.0.0.1:7001\", \"[::1]:7001\" ];");
@@ -207,8 +226,7 @@ conf_read_listen(struct conf_service *svc, const config_setting_t *group,
 	svc->listen = xcalloc((size_t)n, sizeof(*svc->listen));
 	svc->listen_text = xcalloc((size_t)n, sizeof(*svc->listen_text));
 	for (i = 0; i < n; i++) {
-		e = type == CONFIG_TYPE_STRING ? list :
-		    config_setting_get_elem(list, (unsigned)i);
+		e = conf_list_elem(list, i);
 		if ((text = config_setting_get_string(e)) == NULL) {
 			conf_report(r, config_setting_source_line(e), "listen: "
 			    "each address is a string, as in \"7001\"");

@@ -47,6 +47,7 @@ struct reload {
 	struct server		*srv;
 	struct conf		*conf;
 	struct reload_entry	*e;		/* one per new service */
+	size_t			 ne;
 	struct reload_socket	*pool;
 	size_t			 npool;
 	char			 why[512];
@@ -198,7 +199,8 @@ reload_plan(struct reload *r)
 {
 	size_t	i;
 
-	r->e = xcalloc(r->conf->nservices, sizeof(*r->e));
+	r->ne = r->conf->nservices;
+	r->e = xcalloc(r->ne, sizeof(*r->e));
 	reload_fill_pool(r);
 	for (i = 0; i < r->conf->nservices; i++) {
 		if (reload_entry(r, i) == -1) {
@@ -294,8 +296,7 @@ reload_free(struct reload *r)
 {
 	size_t	i;
 
-	for (i = 0; r->e != NULL && i < (r->conf ? r->conf->nservices :
-	    r->srv->conf->nservices); i++) {
+	for (i = 0; i < r->ne; i++) {
 		free(r->e[i].ls);
 		free(r->e[i].opened);
 		free(r->e[i].adopted);

@@ -31,7 +31,7 @@ static int	service_passed_fd(struct sb_service *, struct activation *,
 		    const struct listen_addr *);
 static void	service_refuse(int, const char *);
 static void	*service_admit(struct sb_service *, int,
-		    const struct sockaddr *);
+		    const struct sockaddr *, socklen_t);
 
 /* Make a service for one configured entry; nothing is bound or started. */
 struct sb_service *
@@ -185,7 +185,8 @@ service_refuse(int fd, const char *line)
  * limits are on (its connection is to be counted), or svc itself.
  */
 static void *
-service_admit(struct sb_service *svc, int fd, const struct sockaddr *sa)
+service_admit(struct sb_service *svc, int fd, const struct sockaddr *sa,
+    socklen_t salen)
 {
 	const struct conf_limits	*lim = &svc->conf->limits;
 	const struct conf_access	*acc = &svc->conf->access;
@@ -197,10 +198,7 @@ service_admit(struct sb_service *svc, int fd, const struct sockaddr *sa)
 	double				 rate;
 
 	acl_peer(sa, &family, addr);
-	listen_addr_format(sa, sa->sa_family == AF_INET ?
-	    sizeof(struct sockaddr_in) : sa->sa_family == AF_INET6 ?
-	    sizeof(struct sockaddr_in6) : sizeof(sa_family_t), peer,
-	    sizeof(peer));
+	listen_addr_format(sa, salen, peer, sizeof(peer));
 	if (family != AF_UNSPEC && ((acc->allow.n > 0 &&
 	    !acl_match(&acc->allow, family, addr)) ||
 	    acl_match(&acc->deny, family, addr))) {
@@ -254,7 +252,7 @@ service_accept(void *arg, int fd, const struct sockaddr *sa, socklen_t len)
 		close(fd);
 		return;
 	}
-	if ((admitted = service_admit(svc, fd, sa)) == NULL)
+	if ((admitted = service_admit(svc, fd, sa, len)) == NULL)
 		return;
 	c = conn_accept(svc, fd, sa);
 	if (c != NULL && admitted != svc) {

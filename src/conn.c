@@ -10,6 +10,10 @@
  * connection and queue it for the server's reaper, so a handler may close
  * any connection, itself included, in the middle of a broadcast.
  *
+ * I/O is two plain events on the socket and two evbuffers without
+ * callbacks: a read is one readv into the input buffer's free space, and
+ * appending output costs a copy, nothing more.
+ *
  * Output is written once per loop round: sb_conn_write only queues it and
  * marks the connection dirty, and conn_flush_dirty writes each dirty
  * connection once after the round's callbacks (a chat line to 200 members
@@ -32,8 +36,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/uio.h>
+
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "acl.h"
@@ -57,8 +62,13 @@
 #define CONN_THROTTLED	0x0080	/* reading paused: over a rate budget */
 #define CONN_DIRTY	0x0100	/* queued for this round's writes */
 
-/* Queued output above which reading from the client pauses. */
+/* Queued output above which reading from the client pauses, and below
+ * which it resumes. */
 #define CONN_HIGH_WATER		(64 * 1024)
+#define CONN_LOW_WATER		(CONN_HIGH_WATER / 2)
+/* Bytes asked of the kernel per read: one chain of 4 KiB with its header,
+ * and a bound that keeps one busy client from starving the others. */
+#define CONN_READ_SIZE		4000
 /* Time allowed to flush the last output, and to linger after it. */
 #define CONN_FLUSH_SECONDS	10
 #define CONN_LINGER_SECONDS	2
@@ -72,20 +82,45 @@ static void	conn_process(struct sb_conn *);
 static void	conn_pause(struct sb_conn *);
 static void	conn_flush(struct sb_conn *);
 static void	conn_linger(struct sb_conn *);
-static void	conn_read_cb(struct bufferevent *, void *);
-static void	conn_write_cb(struct bufferevent *, void *);
-static void	conn_linger_cb(struct bufferevent *, void *);
-static void	conn_event_cb(struct bufferevent *, short, void *);
+static void	conn_read_cb(evutil_socket_t, short, void *);
+static void	conn_write_cb(evutil_socket_t, short, void *);
 static void	conn_set_peer(struct sb_conn *, const struct sockaddr *);
 static void	conn_resume(struct sb_conn *);
-static void	conn_write_now(struct sb_conn *);
+static void	conn_read(struct sb_conn *);
+static int	conn_write_out(struct sb_conn *);
+static void	conn_wrote(struct sb_conn *);
+static void	conn_want_read(struct sb_conn *);
+static void	conn_want_write(struct sb_conn *);
 static void	conn_throttle_cb(evutil_socket_t, short, void *);
+static void	conn_free_io(struct sb_conn *);
 
 /* Bytes queued to the client. */
 static size_t
 conn_outlen(struct sb_conn *c)
 {
-	return (evbuffer_get_length(bufferevent_get_output(c->bev)));
+	return (evbuffer_get_length(c->out));
+}
+
+/* Watch for input, with the idle timeout. */
+static void
+conn_want_read(struct sb_conn *c)
+{
+	struct timeval	tv = { (time_t)c->idle_timeout, 0 };
+
+	event_add(c->rev, c->idle_timeout > 0 ? &tv : NULL);
+}
+
+/*
+ * Watch for room to write: output is left over. A client that takes none
+ * of it for the idle timeout is not reading.
+ */
+static void
+conn_want_write(struct sb_conn *c)
+{
+	struct timeval	tv = { (time_t)c->idle_timeout, 0 };
+
+	if (!event_pending(c->wev, EV_WRITE, NULL))
+		event_add(c->wev, c->idle_timeout > 0 ? &tv : NULL);
 }
 
 /*
@@ -115,18 +150,23 @@ conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa)
 {
 	const struct sb_handler	*h = svc->conf->handler;
 	const struct conf_limits *lim = &svc->conf->limits;
-	struct timeval		 tv = { (time_t)lim->idle_timeout, 0 };
 	struct sb_conn		*c;
 	int			 one = 1;
 
 	if (sa->sa_family != AF_UNIX)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c = xcalloc(1, sizeof(*c) + h->conn_size);
-	c->bev = bufferevent_socket_new(svc->srv->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
+	c->fd = fd;
+	c->rev = event_new(svc->srv->base, fd, EV_READ | EV_PERSIST,
+	    conn_read_cb, c);
+	c->wev = event_new(svc->srv->base, fd, EV_WRITE | EV_PERSIST,
+	    conn_write_cb, c);
+	c->in = evbuffer_new();
+	c->out = evbuffer_new();
+	if (c->rev == NULL || c->wev == NULL || c->in == NULL ||
+	    c->out == NULL) {
 		log_warnx("%s: cannot set up a client", svc->conf->name);
-		close(fd);
+		conn_free_io(c);
 		free(c);
 		return (NULL);
 	}
@@ -137,11 +177,7 @@ conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa)
 	c->idle_timeout = (uint32_t)lim->idle_timeout;
 	conn_set_peer(c, sa);
 	service_attach(svc, c);
-	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
-	    c);
-	if (lim->idle_timeout > 0)
-		bufferevent_set_timeouts(c->bev, &tv, &tv);
-	bufferevent_enable(c->bev, EV_READ);	/* writes: conn_flush_dirty */
+	conn_want_read(c);			/* writes: conn_flush_dirty */
 	sb_conn_log(c, SB_LOG_DEBUG, "connected");
 	c->flags |= CONN_OPENED;
 	if (h->open != NULL)
@@ -163,7 +199,7 @@ conn_close(struct sb_conn *c, const char *reason, int flush)
 	}
 	c->flags |= CONN_CLOSING | (flush ? CONN_FLUSH : 0);
 	c->reason = xstrdup(reason);
-	bufferevent_disable(c->bev, EV_READ);
+	event_del(c->rev);
 	TAILQ_INSERT_TAIL(&c->svc->srv->reap, c, reap_entry);
 	server_schedule_reap(c->svc->srv);
 }
@@ -206,7 +242,7 @@ conn_frame(struct sb_conn *c, enum framer_status st, char *line, size_t len)
 static void
 conn_process(struct sb_conn *c)
 {
-	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	struct evbuffer		*in = c->in;
 	size_t			 max = c->max_line;
 	enum framer_status	 st;
 	char			*line, *rest;
@@ -243,58 +279,87 @@ conn_pause(struct sb_conn *c)
 	if (c->flags & CONN_PAUSED)
 		return;
 	c->flags |= CONN_PAUSED;
-	bufferevent_disable(c->bev, EV_READ);
-	bufferevent_setwatermark(c->bev, EV_WRITE, CONN_HIGH_WATER / 2, 0);
+	event_del(c->rev);
 }
 
 /*
- * libevent wrote some of the output (after a short write of ours): stop
- * watching for writability once it is all gone, resume reading below the
- * low mark, or finish a close.
+ * Write what is queued. Returns 0, or -1 if the connection broke (it is
+ * then closing, or freed if it was already closed).
+ */
+static int
+conn_write_out(struct sb_conn *c)
+{
+	int	n, err;
+
+	n = evbuffer_write(c->out, c->fd);
+	if (n >= 0)
+		return (0);
+	err = EVUTIL_SOCKET_ERROR();
+	if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR)
+		return (0);
+	if (c->flags & CONN_CLOSED) {
+		conn_destroy(c);
+		return (-1);
+	}
+	conn_close(c, err == EPIPE || err == ECONNRESET ?
+	    "connection reset by the client" : "write error", 0);
+	return (-1);
+}
+
+/*
+ * After a write: watch for room while output is left, resume reading once
+ * a paused client has taken most of it, and move a closed one on to
+ * lingering once it has all gone.
  */
 static void
-conn_write_cb(struct bufferevent *bev, void *arg)
+conn_wrote(struct sb_conn *c)
 {
-	struct sb_conn	*c = arg;
+	size_t	left = conn_outlen(c);
 
+	if (left > 0)
+		conn_want_write(c);
+	else
+		event_del(c->wev);
 	if (c->flags & CONN_CLOSED) {
-		if (conn_outlen(c) == 0)
+		if (left == 0)
 			conn_linger(c);
 		return;
 	}
-	if (conn_outlen(c) == 0)
-		bufferevent_disable(bev, EV_WRITE);
-	if (!(c->flags & CONN_PAUSED))
+	if ((c->flags & CONN_PAUSED) && left <= CONN_LOW_WATER) {
+		c->flags &= ~CONN_PAUSED;
+		conn_resume(c);
+	}
+}
+
+/* The socket has room (after a short write), or the write timed out. */
+static void
+conn_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sb_conn	*c = arg;
+
+	if (what & EV_TIMEOUT) {
+		if (c->flags & CONN_CLOSED)
+			conn_destroy(c);
+		else
+			conn_close(c, "not reading its output", 0);
 		return;
-	c->flags &= ~CONN_PAUSED;
-	bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
-	conn_resume(c);
+	}
+	if (conn_write_out(c) == 0)
+		conn_wrote(c);
 }
 
 /*
  * Write what is queued now, without waiting for the loop to say the
  * socket is writable (it almost always is). What the kernel does not take
- * is left for libevent, which then watches for writability.
+ * waits for the write event.
  */
 static void
 conn_write_now(struct sb_conn *c)
 {
-	struct evbuffer	*out = bufferevent_get_output(c->bev);
-	int		 n, err;
-
 	if (c->flags & CONN_CLOSED)
 		return;			/* conn_flush has it */
-	evbuffer_unfreeze(out, 1);	/* bufferevents guard their front */
-	n = evbuffer_write(out, bufferevent_getfd(c->bev));
-	err = EVUTIL_SOCKET_ERROR();
-	evbuffer_freeze(out, 1);
-	if (n == -1 && err != EAGAIN && err != EWOULDBLOCK && err != EINTR) {
-		conn_close(c, err == EPIPE || err == ECONNRESET ?
-		    "connection reset by the client" : "write error", 0);
-		return;
-	}
-	if (evbuffer_get_length(out) > 0)
-		bufferevent_enable(c->bev, EV_WRITE);
+	if (conn_write_out(c) == 0)
+		conn_wrote(c);
 }
 
 /* This round's writes: each dirty connection once. */
@@ -320,7 +385,7 @@ conn_resume(struct sb_conn *c)
 	if (c->flags & (CONN_PAUSED | CONN_THROTTLED | CONN_CLOSING))
 		return;
 	if (!(c->flags & CONN_EOF))
-		bufferevent_enable(c->bev, EV_READ);
+		conn_want_read(c);
 	conn_process(c);
 }
 
@@ -347,7 +412,7 @@ sb_conn_throttle(struct sb_conn *c, unsigned ms)
 	    c)) == NULL)
 		fatalx("cannot make a throttle timer");
 	c->flags |= CONN_THROTTLED;
-	bufferevent_disable(c->bev, EV_READ);
+	event_del(c->rev);
 	evtimer_add(c->throttle, &tv);
 }
 
@@ -372,16 +437,82 @@ sb_now_ms(void)
 	return (now_ms());
 }
 
-/* New input. */
+/*
+ * Read once (a bounded amount, so one busy client cannot starve the
+ * others) into the input buffer's free space, and hand over the lines.
+ */
 static void
-conn_read_cb(struct bufferevent *bev, void *arg)
+conn_read(struct sb_conn *c)
 {
-	conn_process(arg);
+	struct evbuffer_iovec	vec[2];
+	struct iovec		iov[2];
+	char			reason[128];
+	ssize_t			n;
+	size_t			left;
+	int			i, nvec;
+
+	nvec = evbuffer_reserve_space(c->in, CONN_READ_SIZE, vec, 2);
+	if (nvec <= 0)
+		fatalx("cannot grow a client's input buffer");
+	for (i = 0; i < nvec; i++) {
+		iov[i].iov_base = vec[i].iov_base;
+		iov[i].iov_len = vec[i].iov_len;
+	}
+	n = readv(c->fd, iov, nvec);
+	if (n > 0) {
+		left = (size_t)n;
+		for (i = 0; i < nvec && left > 0; i++) {
+			if (vec[i].iov_len > left)
+				vec[i].iov_len = left;
+			left -= vec[i].iov_len;
+		}
+		evbuffer_commit_space(c->in, vec, i);
+		conn_process(c);
+	} else if (n == 0) {
+		c->flags |= CONN_EOF;
+		event_del(c->rev);
+		if (!(c->flags & CONN_PAUSED))
+			conn_process(c);
+	} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+		snprintf(reason, sizeof(reason), "connection error: %s",
+		    strerror(errno));
+		conn_close(c, reason, 0);
+	}
 }
 
 /*
- * The close hook has run; send what is queued, within a time limit. The
- * write callback lingers once the output is empty.
+ * Input or the idle timeout; while lingering, input to discard or the
+ * end of the linger time.
+ */
+static void
+conn_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sb_conn	*c = arg;
+	char		 junk[4096];
+	ssize_t		 n;
+
+	if (c->flags & CONN_LINGER) {
+		if (!(what & EV_TIMEOUT) &&
+		    ((n = recv(fd, junk, sizeof(junk), 0)) > 0 ||
+		    (n == -1 && (errno == EAGAIN || errno == EINTR))))
+			return;
+		conn_destroy(c);
+		return;
+	}
+	if (what & EV_TIMEOUT) {
+		service_limit(c->svc, LIMIT_IDLE_TIMEOUT, sb_conn_peer(c),
+		    "nothing received for %u s", c->idle_timeout);
+		sb_conn_send(c, "error: idle timeout (%u s)", c->idle_timeout);
+		conn_close(c, "idle timeout", 1);
+		return;
+	}
+	conn_read(c);
+}
+
+/*
+ * The close hook has run; send what is queued, within a time limit
+ * counted from the last progress. The write callback lingers once the
+ * output is empty.
  */
 static void
 conn_flush(struct sb_conn *c)
@@ -392,10 +523,8 @@ conn_flush(struct sb_conn *c)
 		conn_linger(c);
 		return;
 	}
-	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-	bufferevent_setcb(c->bev, NULL, conn_write_cb, conn_event_cb, c);
-	bufferevent_set_timeouts(c->bev, NULL, &tv);
-	bufferevent_enable(c->bev, EV_WRITE);
+	event_del(c->rev);
+	event_add(c->wev, &tv);
 }
 
 /*
@@ -408,63 +537,14 @@ conn_linger(struct sb_conn *c)
 {
 	struct timeval	tv = { CONN_LINGER_SECONDS, 0 };
 
-	if ((c->flags & CONN_EOF) ||
-	    shutdown(bufferevent_getfd(c->bev), SHUT_WR) == -1) {
+	if ((c->flags & CONN_EOF) || shutdown(c->fd, SHUT_WR) == -1) {
 		conn_destroy(c);
 		return;
 	}
 	c->flags |= CONN_LINGER;
-	evbuffer_drain(bufferevent_get_input(c->bev),
-	    evbuffer_get_length(bufferevent_get_input(c->bev)));
-	bufferevent_setcb(c->bev, conn_linger_cb, NULL, conn_event_cb, c);
-	bufferevent_set_timeouts(c->bev, &tv, NULL);
-	bufferevent_disable(c->bev, EV_WRITE);
-	bufferevent_enable(c->bev, EV_READ);
-}
-
-/* Discard input while lingering. */
-static void
-conn_linger_cb(struct bufferevent *bev, void *arg)
-{
-	struct evbuffer	*in = bufferevent_get_input(bev);
-
-	evbuffer_drain(in, evbuffer_get_length(in));
-}
-
-/* EOF, errors and timeouts. */
-static void
-conn_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct sb_conn	*c = arg;
-	char		 reason[128];
-
-	if (c->flags & CONN_CLOSED) {
-		/* Flushing or lingering: EOF only matters when lingering. */
-		if ((what & BEV_EVENT_EOF) && !(c->flags & CONN_LINGER)) {
-			c->flags |= CONN_EOF;
-			return;
-		}
-		conn_destroy(c);
-		return;
-	}
-	if (what & BEV_EVENT_EOF) {
-		c->flags |= CONN_EOF;
-		if (!(c->flags & CONN_PAUSED))
-			conn_process(c);
-	} else if (what & BEV_EVENT_ERROR) {
-		snprintf(reason, sizeof(reason), "connection error: %s",
-		    strerror(EVUTIL_SOCKET_ERROR()));
-		conn_close(c, reason, 0);
-	} else if (what & BEV_EVENT_TIMEOUT) {
-		if (what & BEV_EVENT_READING) {
-			service_limit(c->svc, LIMIT_IDLE_TIMEOUT, sb_conn_peer(c),
-			    "nothing received for %u s", c->idle_timeout);
-			sb_conn_send(c, "error: idle timeout (%u s)",
-			    c->idle_timeout);
-			conn_close(c, "idle timeout", 1);
-		} else
-			conn_close(c, "not reading its output", 0);
-	}
+	evbuffer_drain(c->in, evbuffer_get_length(c->in));
+	event_del(c->wev);
+	event_add(c->rev, &tv);
 }
 
 /* Run queued closes: the handler's close hook, then flush or free. */
@@ -499,6 +579,21 @@ conn_shutdown(struct sb_conn *c, const char *reason)
 	conn_close(c, reason, 1);
 }
 
+/* Free the events and buffers, and close the socket. */
+static void
+conn_free_io(struct sb_conn *c)
+{
+	if (c->rev != NULL)
+		event_free(c->rev);
+	if (c->wev != NULL)
+		event_free(c->wev);
+	if (c->in != NULL)
+		evbuffer_free(c->in);
+	if (c->out != NULL)
+		evbuffer_free(c->out);
+	close(c->fd);
+}
+
 /* Free a connection now. Only safe from a callback of its own. */
 void
 conn_destroy(struct sb_conn *c)
@@ -521,7 +616,7 @@ conn_destroy(struct sb_conn *c)
 	service_detach(svc, c);
 	if (c->throttle != NULL)
 		event_free(c->throttle);
-	bufferevent_free(c->bev);
+	conn_free_io(c);
 	free(c->reason);
 	free(c);
 	server_conn_gone(svc->srv);
@@ -582,7 +677,7 @@ sb_conn_write(struct sb_conn *c, const void *data, size_t len)
 	if ((c->flags & CONN_CLOSED) ||
 	    (c->flags & (CONN_CLOSING | CONN_FLUSH)) == CONN_CLOSING)
 		return;
-	out = bufferevent_get_output(c->bev);
+	out = c->out;
 	eol = c->fr.crlf ? 2 : 1;
 	if (len + 2 <= sizeof(line)) {
 		/* One append, not two: each runs the buffer's callbacks. */

@@ -1,6 +1,6 @@
 /*
- * switchboard: one client connection: a bufferevent, the line framer, the
- * limits, and the handler's state. Only conn.c creates or frees one.
+ * switchboard: one client connection: its socket, events and buffers, the
+ * line framer, the limits, and the handler's state. Only conn.c creates or frees one.
  */
 #ifndef SB_CONN_H
 #define SB_CONN_H
@@ -13,8 +13,8 @@
 
 #include "framer.h"
 
-struct bufferevent;
 struct event;
+struct evbuffer;
 struct sb_service;
 struct server;
 
@@ -23,13 +23,17 @@ struct sb_conn {
 	TAILQ_ENTRY(sb_conn)	 reap_entry;	/* in the server's reap queue */
 	TAILQ_ENTRY(sb_conn)	 dirty_entry;	/* output to write this round */
 	struct sb_service	*svc;
-	struct bufferevent	*bev;
+	struct event		*rev;		/* readable; the idle timeout */
+	struct event		*wev;		/* writable, after a short write */
+	struct evbuffer		*in;		/* read, not yet framed */
+	struct evbuffer		*out;		/* queued to the client */
 	struct event		*throttle;	/* made when first needed */
 	char			*reason;	/* why it is closing */
 	uint64_t		 id;
 	uint32_t		 max_line;	/* limits when accepted */
 	uint32_t		 max_output;
 	uint32_t		 idle_timeout;
+	int			 fd;
 	struct framer		 fr;
 	uint16_t		 flags;
 	uint16_t		 peer_port;

@@ -174,8 +174,8 @@ framer_next(struct framer *f, struct evbuffer *in, size_t max_line,
 /*
  * At end of input, after framer_next has taken every complete line:
  * return what is left as a final line, copied into buf (max_line + 3
- * bytes; the end of a bufferevent's input cannot be written to, so the
- * line cannot be NUL-terminated in place). Everything left in `in` is
+ * bytes, room for the NUL that the input buffer may have no room for
+ * after its last byte). Everything left in `in` is
  * consumed. FRAMER_NONE if nothing is left, or it was part of an
  * over-long line.
  */

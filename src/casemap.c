@@ -87,7 +87,19 @@ casemap_upper(const char *s, size_t len, char *buf, size_t size,
 	struct casemap_out	 o = { buf, size, 0, buf };
 	const uint8_t		*p = (const uint8_t *)s, *end = p + len;
 	const uint8_t		*bad;
+	size_t			 i;
 
+	/* An ASCII line that fits (the common case) needs no UTF-8 check. */
+	if (len < size) {
+		for (i = 0; i < len && p[i] < 0x80; i++)
+			buf[i] = (char)(p[i] ^
+			    (((unsigned)p[i] - 'a' < 26u) << 5));
+		if (i == len) {
+			buf[len] = '\0';
+			*outlen = len;
+			return (buf);
+		}
+	}
 	while (p < end) {
 		bad = u8_check(p, (size_t)(end - p));
 		if (bad == NULL)

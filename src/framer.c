@@ -103,6 +103,7 @@ framer_scan(struct framer *f, const uint8_t *p, size_t len)
 		}
 		i = (size_t)(iac - p);
 	}
+	f->telnet = true;
 	for (; i < len; i++) {
 		if (framer_step(&f->iac, p[i]) && p[i] == '\n')
 			return ((long)i);
@@ -153,9 +154,11 @@ framer_next(struct framer *f, struct evbuffer *in, size_t max_line,
 		if (f->discarding) {
 			evbuffer_drain(in, (size_t)eol + 1);
 			f->discarding = false;
+			f->telnet = false;
 			continue;
 		}
-		n = framer_filter(p, (size_t)eol);
+		n = f->telnet ? framer_filter(p, (size_t)eol) : (size_t)eol;
+		f->telnet = false;
 		f->crlf = n > 0 && p[n - 1] == '\r';
 		if (f->crlf)
 			n--;

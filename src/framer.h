@@ -16,6 +16,7 @@ struct framer {
 	uint8_t		iac;		/* telnet command state at scanned */
 	bool		discarding;	/* skipping an over-long line */
 	bool		crlf;		/* the client's last line ended CRLF */
+	bool		telnet;		/* a telnet command byte was scanned */
 	uint32_t	pending;	/* bytes of the last line to drain */
 };
 

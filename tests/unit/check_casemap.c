@@ -1,6 +1,7 @@
 /*
  * switchboard tests: upper-casing lines.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,22 @@ START_TEST(test_upper)
 	ck_assert_uint_eq(n, strlen(cases[_i].out));
 	ck_assert_mem_eq(out, cases[_i].out, n);
 	ck_assert_int_eq(out[n], '\0');
+}
+END_TEST
+
+/* Every ASCII byte, through the fast path: only a-z change. */
+START_TEST(test_every_ascii_byte)
+{
+	char	 in[128], buf[256], *out;
+	size_t	 i, n;
+
+	for (i = 0; i < 128; i++)
+		in[i] = (char)i;
+	out = casemap_upper(in, sizeof(in), buf, sizeof(buf), &n);
+	ck_assert_ptr_eq(out, buf);
+	ck_assert_uint_eq(n, 128);
+	for (i = 0; i < 128; i++)
+		ck_assert_int_eq(out[i], toupper((int)i));
 }
 END_TEST
 
@@ -94,6 +111,7 @@ main(void)
 	TCase	*tc = tcase_create("upper");
 
 	tcase_add_loop_test(tc, test_upper, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_test(tc, test_every_ascii_byte);
 	tcase_add_test(tc, test_nul_kept);
 	tcase_add_test(tc, test_grows_past_buffer);
 	tcase_add_test(tc, test_mixed_grows);

@@ -52,12 +52,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size -= 2;
 	memset(&f, 0, sizeof(f));
 	in = evbuffer_new();
-	evbuffer_freeze(in, 0);			/* like a bufferevent's input */
 	for (i = 0; i < size; i += n) {
 		n = size - i < step ? size - i : step;
-		evbuffer_unfreeze(in, 0);
 		evbuffer_add(in, data + i, n);
-		evbuffer_freeze(in, 0);
 		take(&f, in, max, 0);
 		assert(evbuffer_get_length(in) <= max + 2 + step);
 	}

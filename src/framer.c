@@ -30,6 +30,7 @@ enum framer_iac {
 static int	framer_step(uint8_t *, uint8_t);
 static size_t	framer_filter(uint8_t *, size_t);
 static long	framer_scan(struct framer *, const uint8_t *, size_t);
+static void	framer_drain_pending(struct framer *, struct evbuffer *);
 
 /*
  * Advance the telnet state by one byte. Returns 1 if the byte is data,
@@ -112,11 +113,25 @@ framer_scan(struct framer *f, const uint8_t *p, size_t len)
 	return (-1);
 }
 
+/* Drain the bytes of lines already handed out. */
+static void
+framer_drain_pending(struct framer *f, struct evbuffer *in)
+{
+	if (f->pending > 0) {
+		evbuffer_drain(in, f->pending);
+		f->pending = 0;
+	}
+}
+
 /*
  * Return the next complete line from in, at most max_line bytes without
  * its EOL. On FRAMER_LINE, *line points into in and stays valid until the
  * next call. On FRAMER_TOO_LONG one over-long line (or the start of one)
  * has been dropped; the caller reports it once.
+ *
+ * Lines handed out stay in the buffer (f->pending bytes) while the next
+ * one lies in the same contiguous block, so a batch of lines costs one
+ * drain, made when no complete line is left.
  */
 enum framer_status
 framer_next(struct framer *f, struct evbuffer *in, size_t max_line,
@@ -126,23 +141,28 @@ framer_next(struct framer *f, struct evbuffer *in, size_t max_line,
 	size_t	 avail, window, n;
 	long	 eol;
 
-	if (f->pending > 0) {
-		evbuffer_drain(in, f->pending);
-		f->pending = 0;
-	}
 	for (;;) {
-		avail = evbuffer_get_length(in);
-		if (avail == 0 || avail <= f->scanned)
+		avail = evbuffer_get_length(in) - f->pending;
+		if (avail == 0 || avail <= f->scanned) {
+			framer_drain_pending(f, in);
 			return (FRAMER_NONE);
+		}
 		/* Room for max_line bytes, a CR and the LF. */
 		window = avail < max_line + 2 ? avail : max_line + 2;
-		if ((p = evbuffer_pullup(in, (ev_ssize_t)window)) == NULL)
+		if (evbuffer_get_contiguous_space(in) < f->pending + window)
+			framer_drain_pending(f, in);
+		if ((p = evbuffer_pullup(in, (ev_ssize_t)(f->pending +
+		    window))) == NULL)
 			return (FRAMER_NONE);
+		p += f->pending;
 		eol = framer_scan(f, p, window);
 		if (eol < 0) {
-			if (window < max_line + 2 && !f->discarding)
+			if (window < max_line + 2 && !f->discarding) {
+				framer_drain_pending(f, in);
 				return (FRAMER_NONE);
-			evbuffer_drain(in, window);
+			}
+			f->pending += (uint32_t)window;
+			framer_drain_pending(f, in);
 			f->scanned = 0;
 			if (f->discarding)
 				continue;
@@ -152,7 +172,7 @@ framer_next(struct framer *f, struct evbuffer *in, size_t max_line,
 		f->scanned = 0;
 		f->iac = FRAMER_DATA;
 		if (f->discarding) {
-			evbuffer_drain(in, (size_t)eol + 1);
+			f->pending += (uint32_t)eol + 1;
 			f->discarding = false;
 			f->telnet = false;
 			continue;
@@ -162,12 +182,10 @@ framer_next(struct framer *f, struct evbuffer *in, size_t max_line,
 		f->crlf = n > 0 && p[n - 1] == '\r';
 		if (f->crlf)
 			n--;
-		if (n > max_line) {
-			evbuffer_drain(in, (size_t)eol + 1);
+		f->pending += (uint32_t)eol + 1;
+		if (n > max_line)
 			return (FRAMER_TOO_LONG);
-		}
 		p[n] = '\0';
-		f->pending = (uint32_t)eol + 1;
 		*line = (char *)p;
 		*len = n;
 		return (FRAMER_LINE);
@@ -188,10 +206,7 @@ framer_rest(struct framer *f, struct evbuffer *in, size_t max_line,
 {
 	size_t	avail, n;
 
-	if (f->pending > 0) {
-		evbuffer_drain(in, f->pending);
-		f->pending = 0;
-	}
+	framer_drain_pending(f, in);
 	avail = evbuffer_get_length(in);
 	f->scanned = 0;
 	if (avail == 0 || f->discarding || avail > max_line + 2) {

@@ -17,7 +17,7 @@ struct framer {
 	bool		discarding;	/* skipping an over-long line */
 	bool		crlf;		/* the client's last line ended CRLF */
 	bool		telnet;		/* a telnet command byte was scanned */
-	uint32_t	pending;	/* bytes of the last line to drain */
+	uint32_t	pending;	/* bytes of lines handed out, to drain */
 };
 
 enum framer_status {

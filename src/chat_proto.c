@@ -140,11 +140,19 @@ size_t
 chat_sanitize(const char *in, size_t len, char *out)
 {
 	const uint8_t	*p = (const uint8_t *)in;
-	size_t		 i = 0, o = 0;
+	size_t		 i = 0, o = 0, start;
 	ucs4_t		 uc;
 	int		 n;
 
 	while (i < len) {
+		/* A run of printable ASCII, the bulk of most lines: as is. */
+		for (start = i; i < len && (uint8_t)(p[i] - 0x20) < 0x5f; i++)
+			;
+		if (i > start) {
+			memcpy(out + o, p + start, i - start);
+			o += i - start;
+			continue;
+		}
 		if (p[i] < 0x80) {
 			if (p[i] == '\t')
 				out[o++] = ' ';

@@ -46,6 +46,7 @@
 #include "conn.h"
 #include "escape.h"
 #include "handler.h"
+#include "line.h"
 #include "listen_addr.h"
 #include "log.h"
 #include "server.h"
@@ -663,43 +664,65 @@ sb_conn_peer(struct sb_conn *c)
 	return ("unix");
 }
 
-/*
- * Queue one line and the client's line ending. A client whose queue
- * passes max_output is dropped as a slow consumer.
- */
-void
-sb_conn_write(struct sb_conn *c, const void *data, size_t len)
+/* Can output still be queued? Not once closing without a flush. */
+static bool
+conn_writable(struct sb_conn *c)
 {
-	struct evbuffer	*out;
-	char		 line[1024];
-	size_t		 eol;
+	return (!(c->flags & CONN_CLOSED) &&
+	    (c->flags & (CONN_CLOSING | CONN_FLUSH)) != CONN_CLOSING);
+}
 
-	if ((c->flags & CONN_CLOSED) ||
-	    (c->flags & (CONN_CLOSING | CONN_FLUSH)) == CONN_CLOSING)
-		return;
-	out = c->out;
-	eol = c->fr.crlf ? 2 : 1;
-	if (len + 2 <= sizeof(line)) {
-		/* One append, not two: each runs the buffer's callbacks. */
-		memcpy(line, data, len);
-		memcpy(line + len, "\r\n" + (2 - eol), eol);
-		evbuffer_add(out, line, len + eol);
-	} else {
-		evbuffer_add(out, data, len);
-		evbuffer_add(out, "\r\n" + (2 - eol), eol);
-	}
+/*
+ * Output was queued: write it this round. A client whose queue passes
+ * max_output is dropped as a slow consumer.
+ */
+static void
+conn_queued(struct sb_conn *c)
+{
 	if (!(c->flags & CONN_DIRTY)) {
 		c->flags |= CONN_DIRTY;
 		TAILQ_INSERT_TAIL(&c->svc->srv->dirty, c, dirty_entry);
 		server_schedule_flush(c->svc->srv);
 	}
-	if (evbuffer_get_length(out) > c->max_output &&
+	if (evbuffer_get_length(c->out) > c->max_output &&
 	    !(c->flags & CONN_CLOSING)) {
 		service_limit(c->svc, LIMIT_SLOW_CONSUMER, sb_conn_peer(c),
 		    "output over %u bytes, disconnecting a slow consumer",
 		    c->max_output);
 		conn_close(c, "slow consumer", 0);
 	}
+}
+
+/* Queue one line and the client's line ending. */
+void
+sb_conn_write(struct sb_conn *c, const void *data, size_t len)
+{
+	char	line[1024];
+	size_t	eol;
+
+	if (!conn_writable(c))
+		return;
+	eol = c->fr.crlf ? 2 : 1;
+	if (len + 2 <= sizeof(line)) {
+		/* One append, not two: each does its own bookkeeping. */
+		memcpy(line, data, len);
+		memcpy(line + len, "\r\n" + (2 - eol), eol);
+		evbuffer_add(c->out, line, len + eol);
+	} else {
+		evbuffer_add(c->out, data, len);
+		evbuffer_add(c->out, "\r\n" + (2 - eol), eol);
+	}
+	conn_queued(c);
+}
+
+/* Queue a line made once for many clients. */
+void
+sb_conn_write_line(struct sb_conn *c, struct sb_line *l)
+{
+	if (!conn_writable(c))
+		return;
+	line_append(l, c->out, c->fr.crlf);
+	conn_queued(c);
 }
 
 /* Queue one formatted line. */

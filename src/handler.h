@@ -70,6 +70,15 @@ const char	*sb_conn_peer(struct sb_conn *);
 void		 sb_conn_send(struct sb_conn *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 sb_conn_write(struct sb_conn *, const void *, size_t);
+/*
+ * A line to send to many clients (a broadcast): made once, queued to each
+ * with its own line ending, and freed by the handler when it has queued
+ * it everywhere (clients' buffers keep what they still need).
+ */
+struct sb_line;
+struct sb_line	*sb_line_new(const char *, size_t);
+void		 sb_conn_write_line(struct sb_conn *, struct sb_line *);
+void		 sb_line_free(struct sb_line *);
 /* Close after flushing, or at once; deferred, so safe from any hook. */
 void		 sb_conn_finish(struct sb_conn *, const char *reason);
 void		 sb_conn_drop(struct sb_conn *, const char *reason);

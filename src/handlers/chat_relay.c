@@ -136,11 +136,14 @@ chat_broadcast(struct chat_room *room, struct chat_member *except,
     const char *line, size_t len)
 {
 	struct chat_member	*m;
+	struct sb_line		*l;
 
+	l = sb_line_new(line, len);
 	TAILQ_FOREACH(m, &room->members, entry) {
 		if (m != except)
-			sb_conn_write(m->conn, line, len);
+			sb_conn_write_line(m->conn, l);
 	}
+	sb_line_free(l);
 }
 
 /*

@@ -57,6 +57,66 @@ START_TEST(test_join_and_relay)
 }
 END_TEST
 
+/*
+ * Short and long lines (long ones are shared between members' buffers,
+ * not copied) reach each member whole, each with its own line ending, in
+ * order, however many are relayed at once.
+ */
+START_TEST(test_relay_short_and_long_lines)
+{
+	static const char conf_long[] =
+	    "services = ( { name = \"lobby\"; handler = \"chat-relay\";\n"
+	    "  listen = [ \"127.0.0.1:0\" ]; history = 0;\n"
+	    "  max_line = 16384; } );\n";
+	struct sbd	 d;
+	struct client	*a, *b, *c;
+	char		*text, *line, *want;
+	size_t		 sizes[] = { 10, 2040, 2048, 5000, 16000 }, i, n;
+
+	sbd_start(&d, conf_long);
+	a = join(&d, "* welcome");
+	b = join(&d, "* welcome");
+	c = join(&d, "* welcome");
+	cl_expect(a, "* guest2 has joined");
+	cl_expect(a, "* guest3 has joined");
+	cl_expect(b, "* guest3 has joined");
+	cl_send(b, "/who\r\n");		/* b now ends its lines CRLF */
+	cl_expect(b, "* online (3): guest1, guest2, guest3\r");
+	cl_send(c, "/who\n");
+	cl_expect(c, "* online (3): guest1, guest2, guest3");
+	text = malloc(16001);
+	want = malloc(16100);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(want);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		for (n = 0; n < sizes[i]; n++)
+			text[n] = (char)('a' + (i + n) % 26);
+		text[n++] = '\n';
+		cl_sendn(a, text, n);
+	}
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		for (n = 0; n < sizes[i]; n++)
+			text[n] = (char)('a' + (i + n) % 26);
+		text[n] = '\0';
+		snprintf(want, 16100, "<guest1> %s", text);
+		line = cl_line(b, T_WAIT_MS);
+		ck_assert_ptr_nonnull(line);
+		ck_assert_uint_eq(strlen(line), strlen(want) + 1);
+		ck_assert_int_eq(line[strlen(want)], '\r');
+		line[strlen(want)] = '\0';
+		ck_assert_str_eq(line, want);
+		cl_expect(c, want);
+	}
+	ck_assert(cl_quiet(a, 200));
+	free(text);
+	free(want);
+	cl_close(a);
+	cl_close(b);
+	cl_close(c);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
 START_TEST(test_commands)
 {
 	struct sbd	 d;
@@ -284,6 +344,7 @@ main(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_join_and_relay);
+	tcase_add_test(tc, test_relay_short_and_long_lines);
 	tcase_add_test(tc, test_commands);
 	tcase_add_test(tc, test_history_and_full_room);
 	tcase_add_test(tc, test_control_chars_stripped);

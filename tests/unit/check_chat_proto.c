@@ -85,6 +85,25 @@ static const struct {
 	{ "nul\0in", "nulin" },
 };
 
+/* Every ASCII byte in one line: printable kept, tab a space, no controls. */
+START_TEST(test_sanitize_ascii)
+{
+	char	in[128], out[128], want[128];
+	size_t	i, n, w = 0;
+
+	for (i = 0; i < 128; i++) {
+		in[i] = (char)i;
+		if (i == '\t')
+			want[w++] = ' ';
+		else if (i >= 0x20 && i != 0x7f)
+			want[w++] = (char)i;
+	}
+	n = chat_sanitize(in, sizeof(in), out);
+	ck_assert_uint_eq(n, w);
+	ck_assert_mem_eq(out, want, n);
+}
+END_TEST
+
 START_TEST(test_sanitize)
 {
 	char	out[64];
@@ -168,6 +187,7 @@ main(void)
 	tcase_add_test(tc, test_nick);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sanitize");
+	tcase_add_test(tc, test_sanitize_ascii);
 	tcase_add_loop_test(tc, test_sanitize, 0,
 	    sizeof(cleans) / sizeof(cleans[0]));
 	suite_add_tcase(s, tc);

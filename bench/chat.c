@@ -5,6 +5,10 @@
  * carry their send time, so readers measure fan-out latency; deliveries
  * are counted, and after a short drain what never arrived is lost.
  * Optional clients that never read stand for a stalled terminal.
+ *
+ * Readers join one at a time (the next connects once the last has had its
+ * welcome), so servers with a short accept backlog get a full room too;
+ * a room that is not complete within CHAT_JOIN_SECONDS ends the run.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +47,7 @@ struct chat {
 	char			*pad;
 	uint64_t		 start, deliveries, sent, errors;
 	int			 joined, readers, stopping;
+	double			 cpu0;		/* server CPU at the start */
 };
 
 static void	chat_send(struct chat *, int);
@@ -52,6 +57,9 @@ static void	chat_event_cb(struct bufferevent *, short, void *);
 static void	chat_tick_cb(evutil_socket_t, short, void *);
 static void	chat_deadline_cb(evutil_socket_t, short, void *);
 static void	chat_begin(struct chat *);
+static int	chat_connect(struct chat *, int);
+
+#define CHAT_JOIN_SECONDS	60
 
 /* Each line is delivered to every reader but its sender. */
 #define CHAT_FANOUT(ch)	((uint64_t)(ch)->readers - 1)
@@ -86,10 +94,14 @@ chat_line(struct chat_client *c, const char *p, size_t len, uint64_t now)
 	char			 buf[96];
 	int			 s;
 
+	if (c->slow)			/* read before it stopped reading */
+		return;
 	if (!c->joined) {		/* the welcome */
 		c->joined = 1;
-		if (++ch->joined == ch->o->conns - ch->o->slow)
+		if (++ch->joined == ch->readers)
 			chat_begin(ch);
+		else if (chat_connect(ch, ch->joined) == -1)
+			event_base_loopexit(ch->base, NULL);
 		return;
 	}
 	if (len == 0 || p[0] == '*' || (f = memmem(p, len, "t=", 2)) == NULL)
@@ -184,7 +196,7 @@ chat_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	struct chat	*ch = arg;
 	struct timeval	 drain = { 2, 0 };
 
-	if (ch->stopping) {
+	if (ch->stopping || ch->start == 0) {	/* drained, or never began */
 		event_base_loopexit(ch->base, NULL);
 		return;
 	}
@@ -202,6 +214,7 @@ chat_begin(struct chat *ch)
 	tv.tv_sec = (time_t)ch->o->seconds;
 	tv.tv_usec = (suseconds_t)((ch->o->seconds - (double)tv.tv_sec) * 1e6);
 	ch->start = bench_now_us();
+	ch->cpu0 = bench_cpu_us(ch->o->pid);
 	ch->deliveries = 0;
 	event_add(ch->deadline, &tv);
 	if (ch->o->rate > 0) {
@@ -213,13 +226,27 @@ chat_begin(struct chat *ch)
 			chat_send(ch, s);
 }
 
+/* Connect client i. */
+static int
+chat_connect(struct chat *ch, int i)
+{
+	if ((ch->cl[i].bev = bench_connect(ch->base, ch->o)) == NULL) {
+		perror("switchboard-bench: connect");
+		return (-1);
+	}
+	bufferevent_setcb(ch->cl[i].bev, chat_read_cb, NULL, chat_event_cb,
+	    &ch->cl[i]);
+	bufferevent_enable(ch->cl[i].bev, EV_READ | EV_WRITE);
+	return (0);
+}
+
 /* Run the chat load. */
 int
 bench_chat(struct event_base *base, const struct bench_opts *o,
     struct bench_result *res)
 {
 	struct chat	ch;
-	double		cpu0;
+	struct timeval	join = { CHAT_JOIN_SECONDS, 0 };
 	int		i;
 
 	memset(&ch, 0, sizeof(ch));
@@ -238,15 +265,14 @@ bench_chat(struct event_base *base, const struct bench_opts *o,
 		ch.cl[i].ch = &ch;
 		ch.cl[i].index = i;
 		ch.cl[i].slow = i >= o->conns - o->slow;
-		if ((ch.cl[i].bev = bench_connect(base, o)) == NULL) {
-			perror("switchboard-bench: connect");
-			return (-1);
-		}
-		bufferevent_setcb(ch.cl[i].bev, chat_read_cb, NULL,
-		    chat_event_cb, &ch.cl[i]);
-		bufferevent_enable(ch.cl[i].bev, EV_READ | EV_WRITE);
 	}
-	cpu0 = bench_cpu_us(o->pid);
+	/* The silent clients first, then the first reader. */
+	for (i = ch.readers; i < o->conns; i++)
+		if (chat_connect(&ch, i) == -1)
+			return (-1);
+	if (chat_connect(&ch, 0) == -1)
+		return (-1);
+	event_add(ch.deadline, &join);
 	event_base_dispatch(base);
 	res->mode = "chat";
 	res->conns = o->conns;
@@ -255,10 +281,12 @@ bench_chat(struct event_base *base, const struct bench_opts *o,
 	res->errors = ch.errors;
 	res->seconds = ch.start ? (double)(bench_now_us() - ch.start) / 1e6 -
 	    2.0 : 0;
-	res->cpu_us = cpu0 >= 0 ? bench_cpu_us(o->pid) - cpu0 : -1;
+	res->cpu_us = ch.start && ch.cpu0 >= 0 ?
+	    bench_cpu_us(o->pid) - ch.cpu0 : -1;
 	bench_lat_done(&ch.lat, res);
 	for (i = 0; i < o->conns; i++)
-		bufferevent_free(ch.cl[i].bev);
+		if (ch.cl[i].bev != NULL)
+			bufferevent_free(ch.cl[i].bev);
 	for (i = 0; i < o->senders; i++)
 		free(ch.snd[i].count);
 	event_free(ch.deadline);

@@ -8,6 +8,7 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -68,17 +69,18 @@ bench_lat_done(struct bench_lat *l, struct bench_result *r)
 	memset(l, 0, sizeof(*l));
 }
 
-/* User plus system CPU time of a process, in microseconds; -1 if unknown. */
-double
-bench_cpu_us(int pid)
+/*
+ * CPU ticks of a process (user and system, its own and its waited-for
+ * children's) and its parent's pid, from /proc/PID/stat; -1 if unknown.
+ */
+static int
+bench_proc_ticks(int pid, int *ppid, unsigned long long *ticks)
 {
-	char		 path[64], buf[1024], *p;
-	unsigned long	 ut, st;
-	FILE		*f;
-	int		 n;
+	char			 path[64], buf[1024], *p;
+	unsigned long long	 ut, st, cut, cst;
+	FILE			*f;
+	int			 n;
 
-	if (pid <= 0)
-		return (-1);
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return (-1);
@@ -86,11 +88,40 @@ bench_cpu_us(int pid)
 	fclose(f);
 	if (p == NULL || (p = strrchr(buf, ')')) == NULL)
 		return (-1);
-	n = sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-	    &ut, &st);
-	if (n != 2)
+	n = sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+	    "%llu %llu %llu %llu", ppid, &ut, &st, &cut, &cst);
+	if (n != 5)
 		return (-1);
-	return ((double)(ut + st) * 1e6 / (double)sysconf(_SC_CLK_TCK));
+	*ticks = ut + st + cut + cst;
+	return (0);
+}
+
+/*
+ * CPU time of a server in microseconds, -1 if unknown: its own, and its
+ * children's, live or gone (a server that forks per connection, such as
+ * xinetd's internal echo, spends its time in them).
+ */
+double
+bench_cpu_us(int pid)
+{
+	unsigned long long	 total, t;
+	struct dirent		*e;
+	DIR			*d;
+	int			 ppid, child;
+
+	if (pid <= 0 || bench_proc_ticks(pid, &ppid, &total) == -1)
+		return (-1);
+	if ((d = opendir("/proc")) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if ((child = atoi(e->d_name)) <= 0 || child == pid)
+				continue;
+			if (bench_proc_ticks(child, &ppid, &t) == 0 &&
+			    ppid == pid)
+				total += t;
+		}
+		closedir(d);
+	}
+	return ((double)total * 1e6 / (double)sysconf(_SC_CLK_TCK));
 }
 
 /* Resident memory of a process in KiB; -1 if unknown. */

@@ -89,16 +89,16 @@ casemap_upper(const char *s, size_t len, char *buf, size_t size,
 	const uint8_t		*bad;
 	size_t			 i;
 
-	/* An ASCII line that fits (the common case) needs no UTF-8 check. */
+	/*
+	 * An ASCII prefix that fits (often the whole line) needs no UTF-8
+	 * check; the rest goes the general way.
+	 */
 	if (len < size) {
 		for (i = 0; i < len && p[i] < 0x80; i++)
 			buf[i] = (char)(p[i] ^
 			    (((unsigned)p[i] - 'a' < 26u) << 5));
-		if (i == len) {
-			buf[len] = '\0';
-			*outlen = len;
-			return (buf);
-		}
+		o.len = i;
+		p += i;
 	}
 	while (p < end) {
 		bad = u8_check(p, (size_t)(end - p));

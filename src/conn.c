@@ -88,6 +88,7 @@ static void	conn_write_cb(evutil_socket_t, short, void *);
 static void	conn_set_peer(struct sb_conn *, const struct sockaddr *);
 static void	conn_resume(struct sb_conn *);
 static void	conn_read(struct sb_conn *);
+static void	conn_discard(struct sb_conn *, short);
 static int	conn_write_out(struct sb_conn *);
 static void	conn_wrote(struct sb_conn *);
 static void	conn_want_read(struct sb_conn *);
@@ -482,6 +483,24 @@ conn_read(struct sb_conn *c)
 }
 
 /*
+ * Lingering: discard what the client still sends; free the connection
+ * once it closes, fails, or the linger time is up.
+ */
+static void
+conn_discard(struct sb_conn *c, short what)
+{
+	char	junk[4096];
+	ssize_t	n;
+
+	if (!(what & EV_TIMEOUT)) {
+		n = recv(c->fd, junk, sizeof(junk), 0);
+		if (n > 0 || (n == -1 && (errno == EAGAIN || errno == EINTR)))
+			return;
+	}
+	conn_destroy(c);
+}
+
+/*
  * Input or the idle timeout; while lingering, input to discard or the
  * end of the linger time.
  */
@@ -489,15 +508,9 @@ static void
 conn_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct sb_conn	*c = arg;
-	char		 junk[4096];
-	ssize_t		 n;
 
 	if (c->flags & CONN_LINGER) {
-		if (!(what & EV_TIMEOUT) &&
-		    ((n = recv(fd, junk, sizeof(junk), 0)) > 0 ||
-		    (n == -1 && (errno == EAGAIN || errno == EINTR))))
-			return;
-		conn_destroy(c);
+		conn_discard(c, what);
 		return;
 	}
 	if (what & EV_TIMEOUT) {

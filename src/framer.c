@@ -31,6 +31,10 @@ static int	framer_step(uint8_t *, uint8_t);
 static size_t	framer_filter(uint8_t *, size_t);
 static long	framer_scan(struct framer *, const uint8_t *, size_t);
 static void	framer_drain_pending(struct framer *, struct evbuffer *);
+static long	framer_in_block(struct framer *, struct evbuffer *, size_t,
+		    uint8_t **);
+static long	framer_search(struct framer *, struct evbuffer *, size_t,
+		    uint8_t **, enum framer_status *);
 
 /*
  * Advance the telnet state by one byte. Returns 1 if the byte is data,
@@ -121,6 +125,86 @@ framer_drain_pending(struct framer *f, struct evbuffer *in)
 		evbuffer_drain(in, f->pending);
 		f->pending = 0;
 	}
+	f->blk = NULL;
+}
+
+/*
+ * The next line, if it lies whole (EOL included, no telnet command) in the
+ * block the last pullup made contiguous and the buffer has not changed
+ * since: one evbuffer call instead of four. Returns the EOL's offset from
+ * *pp, or -1 for the general path. Any append changes the length, and only
+ * an append can move the bytes (libevent realigns a chain to make room).
+ */
+static long
+framer_in_block(struct framer *f, struct evbuffer *in, size_t max_line,
+    uint8_t **pp)
+{
+	uint8_t	*p, *lf;
+	size_t	 room;
+
+	if (f->blk == NULL || f->scanned != 0 || f->discarding ||
+	    evbuffer_get_length(in) != f->buflen)
+		return (-1);
+	p = f->blk + f->pending;
+	room = f->blklen - f->pending;
+	if (room > max_line + 2)
+		room = max_line + 2;
+	if ((lf = memchr(p, '\n', room)) == NULL ||
+	    memchr(p, IAC, (size_t)(lf - p)) != NULL)
+		return (-1);
+	*pp = p;
+	return (lf - p);
+}
+
+/*
+ * The general path: make the pending bytes and up to max_line + 2 more
+ * contiguous, and search those. Returns the EOL's offset from *pp, or -1
+ * with *st saying why there is no line.
+ */
+static long
+framer_search(struct framer *f, struct evbuffer *in, size_t max_line,
+    uint8_t **pp, enum framer_status *st)
+{
+	uint8_t	*p;
+	size_t	 avail, window;
+	long	 eol;
+
+	for (;;) {
+		avail = evbuffer_get_length(in) - f->pending;
+		*st = FRAMER_NONE;
+		if (avail == 0 || avail <= f->scanned) {
+			framer_drain_pending(f, in);
+			return (-1);
+		}
+		/* Room for max_line bytes, a CR and the LF. */
+		window = avail < max_line + 2 ? avail : max_line + 2;
+		if (evbuffer_get_contiguous_space(in) < f->pending + window)
+			framer_drain_pending(f, in);
+		if ((p = evbuffer_pullup(in, (ev_ssize_t)(f->pending +
+		    window))) == NULL)
+			return (-1);
+		f->blk = p;
+		f->blklen = f->pending + (uint32_t)window;
+		f->buflen = f->pending + (uint32_t)avail;
+		p += f->pending;
+		if ((eol = framer_scan(f, p, window)) >= 0) {
+			*pp = p;
+			return (eol);
+		}
+		if (window < max_line + 2 && !f->discarding) {
+			framer_drain_pending(f, in);
+			return (-1);
+		}
+		/* A window without an EOL: drop it, and the rest up to one. */
+		f->pending += (uint32_t)window;
+		framer_drain_pending(f, in);
+		f->scanned = 0;
+		if (!f->discarding) {
+			f->discarding = true;
+			*st = FRAMER_TOO_LONG;
+			return (-1);
+		}
+	}
 }
 
 /*
@@ -137,38 +221,15 @@ enum framer_status
 framer_next(struct framer *f, struct evbuffer *in, size_t max_line,
     char **line, size_t *len)
 {
-	uint8_t	*p;
-	size_t	 avail, window, n;
-	long	 eol;
+	enum framer_status	 st;
+	uint8_t			*p;
+	size_t			 n;
+	long			 eol;
 
 	for (;;) {
-		avail = evbuffer_get_length(in) - f->pending;
-		if (avail == 0 || avail <= f->scanned) {
-			framer_drain_pending(f, in);
-			return (FRAMER_NONE);
-		}
-		/* Room for max_line bytes, a CR and the LF. */
-		window = avail < max_line + 2 ? avail : max_line + 2;
-		if (evbuffer_get_contiguous_space(in) < f->pending + window)
-			framer_drain_pending(f, in);
-		if ((p = evbuffer_pullup(in, (ev_ssize_t)(f->pending +
-		    window))) == NULL)
-			return (FRAMER_NONE);
-		p += f->pending;
-		eol = framer_scan(f, p, window);
-		if (eol < 0) {
-			if (window < max_line + 2 && !f->discarding) {
-				framer_drain_pending(f, in);
-				return (FRAMER_NONE);
-			}
-			f->pending += (uint32_t)window;
-			framer_drain_pending(f, in);
-			f->scanned = 0;
-			if (f->discarding)
-				continue;
-			f->discarding = true;
-			return (FRAMER_TOO_LONG);
-		}
+		if ((eol = framer_in_block(f, in, max_line, &p)) < 0 &&
+		    (eol = framer_search(f, in, max_line, &p, &st)) < 0)
+			return (st);
 		f->scanned = 0;
 		f->iac = FRAMER_DATA;
 		if (f->discarding) {

@@ -18,6 +18,14 @@ struct framer {
 	bool		crlf;		/* the client's last line ended CRLF */
 	bool		telnet;		/* a telnet command byte was scanned */
 	uint32_t	pending;	/* bytes of lines handed out, to drain */
+	/*
+	 * The contiguous block the last pullup made: blk[0..blklen) is the
+	 * start of the buffer while it holds buflen bytes. Lines found in it
+	 * need no further evbuffer calls.
+	 */
+	uint8_t		*blk;
+	uint32_t	 blklen;
+	uint32_t	 buflen;
 };
 
 enum framer_status {

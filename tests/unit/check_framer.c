@@ -209,6 +209,57 @@ START_TEST(test_rest_discarding)
 }
 END_TEST
 
+/* Take one line and compare it. */
+static void
+expect_line(struct framer *f, struct evbuffer *in, size_t max,
+    const char *want)
+{
+	char	*line;
+	size_t	 len;
+
+	ck_assert_int_eq(framer_next(f, in, max, &line, &len), FRAMER_LINE);
+	ck_assert_uint_eq(len, strlen(want));
+	ck_assert_str_eq(line, want);
+}
+
+/*
+ * The connection stops taking lines in the middle of a batch (its output
+ * backed up) and reads more: the append may move the bytes already in the
+ * buffer (libevent realigns a chain to make room, as here), and the lines
+ * must still come out whole and in order.
+ */
+START_TEST(test_append_mid_batch)
+{
+	struct framer	 f;
+	struct evbuffer	*in;
+	char		 head[604], more[700], big[601], *line;
+	size_t		 len, i;
+
+	memset(&f, 0, sizeof(f));
+	in = evbuffer_new();
+	memset(head, 'a', 600);
+	memcpy(head + 600, "\nb\nc", 4);
+	ck_assert_int_eq(evbuffer_add(in, head, sizeof(head)), 0);
+	memset(big, 'a', 600);
+	big[600] = '\0';
+	expect_line(&f, in, 1000, big);
+	expect_line(&f, in, 1000, "b");
+	ck_assert_int_eq(framer_next(&f, in, 1000, &line, &len), FRAMER_NONE);
+	ck_assert_int_eq(evbuffer_add(in, "\nd\ne\n", 5), 0);
+	expect_line(&f, in, 1000, "c");
+	for (i = 0; i < sizeof(more); i += 2)
+		memcpy(more + i, "g\n", 2);
+	ck_assert_int_eq(evbuffer_add(in, more, sizeof(more)), 0);
+	expect_line(&f, in, 1000, "d");
+	expect_line(&f, in, 1000, "e");
+	for (i = 0; i < sizeof(more) / 2; i++)
+		expect_line(&f, in, 1000, "g");
+	ck_assert_int_eq(framer_next(&f, in, 1000, &line, &len), FRAMER_NONE);
+	ck_assert_uint_eq(evbuffer_get_length(in), 0);
+	evbuffer_free(in);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -222,6 +273,7 @@ main(void)
 	tcase_add_test(tc, test_unfinished_is_bounded);
 	tcase_add_test(tc, test_rest_at_eof);
 	tcase_add_test(tc, test_rest_discarding);
+	tcase_add_test(tc, test_append_mid_batch);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_framer"));
 }

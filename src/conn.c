@@ -46,22 +46,12 @@
 #include "conn.h"
 #include "escape.h"
 #include "handler.h"
-#include "line.h"
 #include "listen_addr.h"
 #include "log.h"
 #include "server.h"
 #include "service.h"
 #include "xmalloc.h"
 
-#define CONN_EOF	0x0001	/* the client has sent EOF */
-#define CONN_PAUSED	0x0002	/* reading paused: output backed up */
-#define CONN_CLOSING	0x0004	/* close requested; no more lines */
-#define CONN_FLUSH	0x0008	/* ... after the output is flushed */
-#define CONN_OPENED	0x0010	/* the open hook ran */
-#define CONN_CLOSED	0x0020	/* the close hook ran */
-#define CONN_LINGER	0x0040	/* write side shut, draining input */
-#define CONN_THROTTLED	0x0080	/* reading paused: over a rate budget */
-#define CONN_DIRTY	0x0100	/* queued for this round's writes */
 
 /* Queued output above which reading from the client pauses, and below
  * which it resumes. */
@@ -74,8 +64,6 @@
 #define CONN_FLUSH_SECONDS	10
 #define CONN_LINGER_SECONDS	2
 
-static size_t	conn_outlen(struct sb_conn *);
-static void	conn_close(struct sb_conn *, const char *, int);
 static void	conn_apply(struct sb_conn *, enum sb_verdict);
 static void	conn_frame(struct sb_conn *, enum framer_status, char *,
 		    size_t);
@@ -95,13 +83,6 @@ static void	conn_want_read(struct sb_conn *);
 static void	conn_want_write(struct sb_conn *);
 static void	conn_throttle_cb(evutil_socket_t, short, void *);
 static void	conn_free_io(struct sb_conn *);
-
-/* Bytes queued to the client. */
-static size_t
-conn_outlen(struct sb_conn *c)
-{
-	return (evbuffer_get_length(c->out));
-}
 
 /* Watch for input, with the idle timeout. */
 static void
@@ -191,7 +172,7 @@ conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa)
  * Ask for a close. flush: send what is queued first. A drop overrides an
  * earlier finish; the first reason given is kept.
  */
-static void
+void
 conn_close(struct sb_conn *c, const char *reason, int flush)
 {
 	if (c->flags & CONN_CLOSING) {
@@ -293,6 +274,7 @@ conn_write_out(struct sb_conn *c)
 {
 	int	n, err;
 
+	conn_out_commit(c);
 	n = evbuffer_write(c->out, c->fd);
 	if (n >= 0)
 		return (0);
@@ -675,91 +657,6 @@ sb_conn_peer(struct sb_conn *c)
 		    sizeof(sin6), buf, sizeof(buf)));
 	}
 	return ("unix");
-}
-
-/* Can output still be queued? Not once closing without a flush. */
-static bool
-conn_writable(struct sb_conn *c)
-{
-	return (!(c->flags & CONN_CLOSED) &&
-	    (c->flags & (CONN_CLOSING | CONN_FLUSH)) != CONN_CLOSING);
-}
-
-/*
- * Output was queued: write it this round. A client whose queue passes
- * max_output is dropped as a slow consumer.
- */
-static void
-conn_queued(struct sb_conn *c)
-{
-	if (!(c->flags & CONN_DIRTY)) {
-		c->flags |= CONN_DIRTY;
-		TAILQ_INSERT_TAIL(&c->svc->srv->dirty, c, dirty_entry);
-		server_schedule_flush(c->svc->srv);
-	}
-	if (evbuffer_get_length(c->out) > c->max_output &&
-	    !(c->flags & CONN_CLOSING)) {
-		service_limit(c->svc, LIMIT_SLOW_CONSUMER, sb_conn_peer(c),
-		    "output over %u bytes, disconnecting a slow consumer",
-		    c->max_output);
-		conn_close(c, "slow consumer", 0);
-	}
-}
-
-/* Queue one line and the client's line ending. */
-void
-sb_conn_write(struct sb_conn *c, const void *data, size_t len)
-{
-	char	line[1024];
-	size_t	eol;
-
-	if (!conn_writable(c))
-		return;
-	eol = c->fr.crlf ? 2 : 1;
-	if (len + 2 <= sizeof(line)) {
-		/* One append, not two: each does its own bookkeeping. */
-		memcpy(line, data, len);
-		memcpy(line + len, "\r\n" + (2 - eol), eol);
-		evbuffer_add(c->out, line, len + eol);
-	} else {
-		evbuffer_add(c->out, data, len);
-		evbuffer_add(c->out, "\r\n" + (2 - eol), eol);
-	}
-	conn_queued(c);
-}
-
-/* Queue a line made once for many clients. */
-void
-sb_conn_write_line(struct sb_conn *c, struct sb_line *l)
-{
-	if (!conn_writable(c))
-		return;
-	line_append(l, c->out, c->fr.crlf);
-	conn_queued(c);
-}
-
-/* Queue one formatted line. */
-void
-sb_conn_send(struct sb_conn *c, const char *fmt, ...)
-{
-	char	 buf[1024], *big = NULL;
-	va_list	 ap;
-	int	 n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(buf)) {
-		va_start(ap, fmt);
-		n = vasprintf(&big, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			fatal("vasprintf");
-	}
-	sb_conn_write(c, big != NULL ? big : buf, (size_t)n);
-	free(big);
 }
 
 /* Close after the queued output is sent. */

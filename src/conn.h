@@ -18,6 +18,16 @@ struct evbuffer;
 struct sb_service;
 struct server;
 
+#define CONN_EOF	0x0001	/* the client has sent EOF */
+#define CONN_PAUSED	0x0002	/* reading paused: output backed up */
+#define CONN_CLOSING	0x0004	/* close requested; no more lines */
+#define CONN_FLUSH	0x0008	/* ... after the output is flushed */
+#define CONN_OPENED	0x0010	/* the open hook ran */
+#define CONN_CLOSED	0x0020	/* the close hook ran */
+#define CONN_LINGER	0x0040	/* write side shut, draining input */
+#define CONN_THROTTLED	0x0080	/* reading paused: over a rate budget */
+#define CONN_DIRTY	0x0100	/* queued for this round's writes */
+
 struct sb_conn {
 	TAILQ_ENTRY(sb_conn)	 entry;		/* in the service's list */
 	TAILQ_ENTRY(sb_conn)	 reap_entry;	/* in the server's reap queue */
@@ -27,6 +37,9 @@ struct sb_conn {
 	struct event		*wev;		/* writable, after a short write */
 	struct evbuffer		*in;		/* read, not yet framed */
 	struct evbuffer		*out;		/* queued to the client */
+	char			*stage;		/* space reserved in out */
+	uint32_t		 stage_len;	/* bytes put there */
+	uint32_t		 stage_room;	/* its size */
 	struct event		*throttle;	/* made when first needed */
 	char			*reason;	/* why it is closing */
 	uint64_t		 id;
@@ -45,9 +58,12 @@ struct sb_conn {
 };
 
 struct sb_conn *conn_accept(struct sb_service *, int, const struct sockaddr *);
+void	conn_close(struct sb_conn *, const char *, int);
 void	conn_reap(struct server *);
 void	conn_flush_dirty(struct server *);
 void	conn_shutdown(struct sb_conn *, const char *);
 void	conn_destroy(struct sb_conn *);
+size_t	conn_outlen(struct sb_conn *);
+void	conn_out_commit(struct sb_conn *);
 
 #endif

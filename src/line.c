@@ -2,7 +2,7 @@
  * switchboard: shared lines.
  *
  * A line is stored twice, once ending CRLF and once LF, so that either
- * client gets it in one append. Below LINE_SHARE_MIN bytes an append is a
+ * client gets its text in one piece. Below LINE_SHARE_MIN bytes it is a
  * copy; from there on the output buffer takes a reference, and the line
  * is freed when the last buffer that holds it has written or dropped it.
  * A reference costs a chain allocation per recipient: measured on a chat
@@ -18,9 +18,6 @@
 #include "line.h"
 #include "log.h"
 #include "xmalloc.h"
-
-/* Lines at least this long (with the line ending) are shared. */
-#define LINE_SHARE_MIN	2048
 
 struct sb_line {
 	unsigned	refs;		/* the handler's, and each buffer's */
@@ -64,17 +61,22 @@ sb_line_free(struct sb_line *l)
 		line_unref(NULL, 0, l);
 }
 
-/* Queue the line on a buffer, with CRLF or LF. */
-void
-line_append(struct sb_line *l, struct evbuffer *out, bool crlf)
+/* The line's text with CRLF or LF, and its length with it. */
+const char *
+line_text(const struct sb_line *l, bool crlf, size_t *len)
 {
-	const char	*p = crlf ? l->data : l->data + l->len + 2;
-	size_t		 n = l->len + (crlf ? 2 : 1);
+	*len = l->len + (crlf ? 2 : 1);
+	return (crlf ? l->data : l->data + l->len + 2);
+}
 
-	if (n < LINE_SHARE_MIN) {
-		evbuffer_add(out, p, n);
-		return;
-	}
+/* Queue the line on a buffer by reference, with CRLF or LF. */
+void
+line_add_reference(struct sb_line *l, struct evbuffer *out, bool crlf)
+{
+	const char	*p;
+	size_t		 n;
+
+	p = line_text(l, crlf, &n);
 	l->refs++;
 	if (evbuffer_add_reference(out, p, n, line_unref, l) == -1)
 		fatalx("cannot queue a shared line");

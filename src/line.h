@@ -7,10 +7,15 @@
 #define SB_LINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+/* Lines at least this long (with the line ending) are shared. */
+#define LINE_SHARE_MIN	2048
 
 struct evbuffer;
 struct sb_line;
 
-void	line_append(struct sb_line *, struct evbuffer *, bool);
+const char	*line_text(const struct sb_line *, bool, size_t *);
+void		 line_add_reference(struct sb_line *, struct evbuffer *, bool);
 
 #endif

@@ -21,11 +21,13 @@ struct framer {
 	/*
 	 * The contiguous block the last pullup made: blk[0..blklen) is the
 	 * start of the buffer while it holds buflen bytes. Lines found in it
-	 * need no further evbuffer calls.
+	 * need no further evbuffer calls. blk[blkiac] is its first IAC at or
+	 * after pending (blklen if none).
 	 */
 	uint8_t		*blk;
 	uint32_t	 blklen;
 	uint32_t	 buflen;
+	uint32_t	 blkiac;
 };
 
 enum framer_status {

@@ -120,6 +120,24 @@ START_TEST(test_iac_any_split)
 }
 END_TEST
 
+/* Telnet commands in a later line of a batch than the first. */
+START_TEST(test_iac_later_in_batch)
+{
+	static const char	data[] = "plain\nhi\xff\xf1!\nok\n"
+	    "x\xff\xfa\n\xff\xf0y\n";
+	struct feed		t;
+
+	setup(&t);
+	feed(&t, data, sizeof(data) - 1, (size_t)_i);
+	ck_assert_int_eq(t.n, 4);
+	ck_assert_str_eq(t.got[0], "plain");
+	ck_assert_str_eq(t.got[1], "hi!");
+	ck_assert_str_eq(t.got[2], "ok");
+	ck_assert_str_eq(t.got[3], "xy");
+	teardown(&t);
+}
+END_TEST
+
 START_TEST(test_too_long_then_recovers)
 {
 	char		big[100];
@@ -268,6 +286,7 @@ main(void)
 
 	tcase_add_loop_test(tc, test_lf_crlf_any_split, 1, 20);
 	tcase_add_loop_test(tc, test_iac_any_split, 1, 40);
+	tcase_add_loop_test(tc, test_iac_later_in_batch, 1, 30);
 	tcase_add_loop_test(tc, test_too_long_then_recovers, 1, 30);
 	tcase_add_test(tc, test_exact_limit);
 	tcase_add_test(tc, test_unfinished_is_bounded);

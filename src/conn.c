@@ -276,6 +276,7 @@ conn_write_out(struct sb_conn *c)
 
 	conn_out_commit(c);
 	n = evbuffer_write(c->out, c->fd);
+	c->out_len = evbuffer_get_length(c->out);
 	if (n >= 0)
 		return (0);
 	err = EVUTIL_SOCKET_ERROR();

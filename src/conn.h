@@ -37,6 +37,7 @@ struct sb_conn {
 	struct event		*wev;		/* writable, after a short write */
 	struct evbuffer		*in;		/* read, not yet framed */
 	struct evbuffer		*out;		/* queued to the client */
+	size_t			 out_len;	/* bytes in out (committed) */
 	char			*stage;		/* space reserved in out */
 	uint32_t		 stage_len;	/* bytes put there */
 	uint32_t		 stage_room;	/* its size */

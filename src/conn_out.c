@@ -27,16 +27,19 @@
 #define CONN_STAGE_MIN	1024
 #define CONN_STAGE_MAX	4096
 
-static void	conn_out_add(struct sb_conn *, const void *, size_t,
-		    const char *, size_t);
+static void	conn_out_add(struct sb_conn *, const void *, size_t, size_t);
 static bool	conn_writable(struct sb_conn *);
 static void	conn_queued(struct sb_conn *);
 
-/* Bytes queued to the client, staged ones included. */
+/*
+ * Bytes queued to the client, staged ones included. Everything that adds
+ * to or writes from the output buffer keeps out_len up to date, so this
+ * costs no call into libevent (it is asked once or twice a line).
+ */
 size_t
 conn_outlen(struct sb_conn *c)
 {
-	return (evbuffer_get_length(c->out) + c->stage_len);
+	return (c->out_len + c->stage_len);
 }
 
 /* Make the staged bytes part of the output buffer; end the reservation. */
@@ -51,24 +54,29 @@ conn_out_commit(struct sb_conn *c)
 	v.iov_len = c->stage_len;
 	if (c->stage_len > 0 && evbuffer_commit_space(c->out, &v, 1) == -1)
 		fatalx("cannot commit a client's output");
+	c->out_len += c->stage_len;
 	c->stage = NULL;
 	c->stage_len = c->stage_room = 0;
 }
 
-/* Queue len bytes of data, then tlen bytes of tail (a line ending). */
+/*
+ * Queue len bytes of data, then a line ending of eol bytes: 0 (the data
+ * has its own), 1 (LF) or 2 (CRLF).
+ */
 static void
-conn_out_add(struct sb_conn *c, const void *data, size_t len,
-    const char *tail, size_t tlen)
+conn_out_add(struct sb_conn *c, const void *data, size_t len, size_t eol)
 {
-	struct evbuffer_iovec	v;
-	size_t			n = len + tlen;
+	struct evbuffer_iovec	 v;
+	size_t			 n = len + eol;
+	char			*dst;
 
 	if (c->stage_room - c->stage_len < n) {
 		conn_out_commit(c);
 		if (n > CONN_STAGE_MAX) {
 			if (evbuffer_add(c->out, data, len) == -1 ||
-			    evbuffer_add(c->out, tail, tlen) == -1)
+			    evbuffer_add(c->out, "\r\n" + (2 - eol), eol) == -1)
 				fatalx("cannot queue output");
+			c->out_len += n;
 			return;
 		}
 		if (evbuffer_reserve_space(c->out, n > CONN_STAGE_MIN ? n :
@@ -78,8 +86,12 @@ conn_out_add(struct sb_conn *c, const void *data, size_t len,
 		c->stage_room = v.iov_len > UINT32_MAX ? UINT32_MAX :
 		    (uint32_t)v.iov_len;
 	}
-	memcpy(c->stage + c->stage_len, data, len);
-	memcpy(c->stage + c->stage_len + len, tail, tlen);
+	dst = c->stage + c->stage_len;
+	memcpy(dst, data, len);
+	if (eol == 2)
+		dst[len++] = '\r';
+	if (eol > 0)
+		dst[len] = '\n';
 	c->stage_len += (uint32_t)n;
 }
 
@@ -117,10 +129,7 @@ sb_conn_write(struct sb_conn *c, const void *data, size_t len)
 {
 	if (!conn_writable(c))
 		return;
-	if (c->fr.crlf)
-		conn_out_add(c, data, len, "\r\n", 2);
-	else
-		conn_out_add(c, data, len, "\n", 1);
+	conn_out_add(c, data, len, c->fr.crlf ? 2 : 1);
 	conn_queued(c);
 }
 
@@ -135,10 +144,11 @@ sb_conn_write_line(struct sb_conn *c, struct sb_line *l)
 		return;
 	text = line_text(l, c->fr.crlf, &n);
 	if (n < LINE_SHARE_MIN)
-		conn_out_add(c, text, n, "", 0);
+		conn_out_add(c, text, n, 0);
 	else {
 		conn_out_commit(c);
 		line_add_reference(l, c->out, c->fr.crlf);
+		c->out_len += n;
 	}
 	conn_queued(c);
 }

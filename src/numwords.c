@@ -6,6 +6,7 @@
  * after a hundred and before a final group below one hundred
  * ("one thousand and one").
  */
+#include <endian.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -48,13 +49,6 @@ static const struct numwords_word numwords_space = W(" ");
 static const struct numwords_word numwords_hyphen = W("-");
 #undef W
 
-/* The output: buf[size], len bytes written; the NUL is added at the end. */
-struct numwords_out {
-	char	*buf;
-	size_t	 size;
-	size_t	 len;
-};
-
 /*
  * The words for every group 1..999 in each style, made on first use, so
  * that a number is at most seven table copies.
@@ -64,83 +58,115 @@ static char	numwords_groups[2][1000][NUMWORDS_GROUP];
 static uint8_t	numwords_group_len[2][1000];
 static bool	numwords_groups_made;
 
-static void	numwords_copy(struct numwords_out *, const char *, size_t,
-		    size_t);
-static void	numwords_put(struct numwords_out *,
-		    const struct numwords_word *);
-static void	numwords_make_groups(void);
-static void	numwords_group(struct numwords_out *, unsigned,
-		    enum numwords_style);
-static bool	numwords_is_blank(char);
-
 /*
- * Append n bytes of s, which is readable for pad bytes: while the output
- * has room, all pad bytes are copied (one fixed-size move) and the excess
- * is overwritten later. Truncates to leave room for the NUL.
+ * Formatting writes whole padded words (fixed-size moves) and then steps
+ * over the real length, so it may write up to NUMWORDS_GROUP bytes past
+ * the end of its result: it needs a buffer of NUMWORDS_MAX bytes, which
+ * holds the longest result (seven groups, under 350 bytes) with that
+ * margin.
  */
-static inline void
-numwords_copy(struct numwords_out *o, const char *s, size_t n, size_t pad)
-{
-	if (o->len + pad < o->size)
-		memcpy(o->buf + o->len, s, pad);
-	else {
-		if (o->len + n >= o->size)
-			n = o->size - 1 - o->len;
-		memcpy(o->buf + o->len, s, n);
-	}
-	o->len += n;
-}
+#define NUMWORDS_PUT(p, w)	do {					\
+	memcpy((p), (w)->s, NUMWORDS_WORD);				\
+	(p) += (w)->n;							\
+} while (0)
 
-/* Append a word. */
-static void
-numwords_put(struct numwords_out *o, const struct numwords_word *w)
+static char	*numwords_group(char *, unsigned, enum numwords_style);
+static void	 numwords_make_groups(void);
+static size_t	 numwords_write(int64_t, enum numwords_style, char *);
+static bool	 numwords_is_blank(char);
+
+/* Write the words for 1..999 at p; returns the end. */
+static char *
+numwords_group(char *p, unsigned n, enum numwords_style style)
 {
-	numwords_copy(o, w->s, w->n, NUMWORDS_WORD);
+	unsigned	rest = n % 100;
+
+	if (n >= 100) {
+		NUMWORDS_PUT(p, &numwords_ones[n / 100]);
+		NUMWORDS_PUT(p, &numwords_hundred);
+		if (rest == 0)
+			return (p);
+		if (style == NUMWORDS_BRITISH)
+			NUMWORDS_PUT(p, &numwords_and);
+		else
+			NUMWORDS_PUT(p, &numwords_space);
+	}
+	if (rest < 20) {
+		NUMWORDS_PUT(p, &numwords_ones[rest]);
+		return (p);
+	}
+	NUMWORDS_PUT(p, &numwords_tens[rest / 10]);
+	if (rest % 10 != 0) {
+		NUMWORDS_PUT(p, &numwords_hyphen);
+		NUMWORDS_PUT(p, &numwords_ones[rest % 10]);
+	}
+	return (p);
 }
 
 /* Fill the group table. */
 static void
 numwords_make_groups(void)
 {
-	char			 tmp[NUMWORDS_GROUP + 1];
-	struct numwords_out	 o;
-	unsigned		 n;
-	int			 style;
+	char		 tmp[NUMWORDS_GROUP + NUMWORDS_WORD * 5];
+	unsigned	 n;
+	size_t		 len;
+	int		 style;
 
 	for (style = 0; style < 2; style++) {
 		for (n = 1; n < 1000; n++) {
-			o = (struct numwords_out){ tmp, sizeof(tmp), 0 };
-			numwords_group(&o, n, (enum numwords_style)style);
-			memcpy(numwords_groups[style][n], tmp, o.len);
-			numwords_group_len[style][n] = (uint8_t)o.len;
+			len = (size_t)(numwords_group(tmp, n,
+			    (enum numwords_style)style) - tmp);
+			memcpy(numwords_groups[style][n], tmp, len);
+			numwords_group_len[style][n] = (uint8_t)len;
 		}
 	}
 	numwords_groups_made = true;
 }
 
-/* Append the words for 1..999. */
-static void
-numwords_group(struct numwords_out *o, unsigned n, enum numwords_style style)
+/*
+ * Write v in words into buf, which has NUMWORDS_MAX bytes, NUL-terminated;
+ * returns the length.
+ */
+static size_t
+numwords_write(int64_t v, enum numwords_style style, char *buf)
 {
-	unsigned	rest = n % 100;
+	const int	 british = style == NUMWORDS_BRITISH;
+	unsigned	 groups[7], g;
+	uint64_t	 mag;
+	char		*p = buf, *words;
+	int		 i, top;
 
-	if (n >= 100) {
-		numwords_put(o, &numwords_ones[n / 100]);
-		numwords_put(o, &numwords_hundred);
-		if (rest == 0)
-			return;
-		numwords_put(o, style == NUMWORDS_BRITISH ? &numwords_and :
-		    &numwords_space);
+	if (v == 0) {
+		NUMWORDS_PUT(p, &numwords_zero);
+		*p = '\0';
+		return ((size_t)(p - buf));
 	}
-	if (rest < 20) {
-		numwords_put(o, &numwords_ones[rest]);
-		return;
+	if (v < 0) {
+		NUMWORDS_PUT(p, &numwords_minus);
+		mag = (uint64_t)0 - (uint64_t)v;	/* INT64_MIN safe */
+	} else
+		mag = (uint64_t)v;
+	for (top = 0; mag >= 1000; top++) {
+		groups[top] = (unsigned)(mag % 1000);
+		mag /= 1000;
 	}
-	numwords_put(o, &numwords_tens[rest / 10]);
-	if (rest % 10 != 0) {
-		numwords_put(o, &numwords_hyphen);
-		numwords_put(o, &numwords_ones[rest % 10]);
+	groups[top] = (unsigned)mag;
+	words = p;
+	for (i = top; i >= 0; i--) {
+		if ((g = groups[i]) == 0)
+			continue;
+		if (p != words) {
+			if (i == 0 && g < 100 && british)
+				NUMWORDS_PUT(p, &numwords_and);
+			else
+				NUMWORDS_PUT(p, &numwords_space);
+		}
+		memcpy(p, numwords_groups[british][g], NUMWORDS_GROUP);
+		p += numwords_group_len[british][g];
+		NUMWORDS_PUT(p, &numwords_scales[i]);
 	}
+	*p = '\0';
+	return ((size_t)(p - buf));
 }
 
 /*
@@ -150,48 +176,21 @@ numwords_group(struct numwords_out *o, unsigned n, enum numwords_style style)
 size_t
 numwords_format(int64_t v, enum numwords_style style, char *buf, size_t size)
 {
-	struct numwords_out	 o = { buf, size, 0 };
-	unsigned		 groups[7];
-	uint64_t		 mag;
-	int			 i, top = 0;
-	int			 british = style == NUMWORDS_BRITISH;
-	bool			 first = true;
+	char	tmp[NUMWORDS_MAX];
+	size_t	n;
 
-	if (size == 0)
-		return (0);
 	if (!numwords_groups_made)
 		numwords_make_groups();
-	if (v == 0) {
-		numwords_put(&o, &numwords_zero);
-		goto done;
-	}
-	if (v < 0) {
-		numwords_put(&o, &numwords_minus);
-		mag = (uint64_t)0 - (uint64_t)v;	/* INT64_MIN safe */
-	} else
-		mag = (uint64_t)v;
-	for (i = 0; mag != 0; i++) {
-		groups[i] = (unsigned)(mag % 1000);
-		mag /= 1000;
-		top = i;
-	}
-	for (i = top; i >= 0; i--) {
-		if (groups[i] == 0)
-			continue;
-		if (!first) {
-			if (i == 0 && groups[0] < 100 && british)
-				numwords_put(&o, &numwords_and);
-			else
-				numwords_put(&o, &numwords_space);
-		}
-		numwords_copy(&o, numwords_groups[british][groups[i]],
-		    numwords_group_len[british][groups[i]], NUMWORDS_GROUP);
-		numwords_put(&o, &numwords_scales[i]);
-		first = false;
-	}
-done:
-	buf[o.len] = '\0';
-	return (o.len);
+	if (size >= NUMWORDS_MAX)
+		return (numwords_write(v, style, buf));
+	if (size == 0)
+		return (0);
+	n = numwords_write(v, style, tmp);
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, tmp, n);
+	buf[n] = '\0';
+	return (n);
 }
 
 /* Blanks around a number: spaces and tabs. */
@@ -202,6 +201,35 @@ numwords_is_blank(char c)
 }
 
 /*
+ * Read eight ASCII digits at p into *v, eight bytes at a time: returns
+ * false if any of them is not a digit. A byte is a digit if its high
+ * nibble is 3 and adding 6 leaves it 3 (0x30..0x39).
+ */
+static inline bool
+numwords_eight_digits(const char *p, uint32_t *v)
+{
+	const uint64_t	ones = 0x0101010101010101ULL;
+	uint64_t	w;
+
+	memcpy(&w, p, sizeof(w));
+	w = le64toh(w);			/* p[0] in the lowest byte */
+	if (((w & 0xf0 * ones) | (((w + 0x06 * ones) & 0xf0 * ones) >> 4)) !=
+	    0x33 * ones)
+		return (false);
+	w -= '0' * ones;
+	/* Byte 2k becomes the two-digit number p[2k] p[2k+1]. */
+	w = w * 10 + (w >> 8);
+	/*
+	 * With those four in 16-bit lanes, multiplying by 1 + (100 << 16)
+	 * leaves p[0..3] as a number in bits 16..31 and p[4..7] in 48..63.
+	 */
+	w = (w & 0x00ff00ff00ff00ffULL) * (1 + (100ULL << 16));
+	*v = (uint32_t)((w >> 16) & 0xffff) * 10000 +
+	    (uint32_t)((w >> 48) & 0xffff);
+	return (true);
+}
+
+/*
  * Parse a request line: optional blanks, an optional sign, decimal digits
  * (leading zeros allowed), optional blanks. Anything else is invalid; a
  * well-formed number outside the int64 range is NUMWORDS_RANGE.
@@ -209,10 +237,11 @@ numwords_is_blank(char c)
 enum numwords_parse_result
 numwords_parse(const char *s, size_t len, int64_t *out)
 {
-	size_t		 i = 0, end = len;
-	bool		 neg = false, overflow = false;
+	size_t		 i = 0, end = len, first;
+	bool		 neg = false;
 	uint64_t	 mag = 0, limit;
-	unsigned	 d, ndigits = 0;
+	uint32_t	 eight;
+	unsigned	 d;
 
 	while (i < end && numwords_is_blank(s[i]))
 		i++;
@@ -226,20 +255,24 @@ numwords_parse(const char *s, size_t len, int64_t *out)
 	}
 	if (i == end)
 		return (NUMWORDS_INVALID);
-	limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	while (i < end - 1 && s[i] == '0')
+		i++;
+	/*
+	 * Up to 19 significant digits fit in 64 bits unsigned; more are out
+	 * of range, but every byte is still checked (an invalid line says
+	 * so). Past 19 digits mag wraps, harmlessly.
+	 */
+	first = i;
+	for (; end - i >= 8 && numwords_eight_digits(s + i, &eight); i += 8)
+		mag = mag * 100000000 + eight;
 	for (; i < end; i++) {
 		d = (unsigned)(unsigned char)s[i] - '0';
 		if (d > 9)
 			return (NUMWORDS_INVALID);
-		/* 18 digits cannot overflow; check only past that. */
-		if (++ndigits > 18 && !overflow &&
-		    (__builtin_mul_overflow(mag, 10, &mag) ||
-		    __builtin_add_overflow(mag, d, &mag) || mag > limit))
-			overflow = true;
-		else if (ndigits <= 18)
-			mag = mag * 10 + d;
+		mag = mag * 10 + d;
 	}
-	if (overflow)
+	limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	if (end - first > 19 || mag > limit)
 		return (NUMWORDS_RANGE);
 	if (neg)
 		*out = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN :

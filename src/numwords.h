@@ -20,7 +20,7 @@ enum numwords_parse_result {
 	NUMWORDS_RANGE		/* a number, outside int64 */
 };
 
-/* Longest result of numwords_format, with its NUL, in either style. */
+/* A buffer that always holds a result of numwords_format whole. */
 #define NUMWORDS_MAX	512
 
 enum numwords_parse_result numwords_parse(const char *, size_t, int64_t *);

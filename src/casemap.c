@@ -26,6 +26,7 @@ struct casemap_out {
 
 static void	casemap_reserve(struct casemap_out *, size_t);
 static void	casemap_run(struct casemap_out *, const uint8_t *, size_t);
+static size_t	casemap_ascii(const uint8_t *, size_t, char *);
 
 /* Make room for n more bytes, moving off the caller's buffer if needed. */
 static void
@@ -75,6 +76,69 @@ casemap_run(struct casemap_out *o, const uint8_t *p, size_t run)
 }
 
 /*
+ * Upper-case eight ASCII bytes in a word: a byte b < 0x80 is a lowercase
+ * letter when b + 0x1f has its high bit set (b >= 'a') and b + 0x05 has
+ * not (b <= 'z'); its bit 0x20 is then cleared.
+ */
+static inline uint64_t
+casemap_word(uint64_t w)
+{
+	const uint64_t	ones = 0x0101010101010101ULL;
+
+	return (w ^ (((w + 0x1f * ones) & ~(w + 0x05 * ones) & 0x80 * ones) >>
+	    2));
+}
+
+/*
+ * Upper-case the ASCII prefix of s[0..len) into buf; returns its length.
+ * Words of eight bytes, then the last eight bytes of a longer line again
+ * (overlapping), or four bytes of a shorter one; single bytes for the
+ * rest, and from a word that holds a non-ASCII byte.
+ */
+static size_t
+casemap_ascii(const uint8_t *s, size_t len, char *buf)
+{
+	const uint64_t	high = 0x8080808080808080ULL;
+	uint64_t	w;
+	uint32_t	h;
+	size_t		i = 0;
+	uint8_t		c;
+
+	for (; len - i >= 8; i += 8) {
+		memcpy(&w, s + i, sizeof(w));
+		if (w & high)
+			break;
+		w = casemap_word(w);
+		memcpy(buf + i, &w, sizeof(w));
+	}
+	if (len - i < 8) {		/* no stop at a non-ASCII byte */
+		if (i == len)
+			return (len);
+		if (len >= 8) {
+			memcpy(&w, s + len - 8, sizeof(w));
+			if (!(w & high)) {
+				w = casemap_word(w);
+				memcpy(buf + len - 8, &w, sizeof(w));
+				return (len);
+			}
+		} else if (len >= 4) {
+			memcpy(&h, s, sizeof(h));
+			if (!(h & (uint32_t)high)) {
+				h = (uint32_t)casemap_word(h);
+				memcpy(buf, &h, sizeof(h));
+				i = 4;
+			}
+		}
+	}
+	for (; i < len; i++) {
+		if ((c = s[i]) >= 0x80)
+			break;
+		buf[i] = (char)(c ^ (((unsigned)c - 'a' < 26u) << 5));
+	}
+	return (i);
+}
+
+/*
  * Upper-case len bytes of s. The result goes into buf (size bytes, at
  * least 1) if it fits, otherwise into a new allocation that the caller
  * frees when the returned pointer differs from buf. The result is
@@ -87,18 +151,14 @@ casemap_upper(const char *s, size_t len, char *buf, size_t size,
 	struct casemap_out	 o = { buf, size, 0, buf };
 	const uint8_t		*p = (const uint8_t *)s, *end = p + len;
 	const uint8_t		*bad;
-	size_t			 i;
 
 	/*
 	 * An ASCII prefix that fits (often the whole line) needs no UTF-8
 	 * check; the rest goes the general way.
 	 */
 	if (len < size) {
-		for (i = 0; i < len && p[i] < 0x80; i++)
-			buf[i] = (char)(p[i] ^
-			    (((unsigned)p[i] - 'a' < 26u) << 5));
-		o.len = i;
-		p += i;
+		o.len = casemap_ascii(p, len, buf);
+		p += o.len;
 	}
 	while (p < end) {
 		bad = u8_check(p, (size_t)(end - p));

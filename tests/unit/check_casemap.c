@@ -56,6 +56,37 @@ START_TEST(test_every_ascii_byte)
 }
 END_TEST
 
+/*
+ * Every length and every position of a non-ASCII letter: words, the
+ * overlapping tail, the four-byte step and single bytes all agree.
+ */
+START_TEST(test_lengths_and_positions)
+{
+	char	 in[48], want[48], buf[64], *out;
+	size_t	 len, pos, i, n;
+
+	for (len = 1; len <= 40; len++) {
+		for (i = 0; i < len; i++) {
+			in[i] = (char)(' ' + (i * 7 + len) % 95);
+			want[i] = (char)toupper((unsigned char)in[i]);
+		}
+		out = casemap_upper(in, len, buf, sizeof(buf), &n);
+		ck_assert_uint_eq(n, len);
+		ck_assert_mem_eq(out, want, len);
+		/* "\xc3\xa9" (e acute) becomes "\xc3\x89". */
+		for (pos = 0; pos + 2 <= len; pos++) {
+			memcpy(in + pos, "\xc3\xa9", 2);
+			memcpy(want + pos, "\xc3\x89", 2);
+			out = casemap_upper(in, len, buf, sizeof(buf), &n);
+			ck_assert_uint_eq(n, len);
+			ck_assert_mem_eq(out, want, len);
+			in[pos] = in[pos + 1] = 'q';
+			want[pos] = want[pos + 1] = 'Q';
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_nul_kept)
 {
 	char	buf[16], *out;
@@ -112,6 +143,7 @@ main(void)
 
 	tcase_add_loop_test(tc, test_upper, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_every_ascii_byte);
+	tcase_add_test(tc, test_lengths_and_positions);
 	tcase_add_test(tc, test_nul_kept);
 	tcase_add_test(tc, test_grows_past_buffer);
 	tcase_add_test(tc, test_mixed_grows);

@@ -29,6 +29,7 @@ struct bench_opts {
 	int		 size;		/* chat: bytes per line */
 	int		 slow;		/* chat: clients that never read */
 	const char	*label;		/* for the report */
+	int		 irc;		/* chat: speak IRC (NICK, JOIN, PRIVMSG) */
 };
 
 /* What a run measured. */

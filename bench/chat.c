@@ -9,6 +9,11 @@
  * Readers join one at a time (the next connects once the last has had its
  * welcome), so servers with a short accept backlog get a full room too;
  * a room that is not complete within CHAT_JOIN_SECONDS ends the run.
+ *
+ * With --irc the room is the channel #bench on an IRC server: a client
+ * registers (NICK, USER) and joins; the end of the channel's names list
+ * (numeric 366) is its welcome; lines go out as PRIVMSG and come back with
+ * the sender's prefix; PINGs are answered.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +63,7 @@ static void	chat_tick_cb(evutil_socket_t, short, void *);
 static void	chat_deadline_cb(evutil_socket_t, short, void *);
 static void	chat_begin(struct chat *);
 static int	chat_connect(struct chat *, int);
+static int	chat_irc_line(struct chat_client *, const char *, size_t);
 
 #define CHAT_JOIN_SECONDS	60
 
@@ -74,13 +80,34 @@ chat_send(struct chat *ch, int s)
 	n = snprintf(head, sizeof(head), "t=%llu s=%d n=%llu ",
 	    (unsigned long long)bench_now_us(), s,
 	    (unsigned long long)ch->snd[s].next++);
+	if (ch->o->irc)
+		bufferevent_write(ch->cl[s].bev, "PRIVMSG #bench :", 16);
 	bufferevent_write(ch->cl[s].bev, head, (size_t)n);
 	if (ch->o->size > n + 1)
 		bufferevent_write(ch->cl[s].bev, ch->pad,
 		    (size_t)(ch->o->size - n - 1));
-	bufferevent_write(ch->cl[s].bev, "\n", 1);
+	if (ch->o->irc)
+		bufferevent_write(ch->cl[s].bev, "\r\n", 2);
+	else
+		bufferevent_write(ch->cl[s].bev, "\n", 1);
 	if (++ch->sent == ch->o->max_requests && !ch->stopping)
 		chat_deadline_cb(-1, 0, ch);	/* -n: that many, then drain */
+}
+
+/*
+ * IRC: answer a PING, and before the welcome (the end of the names list,
+ * 366) skip what the server says. Returns 1 if the line is dealt with.
+ */
+static int
+chat_irc_line(struct chat_client *c, const char *p, size_t len)
+{
+	if (len >= 5 && memcmp(p, "PING ", 5) == 0) {
+		bufferevent_write(c->bev, "PONG ", 5);
+		bufferevent_write(c->bev, p + 5, len - 5);
+		bufferevent_write(c->bev, "\n", 1);
+		return (1);
+	}
+	return (!c->joined && memmem(p, len, " 366 ", 5) == NULL);
 }
 
 /* One relayed line reached a reader. */
@@ -95,6 +122,8 @@ chat_line(struct chat_client *c, const char *p, size_t len, uint64_t now)
 	int			 s;
 
 	if (c->slow)			/* read before it stopped reading */
+		return;
+	if (ch->o->irc && chat_irc_line(c, p, len))
 		return;
 	if (!c->joined) {		/* the welcome */
 		c->joined = 1;
@@ -237,6 +266,10 @@ chat_connect(struct chat *ch, int i)
 	bufferevent_setcb(ch->cl[i].bev, chat_read_cb, NULL, chat_event_cb,
 	    &ch->cl[i]);
 	bufferevent_enable(ch->cl[i].bev, EV_READ | EV_WRITE);
+	if (ch->o->irc)
+		evbuffer_add_printf(bufferevent_get_output(ch->cl[i].bev),
+		    "NICK b%d\r\nUSER b%d 0 * :switchboard-bench\r\n"
+		    "JOIN #bench\r\n", i, i);
 	return (0);
 }
 

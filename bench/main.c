@@ -39,6 +39,8 @@ usage(int status)
 	    "  -w, --window W       chat: closed loop, lines in flight (8)\n"
 	    "  -b, --size B         chat: bytes per line (64)\n"
 	    "      --slow N         chat: clients that never read (0)\n"
+	    "      --irc            chat: the server is an IRC server (channel\n"
+	    "                       #bench; lines of at most 400 bytes)\n"
 	    "      --pid PID        server process: CPU per unit, RSS\n"
 	    "  -l, --label TEXT     name this run in the report\n"
 	    "Prints a table and one JSON line.\n");
@@ -64,13 +66,14 @@ main(int argc, char **argv)
 		{ "window", required_argument, NULL, 'w' },
 		{ "size", required_argument, NULL, 'b' },
 		{ "slow", required_argument, NULL, 'S' },
+		{ "irc", no_argument, NULL, 'I' },
 		{ "pid", required_argument, NULL, 'i' },
 		{ "label", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bench_opts	 o = { "127.0.0.1", 0, 50, 16, 10, 0, "hello",
-	    0, 0, NULL, 0, 4, 0, 8, 64, 0, NULL };
+	    0, 0, NULL, 0, 4, 0, 8, 64, 0, NULL, 0 };
 	struct bench_result	 r;
 	struct event_base	*base;
 	struct rlimit		 rl;
@@ -100,6 +103,7 @@ main(int argc, char **argv)
 		case 'w': o.window = atoi(optarg); break;
 		case 'b': o.size = atoi(optarg); break;
 		case 'S': o.slow = atoi(optarg); break;
+		case 'I': o.irc = 1; break;
 		case 'i': o.pid = atoi(optarg); break;
 		case 'l': o.label = optarg; break;
 		case 'h': usage(0); break;
@@ -108,7 +112,7 @@ main(int argc, char **argv)
 	}
 	if (o.port <= 0 || o.port > 65535 || o.conns < 1 || o.inflight < 1 ||
 	    o.seconds <= 0 || o.seconds > 600 || o.window < 1 ||
-	    o.size < 32 || o.size > 65536 || o.slow < 0 ||
+	    o.size < 32 || o.size > (o.irc ? 400 : 65536) || o.slow < 0 ||
 	    (strcmp(mode, "chat") == 0 && (o.senders < 1 ||
 	    o.senders > o.conns - o.slow))) {
 		fprintf(stderr, "switchboard-bench: bad options (see --help)\n");

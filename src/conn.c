@@ -272,12 +272,9 @@ conn_pause(struct sb_conn *c)
 static int
 conn_write_out(struct sb_conn *c)
 {
-	int	n, err;
+	int	err;
 
-	conn_out_commit(c);
-	n = evbuffer_write(c->out, c->fd);
-	c->out_len = evbuffer_get_length(c->out);
-	if (n >= 0)
+	if (conn_out_write(c) >= 0)
 		return (0);
 	err = EVUTIL_SOCKET_ERROR();
 	if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR)
@@ -610,6 +607,7 @@ conn_destroy(struct sb_conn *c)
 	sb_conn_log(c, SB_LOG_DEBUG, "closed");
 	if (c->flags & CONN_DIRTY)
 		TAILQ_REMOVE(&svc->srv->dirty, c, dirty_entry);
+	conn_out_forget(c);
 	service_detach(svc, c);
 	if (c->throttle != NULL)
 		event_free(c->throttle);

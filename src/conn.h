@@ -6,6 +6,7 @@
 #define SB_CONN_H
 
 #include <sys/queue.h>
+#include <sys/types.h>
 #include <sys/socket.h>
 
 #include <stddef.h>
@@ -27,11 +28,14 @@ struct server;
 #define CONN_LINGER	0x0040	/* write side shut, draining input */
 #define CONN_THROTTLED	0x0080	/* reading paused: over a rate budget */
 #define CONN_DIRTY	0x0100	/* queued for this round's writes */
+#define CONN_KEPT	0x0200	/* output space kept between rounds */
+#define CONN_KEPT_USED	0x0400	/* ... and used since the last sweep */
 
 struct sb_conn {
 	TAILQ_ENTRY(sb_conn)	 entry;		/* in the service's list */
 	TAILQ_ENTRY(sb_conn)	 reap_entry;	/* in the server's reap queue */
 	TAILQ_ENTRY(sb_conn)	 dirty_entry;	/* output to write this round */
+	TAILQ_ENTRY(sb_conn)	 kept_entry;	/* holds output space */
 	struct sb_service	*svc;
 	struct event		*rev;		/* readable; the idle timeout */
 	struct event		*wev;		/* writable, after a short write */
@@ -66,5 +70,8 @@ void	conn_shutdown(struct sb_conn *, const char *);
 void	conn_destroy(struct sb_conn *);
 size_t	conn_outlen(struct sb_conn *);
 void	conn_out_commit(struct sb_conn *);
+ssize_t	conn_out_write(struct sb_conn *);
+void	conn_out_forget(struct sb_conn *);
+void	conn_sweep_kept(struct server *);
 
 #endif

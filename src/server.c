@@ -63,6 +63,7 @@ server_init(struct server *srv, struct conf *conf)
 	TAILQ_INIT(&srv->retired);
 	TAILQ_INIT(&srv->reap);
 	TAILQ_INIT(&srv->dirty);
+	TAILQ_INIT(&srv->kept);
 	signal(SIGPIPE, SIG_IGN);
 	if ((cfg = event_config_new()) == NULL)
 		return (-1);
@@ -175,6 +176,7 @@ server_status_cb(evutil_socket_t fd, short what, void *arg)
 		service_tick(svc, now);
 	TAILQ_FOREACH(svc, &srv->retired, entry)
 		service_tick(svc, now);
+	conn_sweep_kept(srv);
 	server_status(srv, status, sizeof(status));
 	if (strcmp(status, srv->status) == 0 &&
 	    ++srv->status_ticks < SERVER_STATUS_EVERY)

@@ -26,6 +26,7 @@ struct server {
 	struct sb_services		 retired;	/* finishing clients */
 	TAILQ_HEAD(, sb_conn)		 reap;		/* closes to run */
 	TAILQ_HEAD(, sb_conn)		 dirty;		/* output to write */
+	TAILQ_HEAD(, sb_conn)		 kept;		/* output space kept */
 	struct event			*reaper;
 	struct event			*flusher;
 	struct event			*sig_term;

@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -25,6 +26,47 @@ START_TEST(test_unicode)
 	cl_send(c, "\xce\xba\xce\xb1\xce\xbb\xce\xb7\xce\xbc\xce\xad\xcf\x81\xce\xb1\n");
 	cl_expect(c, "\xce\x9a\xce\x91\xce\x9b\xce\x97\xce\x9c\xce\x88\xce\xa1\xce\x91");
 	cl_close(c);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+/*
+ * A connection's output space is kept between rounds while it is busy and
+ * given back after a second without output: replies before, across and
+ * after the sweep are whole, small and large alike.
+ */
+START_TEST(test_output_space_given_back)
+{
+	struct sbd	 d;
+	struct client	*a, *b;
+	char		 big[3001], want[3001];
+	int		 i;
+
+	memset(big, 'q', 3000);
+	memset(want, 'Q', 3000);
+	big[3000] = want[3000] = '\0';
+	sbd_start(&d, conf_upper);
+	a = cl_tcp(sbd_port(&d, "upper"));
+	b = cl_tcp(sbd_port(&d, "upper"));
+	for (i = 0; i < 20; i++) {
+		cl_send(a, "abc\n");
+		cl_expect(a, "ABC");
+	}
+	/* Two sweeps pass while only b is served. */
+	for (i = 0; i < 25; i++) {
+		cl_send(b, "tick\n");
+		cl_expect(b, "TICK");
+		usleep(100000);
+	}
+	cl_send(a, "after\n");
+	cl_expect(a, "AFTER");
+	cl_sendn(a, big, 3000);
+	cl_send(a, "\n");
+	cl_expect(a, want);
+	cl_send(a, "small\n");
+	cl_expect(a, "SMALL");
+	cl_close(a);
+	cl_close(b);
 	ck_assert_int_eq(sbd_stop(&d), 0);
 }
 END_TEST
@@ -98,6 +140,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_unicode);
 	tcase_add_test(tc, test_blank_and_bytes);
+	tcase_add_test(tc, test_output_space_given_back);
 	tcase_add_test(tc, test_telnet_session);
 	tcase_add_test(tc, test_many_clients);
 	suite_add_tcase(s, tc);

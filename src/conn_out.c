@@ -36,6 +36,7 @@
 #define CONN_STAGE_MIN	1024
 #define CONN_STAGE_MAX	4096
 
+static char	*conn_out_room(struct sb_conn *, size_t);
 static void	conn_out_add(struct sb_conn *, const void *, size_t, size_t);
 static bool	conn_writable(struct sb_conn *);
 static void	conn_queued(struct sb_conn *);
@@ -140,39 +141,50 @@ conn_sweep_kept(struct server *srv)
 }
 
 /*
+ * Room for n bytes at the end of the staged space, reserving more if
+ * needed; NULL (with what was staged committed) if n is too big to stage.
+ */
+static char *
+conn_out_room(struct sb_conn *c, size_t n)
+{
+	struct evbuffer_iovec	v;
+
+	if (c->stage_room - c->stage_len >= n)
+		return (c->stage + c->stage_len);
+	conn_out_commit(c);
+	if (n > CONN_STAGE_MAX)
+		return (NULL);
+	if (evbuffer_reserve_space(c->out, n > CONN_STAGE_MIN ? n :
+	    CONN_STAGE_MIN, &v, 1) != 1)
+		fatalx("cannot grow a client's output buffer");
+	c->stage = v.iov_base;
+	c->stage_room = v.iov_len > UINT32_MAX ? UINT32_MAX :
+	    (uint32_t)v.iov_len;
+	return (c->stage);
+}
+
+/*
  * Queue len bytes of data, then a line ending of eol bytes: 0 (the data
  * has its own), 1 (LF) or 2 (CRLF).
  */
 static void
 conn_out_add(struct sb_conn *c, const void *data, size_t len, size_t eol)
 {
-	struct evbuffer_iovec	 v;
-	size_t			 n = len + eol;
-	char			*dst;
+	char	*dst;
 
-	if (c->stage_room - c->stage_len < n) {
-		conn_out_commit(c);
-		if (n > CONN_STAGE_MAX) {
-			if (evbuffer_add(c->out, data, len) == -1 ||
-			    evbuffer_add(c->out, "\r\n" + (2 - eol), eol) == -1)
-				fatalx("cannot queue output");
-			c->out_len += n;
-			return;
-		}
-		if (evbuffer_reserve_space(c->out, n > CONN_STAGE_MIN ? n :
-		    CONN_STAGE_MIN, &v, 1) != 1)
-			fatalx("cannot grow a client's output buffer");
-		c->stage = v.iov_base;
-		c->stage_room = v.iov_len > UINT32_MAX ? UINT32_MAX :
-		    (uint32_t)v.iov_len;
+	if ((dst = conn_out_room(c, len + eol)) == NULL) {
+		if (evbuffer_add(c->out, data, len) == -1 ||
+		    evbuffer_add(c->out, "\r\n" + (2 - eol), eol) == -1)
+			fatalx("cannot queue output");
+		c->out_len += len + eol;
+		return;
 	}
-	dst = c->stage + c->stage_len;
 	memcpy(dst, data, len);
 	if (eol == 2)
 		dst[len++] = '\r';
 	if (eol > 0)
-		dst[len] = '\n';
-	c->stage_len += (uint32_t)n;
+		dst[len++] = '\n';
+	c->stage_len += (uint32_t)len;
 }
 
 /* Can output still be queued? Not once closing without a flush. */
@@ -210,6 +222,28 @@ sb_conn_write(struct sb_conn *c, const void *data, size_t len)
 	if (!conn_writable(c))
 		return;
 	conn_out_add(c, data, len, c->fr.crlf ? 2 : 1);
+	conn_queued(c);
+}
+
+/* Room to build a line in place (handler.h). */
+char *
+sb_conn_line_space(struct sb_conn *c, size_t max)
+{
+	if (!conn_writable(c) || max > CONN_STAGE_MAX - 2)
+		return (NULL);
+	return (conn_out_room(c, max + 2));
+}
+
+/* Queue the line built in place, with the client's line ending. */
+void
+sb_conn_line_done(struct sb_conn *c, size_t len)
+{
+	char	*dst = c->stage + c->stage_len;
+
+	if (c->fr.crlf)
+		dst[len++] = '\r';
+	dst[len++] = '\n';
+	c->stage_len += (uint32_t)len;
 	conn_queued(c);
 }
 

@@ -71,6 +71,15 @@ void		 sb_conn_send(struct sb_conn *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 sb_conn_write(struct sb_conn *, const void *, size_t);
 /*
+ * Build a line in the client's output instead of copying it there:
+ * sb_conn_line_space gives room for max bytes (at most 4,000; NULL if the
+ * client takes no more output), and sb_conn_line_done queues the first
+ * len of them with the client's line ending. Nothing else may be queued
+ * to the client in between.
+ */
+char		*sb_conn_line_space(struct sb_conn *, size_t);
+void		 sb_conn_line_done(struct sb_conn *, size_t);
+/*
  * A line to send to many clients (a broadcast): made once, queued to each
  * with its own line ending, and freed by the handler when it has queued
  * it everywhere (clients' buffers keep what they still need).

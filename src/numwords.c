@@ -242,6 +242,7 @@ numwords_parse(const char *s, size_t len, int64_t *out)
 	uint64_t	 mag = 0, limit;
 	uint32_t	 eight;
 	unsigned	 d;
+	char		 pad[9] = "00000000";	/* eight used */
 
 	while (i < end && numwords_is_blank(s[i]))
 		i++;
@@ -257,12 +258,20 @@ numwords_parse(const char *s, size_t len, int64_t *out)
 		return (NUMWORDS_INVALID);
 	while (i < end - 1 && s[i] == '0')
 		i++;
+	first = i;
+	if (end - i <= 8) {
+		/* The common case: one step, on the digits after '0's. */
+		memcpy(pad + 8 - (end - i), s + i, end - i);
+		if (!numwords_eight_digits(pad, &eight))
+			return (NUMWORDS_INVALID);
+		i = end;
+		mag = eight;
+	}
 	/*
 	 * Up to 19 significant digits fit in 64 bits unsigned; more are out
 	 * of range, but every byte is still checked (an invalid line says
 	 * so). Past 19 digits mag wraps, harmlessly.
 	 */
-	first = i;
 	for (; end - i >= 8 && numwords_eight_digits(s + i, &eight); i += 8)
 		mag = mag * 100000000 + eight;
 	for (; i < end; i++) {

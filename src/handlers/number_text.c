@@ -36,19 +36,19 @@ static enum sb_verdict
 number_text_line(struct sb_conn *c, const char *line, size_t len)
 {
 	const struct number_text_conf	*conf;
-	char				 words[NUMWORDS_MAX];
-	char				 quoted[ESCAPE_BUFSZ];
+	char				 quoted[ESCAPE_BUFSZ], *words;
 	int64_t				 v;
-	size_t				 n;
 
-	conf = sb_service_conf(sb_conn_service(c));
 	switch (numwords_parse(line, len, &v)) {
 	case NUMWORDS_BLANK:
 		break;
 	case NUMWORDS_OK:
-		n = numwords_format(v, (enum numwords_style)conf->style,
-		    words, sizeof(words));
-		sb_conn_write(c, words, n);
+		/* The words go straight into the client's output. */
+		if ((words = sb_conn_line_space(c, NUMWORDS_MAX)) == NULL)
+			break;
+		conf = sb_service_conf(sb_conn_service(c));
+		sb_conn_line_done(c, numwords_format(v,
+		    (enum numwords_style)conf->style, words, NUMWORDS_MAX));
 		break;
 	case NUMWORDS_INVALID:
 		sb_conn_send(c, "error: not a number: \"%s\"",

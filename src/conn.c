@@ -81,6 +81,7 @@ static int	conn_write_out(struct sb_conn *);
 static void	conn_wrote(struct sb_conn *);
 static void	conn_want_read(struct sb_conn *);
 static void	conn_want_write(struct sb_conn *);
+static struct event *conn_wev(struct sb_conn *);
 static void	conn_throttle_cb(evutil_socket_t, short, void *);
 static void	conn_free_io(struct sb_conn *);
 
@@ -102,8 +103,21 @@ conn_want_write(struct sb_conn *c)
 {
 	struct timeval	tv = { (time_t)c->idle_timeout, 0 };
 
-	if (!event_pending(c->wev, EV_WRITE, NULL))
+	if (!event_pending(conn_wev(c), EV_WRITE, NULL))
 		event_add(c->wev, c->idle_timeout > 0 ? &tv : NULL);
+}
+
+/*
+ * The write event, made when first needed: most connections never have a
+ * short write, and an idle one should cost little.
+ */
+static struct event *
+conn_wev(struct sb_conn *c)
+{
+	if (c->wev == NULL && (c->wev = event_new(c->svc->srv->base, c->fd,
+	    EV_WRITE | EV_PERSIST, conn_write_cb, c)) == NULL)
+		fatalx("cannot make a client's write event");
+	return (c->wev);
 }
 
 /*
@@ -142,12 +156,7 @@ conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa)
 	c->fd = fd;
 	c->rev = event_new(svc->srv->base, fd, EV_READ | EV_PERSIST,
 	    conn_read_cb, c);
-	c->wev = event_new(svc->srv->base, fd, EV_WRITE | EV_PERSIST,
-	    conn_write_cb, c);
-	c->in = evbuffer_new();
-	c->out = evbuffer_new();
-	if (c->rev == NULL || c->wev == NULL || c->in == NULL ||
-	    c->out == NULL) {
+	if (c->rev == NULL) {
 		log_warnx("%s: cannot set up a client", svc->conf->name);
 		conn_free_io(c);
 		free(c);
@@ -231,7 +240,7 @@ conn_process(struct sb_conn *c)
 	char			*line, *rest;
 	size_t			 len;
 
-	for (;;) {
+	for (; in != NULL;) {
 		if (c->flags & (CONN_CLOSING | CONN_THROTTLED))
 			return;
 		if (conn_outlen(c) > CONN_HIGH_WATER) {
@@ -245,7 +254,7 @@ conn_process(struct sb_conn *c)
 	}
 	if (!(c->flags & CONN_EOF))
 		return;
-	if (evbuffer_get_length(in) > 0) {
+	if (in != NULL && evbuffer_get_length(in) > 0) {
 		rest = xmalloc(max + 3);
 		st = framer_rest(&c->fr, in, max, rest, &line, &len);
 		if (st != FRAMER_NONE)
@@ -300,7 +309,7 @@ conn_wrote(struct sb_conn *c)
 
 	if (left > 0)
 		conn_want_write(c);
-	else
+	else if (c->wev != NULL)
 		event_del(c->wev);
 	if (c->flags & CONN_CLOSED) {
 		if (left == 0)
@@ -433,6 +442,8 @@ conn_read(struct sb_conn *c)
 	size_t			left;
 	int			i, nvec;
 
+	if (c->in == NULL && (c->in = evbuffer_new()) == NULL)
+		fatalx("cannot make a client's input buffer");
 	nvec = evbuffer_reserve_space(c->in, CONN_READ_SIZE, vec, 2);
 	if (nvec <= 0)
 		fatalx("cannot grow a client's input buffer");
@@ -518,7 +529,7 @@ conn_flush(struct sb_conn *c)
 		return;
 	}
 	event_del(c->rev);
-	event_add(c->wev, &tv);
+	event_add(conn_wev(c), &tv);
 }
 
 /*
@@ -536,8 +547,10 @@ conn_linger(struct sb_conn *c)
 		return;
 	}
 	c->flags |= CONN_LINGER;
-	evbuffer_drain(c->in, evbuffer_get_length(c->in));
-	event_del(c->wev);
+	if (c->in != NULL)
+		evbuffer_drain(c->in, evbuffer_get_length(c->in));
+	if (c->wev != NULL)
+		event_del(c->wev);
 	event_add(c->rev, &tv);
 }
 

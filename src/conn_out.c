@@ -36,6 +36,7 @@
 #define CONN_STAGE_MIN	1024
 #define CONN_STAGE_MAX	4096
 
+static struct evbuffer *conn_out_buffer(struct sb_conn *);
 static char	*conn_out_room(struct sb_conn *, size_t);
 static void	conn_out_add(struct sb_conn *, const void *, size_t, size_t);
 static bool	conn_writable(struct sb_conn *);
@@ -50,6 +51,17 @@ size_t
 conn_outlen(struct sb_conn *c)
 {
 	return (c->out_len + c->stage_len);
+}
+
+/*
+ * The output buffer, made when first needed: an idle connection has none.
+ */
+static struct evbuffer *
+conn_out_buffer(struct sb_conn *c)
+{
+	if (c->out == NULL && (c->out = evbuffer_new()) == NULL)
+		fatalx("cannot make a client's output buffer");
+	return (c->out);
 }
 
 /* Make the staged bytes part of the output buffer; end the reservation. */
@@ -79,6 +91,8 @@ conn_out_write(struct sb_conn *c)
 {
 	ssize_t	n;
 
+	if (c->out == NULL)
+		return (0);			/* never had output */
 	if (c->out_len == 0 && c->stage_len > 0) {
 		n = write(c->fd, c->stage, c->stage_len);
 		if (n == (ssize_t)c->stage_len) {
@@ -114,13 +128,12 @@ conn_out_forget(struct sb_conn *c)
 /*
  * Once a second: connections that kept output space and have not used it
  * since the last sweep give it back. An empty evbuffer keeps its last
- * chain, so the buffer is replaced.
+ * chain, so the buffer goes (made again when needed).
  */
 void
 conn_sweep_kept(struct server *srv)
 {
 	struct sb_conn	*c, *next;
-	struct evbuffer	*out;
 
 	for (c = TAILQ_FIRST(&srv->kept); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, kept_entry);
@@ -131,10 +144,8 @@ conn_sweep_kept(struct server *srv)
 		conn_out_forget(c);
 		if (c->stage == NULL || c->stage_len > 0 || c->out_len > 0)
 			continue;		/* in use after all */
-		if ((out = evbuffer_new()) == NULL)
-			continue;
 		evbuffer_free(c->out);
-		c->out = out;
+		c->out = NULL;
 		c->stage = NULL;
 		c->stage_room = 0;
 	}
@@ -152,6 +163,7 @@ conn_out_room(struct sb_conn *c, size_t n)
 	if (c->stage_room - c->stage_len >= n)
 		return (c->stage + c->stage_len);
 	conn_out_commit(c);
+	conn_out_buffer(c);
 	if (n > CONN_STAGE_MAX)
 		return (NULL);
 	if (evbuffer_reserve_space(c->out, n > CONN_STAGE_MIN ? n :
@@ -261,7 +273,7 @@ sb_conn_write_line(struct sb_conn *c, struct sb_line *l)
 		conn_out_add(c, text, n, 0);
 	else {
 		conn_out_commit(c);
-		line_add_reference(l, c->out, c->fr.crlf);
+		line_add_reference(l, conn_out_buffer(c), c->fr.crlf);
 		c->out_len += n;
 	}
 	conn_queued(c);

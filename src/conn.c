@@ -11,8 +11,9 @@
  * any connection, itself included, in the middle of a broadcast.
  *
  * I/O is two plain events on the socket and two evbuffers without
- * callbacks: a read is one readv into the input buffer's free space, and
- * appending output costs a copy, nothing more.
+ * callbacks, each made when first needed (an idle connection has only its
+ * read event): a read is one readv into the input buffer's free space,
+ * and queuing output (conn_out.c) costs a copy, nothing more.
  *
  * Output is written once per loop round: sb_conn_write only queues it and
  * marks the connection dirty, and conn_flush_dirty writes each dirty
@@ -51,7 +52,6 @@
 #include "server.h"
 #include "service.h"
 #include "xmalloc.h"
-
 
 /* Queued output above which reading from the client pauses, and below
  * which it resumes. */
@@ -240,7 +240,7 @@ conn_process(struct sb_conn *c)
 	char			*line, *rest;
 	size_t			 len;
 
-	for (; in != NULL;) {
+	while (in != NULL) {		/* none before the first read */
 		if (c->flags & (CONN_CLOSING | CONN_THROTTLED))
 			return;
 		if (conn_outlen(c) > CONN_HIGH_WATER) {

@@ -90,6 +90,7 @@ ssize_t
 conn_out_write(struct sb_conn *c)
 {
 	ssize_t	n;
+	int	err;
 
 	if (c->out == NULL)
 		return (0);			/* never had output */
@@ -103,11 +104,13 @@ conn_out_write(struct sb_conn *c)
 			c->flags |= CONN_KEPT | CONN_KEPT_USED;
 			return (n);
 		}
+		err = errno;		/* the caller looks at it */
 		conn_out_commit(c);
 		if (n > 0) {
 			evbuffer_drain(c->out, (size_t)n);
 			c->out_len -= (size_t)n;
 		}
+		errno = err;
 		return (n);
 	}
 	conn_out_commit(c);
@@ -160,7 +163,7 @@ conn_out_room(struct sb_conn *c, size_t n)
 {
 	struct evbuffer_iovec	v;
 
-	if (c->stage_room - c->stage_len >= n)
+	if (c->stage != NULL && c->stage_room - c->stage_len >= n)
 		return (c->stage + c->stage_len);
 	conn_out_commit(c);
 	conn_out_buffer(c);

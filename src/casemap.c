@@ -53,14 +53,12 @@ static void
 casemap_run(struct casemap_out *o, const uint8_t *p, size_t run)
 {
 	uint8_t	*dst, *mapped;
-	size_t	 i, mlen;
+	size_t	 mlen;
 
 	casemap_reserve(o, run);
 	dst = (uint8_t *)o->buf + o->len;
-	for (i = 0; i < run && p[i] < 0x80; i++)
-		dst[i] = (p[i] >= 'a' && p[i] <= 'z') ? p[i] - 'a' + 'A' : p[i];
-	if (i == run) {			/* all ASCII: the common case */
-		o->len += run;
+	if (casemap_ascii(p, run, (char *)dst) == run) {
+		o->len += run;		/* all ASCII: the common case */
 		return;
 	}
 	mlen = o->size - o->len - 1;

@@ -21,7 +21,8 @@ static const char *const conf_log_levels[] = {
 	"error", "warning", "notice", "info", "debug", NULL
 };
 
-#define CONF_LIMIT_OPTIONS(type, def_idle, def_line, def_output, def_off) \
+#define CONF_LIMIT_OPTIONS(type, def_idle, def_line, def_output, def_off, \
+	    def_line_to, def_send_to, def_backlog)				\
 	{ "idle_timeout", SB_OPT_INT,					\
 	  offsetof(type, limits.idle_timeout), 0, 604800, NULL,		\
 	  def_idle, "seconds without input, 0 = never" },		\
@@ -37,6 +38,21 @@ static const char *const conf_log_levels[] = {
 	  offsetof(type, limits.max_accept_rate), 0, 1000000, NULL,	\
 	  def_off, "new connections per second from one address, "	\
 	  "0 = no limit" },						\
+	{ "line_timeout", SB_OPT_INT,					\
+	  offsetof(type, limits.line_timeout), 0, 86400, NULL,		\
+	  def_line_to, "seconds a started line may take to end, "	\
+	  "0 = no limit" },						\
+	{ "send_timeout", SB_OPT_INT,					\
+	  offsetof(type, limits.send_timeout), 0, 86400, NULL,		\
+	  def_send_to, "seconds a client may take none of its output, "	\
+	  "0 = no limit" },						\
+	{ "sndbuf", SB_OPT_INT, offsetof(type, limits.sndbuf),		\
+	  0, 67108864, NULL, def_off,					\
+	  "kernel send buffer per client in bytes, 0 = the kernel's "	\
+	  "own sizing" },						\
+	{ "listen_backlog", SB_OPT_INT,					\
+	  offsetof(type, limits.listen_backlog), 1, 65535, NULL,	\
+	  def_backlog, "connections waiting to be accepted" },		\
 	{ "allow", SB_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },		\
 	{ "deny", SB_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL }
 
@@ -47,7 +63,8 @@ static const struct sb_option conf_global_options[] = {
 	{ "max_connections", SB_OPT_INT,
 	  offsetof(struct conf, max_connections), 1, 1000000, NULL, "10000",
 	  "clients at once, whole daemon" },
-	CONF_LIMIT_OPTIONS(struct conf, "300", "4096", "1048576", "0"),
+	CONF_LIMIT_OPTIONS(struct conf, "300", "4096", "1048576", "0",
+	    "30", "60", "511"),
 	{ "services", SB_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
@@ -60,7 +77,8 @@ static const struct sb_option conf_service_options[] = {
 	  offsetof(struct conf_service, handler_name), 1, 64, NULL, NULL,
 	  "the protocol" },
 	{ "listen", SB_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
-	CONF_LIMIT_OPTIONS(struct conf_service, NULL, NULL, NULL, NULL),
+	CONF_LIMIT_OPTIONS(struct conf_service, NULL, NULL, NULL, NULL,
+	    NULL, NULL, NULL),
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
 

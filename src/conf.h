@@ -19,6 +19,10 @@ struct conf_limits {
 	long long	max_output;	/* bytes queued to one client */
 	long long	max_per_ip;	/* connections per address, 0 = off */
 	long long	max_accept_rate; /* per address per second, 0 = off */
+	long long	line_timeout;	/* seconds for one line, 0 = never */
+	long long	send_timeout;	/* seconds without output taken */
+	long long	sndbuf;		/* SO_SNDBUF per client, 0 = kernel's */
+	long long	listen_backlog;	/* listen() backlog */
 };
 
 /* Who may connect: allow (if not empty) and not deny. */

@@ -6,6 +6,18 @@
  *   drop) -> reaper runs the close hook -> output flushed (finish only)
  *   -> write side shut, input drained until the peer closes -> freed.
  *
+ * A drop resets the connection (RST): whatever the kernel still holds for
+ * a client that was cut off is discarded at once instead of sitting in
+ * an orphaned socket. A finish has CONN_CLOSE_SECONDS in all, fixed when
+ * the close hook runs, to flush and linger, however the peer behaves;
+ * output still unsent then is discarded the same way.
+ *
+ * Time limits: idle_timeout (nothing received) rides on the read event;
+ * send_timeout (output left and none of it taken) on the write event;
+ * line_timeout (a line begun and not ended) and the close deadline on one
+ * timer made when first needed, armed lazily: it is not moved as lines
+ * come and go, and checks the real deadline when it fires.
+ *
  * Closes are deferred: sb_conn_finish and sb_conn_drop only mark the
  * connection and queue it for the server's reaper, so a handler may close
  * any connection, itself included, in the middle of a broadcast.
@@ -26,6 +38,7 @@
  * up (request/response backpressure); above max_output the client is
  * dropped as a slow consumer (broadcast protection).
  */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -60,8 +73,9 @@
 /* Bytes asked of the kernel per read: one chain of 4 KiB with its header,
  * and a bound that keeps one busy client from starving the others. */
 #define CONN_READ_SIZE		4000
-/* Time allowed to flush the last output, and to linger after it. */
-#define CONN_FLUSH_SECONDS	10
+/* Time a closing connection has to flush its last output and linger,
+ * and the most of it spent lingering. */
+#define CONN_CLOSE_SECONDS	5
 #define CONN_LINGER_SECONDS	2
 
 static void	conn_apply(struct sb_conn *, enum sb_verdict);
@@ -84,6 +98,11 @@ static void	conn_want_write(struct sb_conn *);
 static struct event *conn_wev(struct sb_conn *);
 static void	conn_throttle_cb(evutil_socket_t, short, void *);
 static void	conn_free_io(struct sb_conn *);
+static void	conn_watch_line(struct sb_conn *);
+static void	conn_timer_add(struct sb_conn *, uint64_t);
+static void	conn_timer_cb(evutil_socket_t, short, void *);
+static void	conn_line_expired(struct sb_conn *, uint64_t);
+static void	conn_reset(struct sb_conn *);
 
 /* Watch for input, with the idle timeout. */
 static void
@@ -96,15 +115,17 @@ conn_want_read(struct sb_conn *c)
 
 /*
  * Watch for room to write: output is left over. A client that takes none
- * of it for the idle timeout is not reading.
+ * of it for send_timeout is not reading (each write that makes progress
+ * starts the time again).
  */
 static void
 conn_want_write(struct sb_conn *c)
 {
-	struct timeval	tv = { (time_t)c->idle_timeout, 0 };
+	long long	t = c->svc->conf->limits.send_timeout;
+	struct timeval	tv = { (time_t)t, 0 };
 
 	if (!event_pending(conn_wev(c), EV_WRITE, NULL))
-		event_add(c->wev, c->idle_timeout > 0 ? &tv : NULL);
+		event_add(c->wev, t > 0 ? &tv : NULL);
 }
 
 /*
@@ -150,8 +171,13 @@ conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa)
 	struct sb_conn		*c;
 	int			 one = 1;
 
+	int			 sndbuf = (int)lim->sndbuf;
+
 	if (sa->sa_family != AF_UNIX)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* What a client that stops reading can pin in the kernel. */
+	if (sndbuf > 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	c = xcalloc(1, sizeof(*c) + h->conn_size);
 	c->fd = fd;
 	c->rev = event_new(svc->srv->base, fd, EV_READ | EV_PERSIST,
@@ -248,8 +274,10 @@ conn_process(struct sb_conn *c)
 			return;
 		}
 		st = framer_next(&c->fr, in, max, &line, &len);
-		if (st == FRAMER_NONE)
+		if (st == FRAMER_NONE) {
+			conn_watch_line(c);
 			break;
+		}
 		conn_frame(c, st, line, len);
 	}
 	if (!(c->flags & CONN_EOF))
@@ -322,17 +350,25 @@ conn_wrote(struct sb_conn *c)
 	}
 }
 
-/* The socket has room (after a short write), or the write timed out. */
+/*
+ * The socket has room (after a short write), or the client took none of
+ * its output for send_timeout.
+ */
 static void
 conn_write_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct sb_conn	*c = arg;
+	long long	 t = c->svc->conf->limits.send_timeout;
 
 	if (what & EV_TIMEOUT) {
-		if (c->flags & CONN_CLOSED)
+		if (c->flags & CONN_CLOSED) {
+			conn_reset(c);
 			conn_destroy(c);
-		else
-			conn_close(c, "not reading its output", 0);
+			return;
+		}
+		service_limit(c->svc, LIMIT_SEND_TIMEOUT, sb_conn_peer(c),
+		    "took none of its output for %lld s, disconnecting", t);
+		conn_close(c, "send timeout", 0);
 		return;
 	}
 	if (conn_write_out(c) == 0)
@@ -474,8 +510,110 @@ conn_read(struct sb_conn *c)
 }
 
 /*
+ * The bytes after the last complete line are the start of a line (or the
+ * rest of an over-long one being skipped): it has line_timeout to end.
+ * No partial line, no deadline. The timer is armed only when none is
+ * pending; conn_timer_cb works out the real deadline.
+ */
+static void
+conn_watch_line(struct sb_conn *c)
+{
+	long long	t = c->svc->conf->limits.line_timeout;
+
+	if (!c->fr.discarding && evbuffer_get_length(c->in) <= c->fr.pending) {
+		c->since_ms = 0;
+		return;
+	}
+	if (c->since_ms != 0 || t == 0)
+		return;
+	c->since_ms = now_ms();
+	if (c->timer == NULL || !evtimer_pending(c->timer, NULL))
+		conn_timer_add(c, (uint64_t)t * 1000);
+}
+
+/* (Re)arm the connection's timer ms from now, making it if needed. */
+static void
+conn_timer_add(struct sb_conn *c, uint64_t ms)
+{
+	struct timeval	tv = { (time_t)(ms / 1000),
+			    (suseconds_t)(ms % 1000) * 1000 };
+
+	if (c->timer == NULL && (c->timer = evtimer_new(c->svc->srv->base,
+	    conn_timer_cb, c)) == NULL)
+		fatalx("cannot make a client's timer");
+	evtimer_add(c->timer, &tv);
+}
+
+/*
+ * The timer: a line may have taken too long, or a closing connection's
+ * time is up (its output, if any is left, is discarded with a reset).
+ */
+static void
+conn_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sb_conn	*c = arg;
+	uint64_t	 now = now_ms();
+
+	if (c->flags & CONN_CLOSED) {
+		conn_reset(c);
+		conn_destroy(c);
+		return;
+	}
+	if (!(c->flags & CONN_CLOSING) && c->since_ms != 0)
+		conn_line_expired(c, now);
+}
+
+/*
+ * The timer fired with a line begun at since_ms. Time spent with reading
+ * paused by the daemon (backpressure, a rate budget) is not the client's:
+ * the line's time starts again. Otherwise close it once line_timeout has
+ * passed, or wait for the rest.
+ */
+static void
+conn_line_expired(struct sb_conn *c, uint64_t now)
+{
+	long long	t = c->svc->conf->limits.line_timeout;
+	uint64_t	limit = (uint64_t)t * 1000;
+
+	if (t == 0) {			/* a reload turned it off */
+		c->since_ms = 0;
+		return;
+	}
+	if (c->flags & (CONN_PAUSED | CONN_THROTTLED)) {
+		c->since_ms = now;
+		conn_timer_add(c, limit);
+		return;
+	}
+	if (now - c->since_ms < limit) {
+		conn_timer_add(c, limit - (now - c->since_ms));
+		return;
+	}
+	service_limit(c->svc, LIMIT_LINE_TIMEOUT, sb_conn_peer(c),
+	    "a line not ended within %lld s", t);
+	sb_conn_send(c, "error: line timeout (%lld s)", t);
+	conn_close(c, "line timeout", 1);
+}
+
+/*
+ * Close abortively: the kernel discards what it still holds for the
+ * client and sends a reset, instead of keeping an orphaned socket (and
+ * its send buffer) for a peer that does not read. Takes effect at close.
+ */
+static void
+conn_reset(struct sb_conn *c)
+{
+	struct linger	l = { 1, 0 };
+	int		unsent = 0;
+
+	if ((c->flags & CONN_LINGER) && conn_outlen(c) == 0 &&
+	    ioctl(c->fd, TIOCOUTQ, &unsent) == 0 && unsent == 0)
+		return;			/* everything was sent */
+	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+}
+
+/*
  * Lingering: discard what the client still sends; free the connection
- * once it closes, fails, or the linger time is up.
+ * once it closes or fails (the close timer bounds the rest).
  */
 static void
 conn_discard(struct sb_conn *c, short what)
@@ -515,21 +653,21 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * The close hook has run; send what is queued, within a time limit
- * counted from the last progress. The write callback lingers once the
- * output is empty.
+ * The close hook has run; send what is queued, within CONN_CLOSE_SECONDS
+ * from now, progress or not. The write callback lingers once the output
+ * is empty.
  */
 static void
 conn_flush(struct sb_conn *c)
 {
-	struct timeval	tv = { CONN_FLUSH_SECONDS, 0 };
-
+	c->since_ms = now_ms();
+	conn_timer_add(c, CONN_CLOSE_SECONDS * 1000);
 	if (conn_outlen(c) == 0) {
 		conn_linger(c);
 		return;
 	}
 	event_del(c->rev);
-	event_add(conn_wev(c), &tv);
+	event_add(conn_wev(c), NULL);
 }
 
 /*
@@ -540,7 +678,7 @@ conn_flush(struct sb_conn *c)
 static void
 conn_linger(struct sb_conn *c)
 {
-	struct timeval	tv = { CONN_LINGER_SECONDS, 0 };
+	uint64_t	spent = now_ms() - c->since_ms;
 
 	if ((c->flags & CONN_EOF) || shutdown(c->fd, SHUT_WR) == -1) {
 		conn_destroy(c);
@@ -551,7 +689,10 @@ conn_linger(struct sb_conn *c)
 		evbuffer_drain(c->in, evbuffer_get_length(c->in));
 	if (c->wev != NULL)
 		event_del(c->wev);
-	event_add(c->rev, &tv);
+	/* Incoming bytes do not move this: the timer, not the event, ends it. */
+	event_add(c->rev, NULL);
+	if (spent < (CONN_CLOSE_SECONDS - CONN_LINGER_SECONDS) * 1000)
+		conn_timer_add(c, CONN_LINGER_SECONDS * 1000);
 }
 
 /* Run queued closes: the handler's close hook, then flush or free. */
@@ -569,8 +710,10 @@ conn_reap(struct server *srv)
 		sb_conn_log(c, SB_LOG_DEBUG, "closing: %s", c->reason);
 		if (c->flags & CONN_FLUSH)
 			conn_flush(c);
-		else
+		else {
+			conn_reset(c);
 			conn_destroy(c);
+		}
 	}
 }
 
@@ -624,6 +767,8 @@ conn_destroy(struct sb_conn *c)
 	service_detach(svc, c);
 	if (c->throttle != NULL)
 		event_free(c->throttle);
+	if (c->timer != NULL)
+		event_free(c->timer);
 	conn_free_io(c);
 	free(c->reason);
 	free(c);

@@ -46,6 +46,9 @@ struct sb_conn {
 	uint32_t		 stage_len;	/* bytes put there */
 	uint32_t		 stage_room;	/* its size */
 	struct event		*throttle;	/* made when first needed */
+	struct event		*timer;		/* line or close deadline, ditto */
+	uint64_t		 since_ms;	/* a line began (open) or the
+						   close did (closed); 0 = none */
 	char			*reason;	/* why it is closing */
 	uint64_t		 id;
 	uint32_t		 max_line;	/* limits when accepted */

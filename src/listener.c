@@ -24,9 +24,7 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define LISTENER_BACKLOG	511
-
-static int	listener_socket(const struct listen_addr *);
+static int	listener_socket(const struct listen_addr *, int);
 static struct listener *listener_wrap(struct event_base *, int,
 		    listener_accept_fn *, void *);
 static int	listener_unlink_stale(const char *);
@@ -62,7 +60,7 @@ listener_unlink_stale(const char *path)
 
 /* Create, bind and listen; returns the fd or -1 with errno set. */
 static int
-listener_socket(const struct listen_addr *a)
+listener_socket(const struct listen_addr *a, int backlog)
 {
 	const struct sockaddr_un	*sun = (const struct sockaddr_un *)&a->ss;
 	int				 fd, on = 1, off = 0, saved;
@@ -82,7 +80,7 @@ listener_socket(const struct listen_addr *a)
 	    sizeof(int)) == -1)
 		goto fail;
 	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1 ||
-	    listen(fd, LISTENER_BACKLOG) == -1)
+	    listen(fd, backlog) == -1)
 		goto fail;
 	return (fd);
 fail:
@@ -109,8 +107,13 @@ listener_wrap(struct event_base *base, int fd, listener_accept_fn *accept,
 		len = 0;
 	listen_addr_format((struct sockaddr *)&ss, len, l->bound,
 	    sizeof(l->bound));
+	/*
+	 * The socket listens already: backlog 0 keeps the one it has (ours,
+	 * or the one systemd gave a passed socket); -1 would make libevent
+	 * call listen() again with its own 128.
+	 */
 	l->lev = evconnlistener_new(base, listener_accept_cb, l,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
 	l->retry = evtimer_new(base, listener_retry_cb, l);
 	if (l->lev == NULL || l->retry == NULL) {
 		saved = errno;
@@ -129,18 +132,19 @@ listener_wrap(struct event_base *base, int fd, listener_accept_fn *accept,
 }
 
 /*
- * Bind and listen on one address, calling accept with arg for each
- * client. Returns NULL with errno set on failure. l->bound names the
- * address actually bound (with the port the kernel chose for port 0).
+ * Bind and listen on one address with room for backlog connections
+ * waiting to be accepted, calling accept with arg for each client.
+ * Returns NULL with errno set on failure. l->bound names the address
+ * actually bound (with the port the kernel chose for port 0).
  */
 struct listener *
 listener_open(struct event_base *base, const struct listen_addr *a,
-    listener_accept_fn *accept, void *arg)
+    int backlog, listener_accept_fn *accept, void *arg)
 {
 	struct listener	*l;
 	int		 fd;
 
-	if ((fd = listener_socket(a)) == -1 && a->any &&
+	if ((fd = listener_socket(a, backlog)) == -1 && a->any &&
 	    errno == EAFNOSUPPORT) {
 		/* No IPv6 on this host: a wildcard means IPv4 only. */
 		struct listen_addr	v4;
@@ -150,13 +154,14 @@ listener_open(struct event_base *base, const struct listen_addr *a,
 		sin->sin_family = AF_INET;
 		sin->sin_port = ((const struct sockaddr_in6 *)&a->ss)->sin6_port;
 		v4.len = sizeof(*sin);
-		fd = listener_socket(&v4);
+		fd = listener_socket(&v4, backlog);
 	}
 	if (fd == -1)
 		return (NULL);
 	if ((l = listener_wrap(base, fd, accept, arg)) == NULL)
 		return (NULL);
 	l->addr = a;
+	l->backlog = backlog;
 	l->unlink_path = a->ss.ss_family == AF_UNIX;
 	return (l);
 }
@@ -176,6 +181,22 @@ listener_adopt(struct event_base *base, int fd, listener_accept_fn *accept,
 	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
 		return (NULL);
 	return (listener_wrap(base, fd, accept, arg));
+}
+
+/*
+ * A reload kept this socket and may have changed the backlog: listen()
+ * again sets it (Linux takes a new backlog on a listening socket). A
+ * passed socket keeps the backlog its unit gave it.
+ */
+void
+listener_set_backlog(struct listener *l, int backlog)
+{
+	if (l->addr == NULL || l->backlog == backlog)
+		return;
+	if (listen(evconnlistener_get_fd(l->lev), backlog) == -1)
+		log_warn("%s: cannot set the listen backlog", l->bound);
+	else
+		l->backlog = backlog;
 }
 
 /*

@@ -21,15 +21,17 @@ struct listener {
 	listener_accept_fn		*accept;
 	void				*arg;
 	int				 unlink_path;	/* ours to remove */
+	int				 backlog;	/* given to listen() */
 	char				 bound[LISTEN_ADDR_TEXT];
 };
 
 struct listener *listener_open(struct event_base *, const struct listen_addr *,
-	    listener_accept_fn *, void *);
+	    int, listener_accept_fn *, void *);
 struct listener *listener_adopt(struct event_base *, int,
 	    listener_accept_fn *, void *);
 void	listener_set_target(struct listener *, const struct listen_addr *,
 	    void *);
+void	listener_set_backlog(struct listener *, int);
 void	listener_free(struct listener *);
 
 #endif

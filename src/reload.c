@@ -171,7 +171,7 @@ reload_entry(struct reload *r, size_t i)
 		if ((e->ls[j] = reload_take(r, &cs->listen[j], e->svc)) != NULL)
 			continue;
 		e->ls[j] = listener_open(r->srv->base, &cs->listen[j],
-		    service_accept, e->svc);
+		    (int)cs->limits.listen_backlog, service_accept, e->svc);
 		if (e->ls[j] == NULL) {
 			snprintf(r->why, sizeof(r->why), "%s: cannot listen on "
 			    "%s: %s", cs->name, cs->listen_text[j],
@@ -262,6 +262,8 @@ reload_commit(struct reload *r)
 		for (j = 0; j < r->conf->services[i].nlisten; j++) {
 			listener_set_target(e->ls[j],
 			    &r->conf->services[i].listen[j], e->svc);
+			listener_set_backlog(e->ls[j], (int)r->conf->
+			    services[i].limits.listen_backlog);
 			e->svc->listeners[e->svc->nlisteners++] = e->ls[j];
 		}
 		for (j = 0; j < e->nadopted; j++)

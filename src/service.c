@@ -121,7 +121,8 @@ service_listen(struct sb_service *svc, struct activation *act, char *why,
 				l->addr = &conf->listen[i];
 		} else
 			l = listener_open(svc->srv->base, &conf->listen[i],
-			    service_accept, svc);
+			    (int)conf->limits.listen_backlog, service_accept,
+			    svc);
 		if (l == NULL) {
 			*err = errno;
 			snprintf(why, whylen, "%s: cannot listen on %s: %s",
@@ -288,7 +289,8 @@ service_detach(struct sb_service *svc, struct sb_conn *c)
 
 static const char *const service_limit_names[LIMIT_COUNT] = {
 	"allow/deny", "max_connections", "max_per_ip", "max_accept_rate",
-	"max_line", "max_output", "idle_timeout", "max_clients", "rate"
+	"max_line", "max_output", "idle_timeout", "line_timeout",
+	"send_timeout", "max_clients", "rate"
 };
 
 /*

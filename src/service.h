@@ -31,6 +31,8 @@ enum service_limit {
 	LIMIT_LINE_TOO_LONG,
 	LIMIT_SLOW_CONSUMER,
 	LIMIT_IDLE_TIMEOUT,
+	LIMIT_LINE_TIMEOUT,
+	LIMIT_SEND_TIMEOUT,
 	LIMIT_MAX_CLIENTS,		/* reported by a handler */
 	LIMIT_RATE,			/* reported by a handler */
 	LIMIT_COUNT

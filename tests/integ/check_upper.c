@@ -1,7 +1,10 @@
 /*
  * switchboard integration tests: uppercase-echo over real sockets.
  */
+#include <sys/socket.h>
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -131,6 +134,90 @@ START_TEST(test_many_clients)
 }
 END_TEST
 
+/*
+ * A client that sends far more than it reads: reading from it pauses
+ * once its answers back up (64 KiB) and resumes as it takes them. Every
+ * answer arrives, in order. The kernel's buffers are kept small (sndbuf,
+ * a small receive buffer) so the backlog is the daemon's, not the
+ * kernel's.
+ */
+START_TEST(test_backpressure_resumes)
+{
+	struct sbd	 d;
+	struct client	*c;
+	enum { N = 2000, LEN = 1000 };
+	char		*req, want[LEN + 1];
+	size_t		 sent = 0, total = (size_t)N * LEN;
+	ssize_t		 n;
+	int		 i, small = 8192;
+
+	sbd_start(&d, "services = ( { name = \"upper\"; handler = "
+	    "\"uppercase-echo\"; listen = [ \"127.0.0.1:0\" ]; "
+	    "sndbuf = 8192; } );\n");
+	c = cl_tcp_rcvbuf(sbd_port(&d, "upper"), 8192);
+	ck_assert_ptr_nonnull(req = malloc(total));
+	for (i = 0; i < N; i++) {
+		snprintf(want, sizeof(want), "line %05d ", i);
+		memcpy(req + (size_t)i * LEN, want, 11);
+		memset(req + (size_t)i * LEN + 11, 'x', LEN - 12);
+		req[(size_t)(i + 1) * LEN - 1] = '\n';
+	}
+	ck_assert_int_eq(setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &small,
+	    sizeof(small)), 0);
+	/* Everything the kernel takes without a read: the daemon pauses. */
+	while ((n = send(c->fd, req + sent, total - sent, MSG_DONTWAIT |
+	    MSG_NOSIGNAL)) > 0)
+		sent += (size_t)n;
+	ck_assert_uint_lt(sent, total);
+	usleep(300000);
+	for (i = 0; i < N; i++) {
+		snprintf(want, sizeof(want), "LINE %05d ", i);
+		memset(want + 11, 'X', LEN - 12);
+		want[LEN - 1] = '\0';
+		cl_expect(c, want);
+		while (sent < total && (n = send(c->fd, req + sent,
+		    total - sent, MSG_DONTWAIT | MSG_NOSIGNAL)) > 0)
+			sent += (size_t)n;
+	}
+	ck_assert_uint_eq(sent, total);
+	free(req);
+	cl_close(c);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+/*
+ * Answers too big for the staging space (4 KiB) are queued another way:
+ * between small ones they arrive whole and in order.
+ */
+START_TEST(test_line_too_big_to_stage)
+{
+	struct sbd	 d;
+	struct client	*c;
+	char		 big[10002], want[10001];
+
+	sbd_start(&d, "services = ( { name = \"upper\"; handler = "
+	    "\"uppercase-echo\"; listen = [ \"127.0.0.1:0\" ]; "
+	    "max_line = 16384; } );\n");
+	c = cl_tcp(sbd_port(&d, "upper"));
+	memset(big, 'q', 10000);
+	big[10000] = '\n';
+	big[10001] = '\0';
+	memset(want, 'Q', 10000);
+	want[10000] = '\0';
+	cl_send(c, "a\n");
+	cl_send(c, big);
+	cl_send(c, "b\n");
+	cl_expect(c, "A");
+	cl_expect(c, want);
+	cl_expect(c, "B");
+	cl_send(c, "c\n");
+	cl_expect(c, "C");
+	cl_close(c);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -143,6 +230,8 @@ main(void)
 	tcase_add_test(tc, test_output_space_given_back);
 	tcase_add_test(tc, test_telnet_session);
 	tcase_add_test(tc, test_many_clients);
+	tcase_add_test(tc, test_backpressure_resumes);
+	tcase_add_test(tc, test_line_too_big_to_stage);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_upper"));
 }

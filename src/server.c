@@ -5,7 +5,9 @@
  * that cannot be bound fails the start. SIGHUP reloads (reload.c).
  * SIGTERM or SIGINT stops accepting, finishes every client (chat rooms are
  * told), waits up to SERVER_STOP_SECONDS for output to drain, and returns
- * from server_run.
+ * from server_run. SIGUSR1 logs a snapshot of every service; SIGUSR2 is
+ * logged and ignored, and SIGPIPE and SIGWINCH are ignored, so no signal a
+ * package script sends for another daemon's sake stops this one.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +34,7 @@ static void	server_status_cb(evutil_socket_t, short, void *);
 static void	server_watchdog_cb(evutil_socket_t, short, void *);
 static void	server_timers_start(struct server *);
 static void	server_stop(struct server *);
+static void	server_snapshot(struct server *);
 static struct event *server_signal(struct server *, int);
 
 /* A persistent signal event. */
@@ -64,7 +67,15 @@ server_init(struct server *srv, struct conf *conf)
 	TAILQ_INIT(&srv->reap);
 	TAILQ_INIT(&srv->dirty);
 	TAILQ_INIT(&srv->kept);
+	/*
+	 * Ignored rather than left at their default action (which for the
+	 * USR signals is to exit): libevent puts back what was there when the
+	 * loop is freed, so a late one during cleanup is harmless too.
+	 */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGWINCH, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
 	if ((cfg = event_config_new()) == NULL)
 		return (-1);
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
@@ -80,10 +91,13 @@ server_init(struct server *srv, struct conf *conf)
 	srv->sig_term = server_signal(srv, SIGTERM);
 	srv->sig_int = server_signal(srv, SIGINT);
 	srv->sig_hup = server_signal(srv, SIGHUP);
+	srv->sig_usr1 = server_signal(srv, SIGUSR1);
+	srv->sig_usr2 = server_signal(srv, SIGUSR2);
 	if (srv->reaper == NULL || srv->flusher == NULL ||
 	    srv->stop_timer == NULL ||
 	    srv->status_timer == NULL || srv->sig_term == NULL ||
-	    srv->sig_int == NULL || srv->sig_hup == NULL)
+	    srv->sig_int == NULL || srv->sig_hup == NULL ||
+	    srv->sig_usr1 == NULL || srv->sig_usr2 == NULL)
 		return (-1);
 	return (0);
 }
@@ -208,7 +222,7 @@ server_free(struct server *srv)
 	struct event		*evs[] = { srv->reaper, srv->flusher,
 	    srv->stop_timer,
 	    srv->status_timer, srv->watchdog_timer, srv->sig_term,
-	    srv->sig_int, srv->sig_hup };
+	    srv->sig_int, srv->sig_hup, srv->sig_usr1, srv->sig_usr2 };
 	size_t			 i;
 
 	while ((svc = TAILQ_FIRST(&srv->retired)) != NULL) {
@@ -339,12 +353,40 @@ server_stop_timer_cb(evutil_socket_t fd, short what, void *arg)
 	event_base_loopexit(srv->base, NULL);
 }
 
-/* SIGTERM and SIGINT stop (a second one stops at once); SIGHUP reloads. */
+/*
+ * SIGUSR1: one line per service (and per removed service still finishing
+ * its clients) with what it has counted.
+ */
+static void
+server_snapshot(struct server *srv)
+{
+	struct sb_service	*svc;
+
+	log_notice("SIGUSR1: %zu connection%s", srv->nconns,
+	    srv->nconns == 1 ? "" : "s");
+	TAILQ_FOREACH(svc, &srv->services, entry)
+		service_log_stats(svc);
+	TAILQ_FOREACH(svc, &srv->retired, entry)
+		service_log_stats(svc);
+}
+
+/*
+ * SIGTERM and SIGINT stop (a second one stops at once); SIGHUP reloads;
+ * SIGUSR1 logs a snapshot; SIGUSR2 is only logged.
+ */
 static void
 server_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct server	*srv = arg;
 
+	if (sig == SIGUSR1) {
+		server_snapshot(srv);
+		return;
+	}
+	if (sig == SIGUSR2) {
+		log_notice("SIGUSR2 ignored (it has no meaning here)");
+		return;
+	}
 	if (sig == SIGHUP) {
 		if (srv->stopping)
 			log_notice("SIGHUP ignored: shutting down");

@@ -32,6 +32,8 @@ struct server {
 	struct event			*sig_term;
 	struct event			*sig_int;
 	struct event			*sig_hup;
+	struct event			*sig_usr1;	/* stats snapshot */
+	struct event			*sig_usr2;	/* logged, ignored */
 	struct event			*stop_timer;
 	struct event			*status_timer;
 	struct event			*watchdog_timer;

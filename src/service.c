@@ -32,6 +32,8 @@ static int	service_passed_fd(struct sb_service *, struct activation *,
 static void	service_refuse(int, const char *);
 static void	*service_admit(struct sb_service *, int,
 		    const struct sockaddr *, socklen_t);
+static size_t	 service_format_limits(const struct sb_service *, char *,
+		    size_t);
 
 /* Make a service for one configured entry; nothing is bound or started. */
 struct sb_service *
@@ -268,6 +270,7 @@ service_attach(struct sb_service *svc, struct sb_conn *c)
 {
 	TAILQ_INSERT_TAIL(&svc->conns, c, entry);
 	svc->nconns++;
+	svc->accepted++;
 	svc->srv->nconns++;
 }
 
@@ -341,24 +344,50 @@ service_limits_total(const struct sb_service *svc)
 	return (n);
 }
 
+/*
+ * Write the limits that fired, as "max_line 2, max_output 1", into buf.
+ * Returns how many bytes were written (0 if none fired).
+ */
+static size_t
+service_format_limits(const struct sb_service *svc, char *buf, size_t size)
+{
+	size_t	off = 0;
+	int	i;
+
+	buf[0] = '\0';
+	for (i = 0; i < LIMIT_COUNT && off < size; i++) {
+		if (svc->limits[i] == 0)
+			continue;
+		off += (size_t)snprintf(buf + off, size - off, "%s%s %llu",
+		    off ? ", " : "", service_limit_names[i],
+		    (unsigned long long)svc->limits[i]);
+	}
+	return (off);
+}
+
 /* Log the service's limit counters, if any fired. */
 void
 service_log_limits(struct sb_service *svc)
 {
 	char	buf[512];
-	size_t	off = 0;
-	int	i;
 
-	buf[0] = '\0';
-	for (i = 0; i < LIMIT_COUNT && off < sizeof(buf); i++) {
-		if (svc->limits[i] == 0)
-			continue;
-		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s %llu",
-		    off ? ", " : "", service_limit_names[i],
-		    (unsigned long long)svc->limits[i]);
-	}
-	if (off > 0)
+	if (service_format_limits(svc, buf, sizeof(buf)) > 0)
 		log_info("%s: limits fired: %s", svc->conf->name, buf);
+}
+
+/* Log one line with what the service has counted (for SIGUSR1). */
+void
+service_log_stats(struct sb_service *svc)
+{
+	char	buf[512];
+
+	if (service_format_limits(svc, buf, sizeof(buf)) == 0)
+		snprintf(buf, sizeof(buf), "none");
+	log_notice("%s: stats: %zu connection%s now, %llu accepted, %zu "
+	    "listener%s; limits fired: %s%s", svc->conf->name, svc->nconns,
+	    svc->nconns == 1 ? "" : "s", (unsigned long long)svc->accepted,
+	    svc->nlisteners, svc->nlisteners == 1 ? "" : "s", buf,
+	    svc->stopping ? " (removed, finishing its clients)" : "");
 }
 
 /*

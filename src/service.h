@@ -51,6 +51,7 @@ struct sb_service {
 	size_t				 nlisteners;
 	TAILQ_HEAD(, sb_conn)		 conns;
 	size_t				 nconns;
+	uint64_t			 accepted;	/* connections so far */
 	bool				 started;	/* start hook ran */
 	bool				 stopping;
 	const char			*stop_reason;
@@ -78,6 +79,7 @@ void	service_limit(struct sb_service *, enum service_limit, const char *,
 void	service_tick(struct sb_service *, uint64_t);
 uint64_t service_limits_total(const struct sb_service *);
 void	service_log_limits(struct sb_service *);
+void	service_log_stats(struct sb_service *);
 uint64_t now_ms(void);
 
 #endif

@@ -36,25 +36,40 @@ static void	listener_retry_cb(evutil_socket_t, short, void *);
 /*
  * Remove a unix socket file that nothing is listening on any more. Anything
  * else at the path is left alone (bind then fails and says why).
+ *
+ * The probe must never wait: a live listener whose backlog is full (anyone
+ * can make one in a world-writable directory) would otherwise hold a
+ * blocking connect, and with it the start or a reload, for as long as it
+ * liked. A non-blocking connect answers at once: accepted, or queued
+ * (EINPROGRESS, or EAGAIN with the backlog full), means someone listens,
+ * and the address is in use; ECONNREFUSED means the file is stale.
+ * Returns 0, or -1 with errno set (EADDRINUSE when someone listens).
  */
 static int
 listener_unlink_stale(const char *path)
 {
 	struct sockaddr_un	sun;
 	struct stat		st;
-	int			fd, r;
+	int			fd, r, err;
 
 	if (lstat(path, &st) == -1 || !S_ISSOCK(st.st_mode))
 		return (0);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
 		return (-1);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	strncpy(sun.sun_path, path, sizeof(sun.sun_path) - 1);
 	r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	err = r == 0 ? 0 : errno;
 	close(fd);
-	if (r == -1 && errno == ECONNREFUSED)
-		return (unlink(path));
+	if (r == 0 || err == EAGAIN || err == EWOULDBLOCK ||
+	    err == EINPROGRESS) {
+		errno = EADDRINUSE;
+		return (-1);
+	}
+	if (err == ECONNREFUSED && unlink(path) == -1 && errno != ENOENT)
+		return (-1);
 	return (0);
 }
 

@@ -15,6 +15,7 @@
 
 #include "conf.h"
 #include "handlers.h"
+#include "log.h"
 #include "xmalloc.h"
 
 static const char *const conf_log_levels[] = {
@@ -205,6 +206,12 @@ conf_read_acl(const config_setting_t *group, const char *key,
 			    "\"%s\": %s", key, text, why);
 			continue;
 		}
+		if (acl_covers_mapped(&acl.e[acl.n]))
+			log_warnx("%s:%d: warning: %s \"%s\" matches IPv6 "
+			    "clients only; IPv4 clients (::ffff:a.b.c.d on a "
+			    "dual-stack socket) are matched by IPv4 entries, as "
+			    "in \"0.0.0.0/0\"", r->file,
+			    config_setting_source_line(e), key, text);
 		acl.n++;
 	}
 	free(out->e);

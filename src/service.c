@@ -5,6 +5,7 @@
  * frees the service-level data.
  */
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -30,6 +31,8 @@
 static int	service_passed_fd(struct sb_service *, struct activation *,
 		    const struct listen_addr *);
 static void	service_refuse(int, const char *);
+static void	service_peer_text(const struct sockaddr *, socklen_t, int,
+		    const uint8_t *, char *, size_t);
 static void	*service_admit(struct sb_service *, int,
 		    const struct sockaddr *, socklen_t);
 static size_t	 service_format_limits(const struct sb_service *, char *,
@@ -168,6 +171,28 @@ now_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
+/*
+ * A client's address as log lines give it: an IPv4 client of a dual-stack
+ * socket is written as IPv4 (192.0.2.7:51234), as its connection's lines
+ * and the access lists have it.
+ */
+static void
+service_peer_text(const struct sockaddr *sa, socklen_t salen, int family,
+    const uint8_t *addr, char *buf, size_t size)
+{
+	struct sockaddr_in	sin;
+
+	if (family != AF_INET || sa->sa_family != AF_INET6) {
+		listen_addr_format(sa, salen, buf, size);
+		return;
+	}
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = ((const struct sockaddr_in6 *)sa)->sin6_port;
+	memcpy(&sin.sin_addr, addr, 4);
+	listen_addr_format((struct sockaddr *)&sin, sizeof(sin), buf, size);
+}
+
 /* Tell a refused client which limit it hit, in one line, and close it. */
 static void
 service_refuse(int fd, const char *line)
@@ -193,19 +218,28 @@ service_admit(struct sb_service *svc, int fd, const struct sockaddr *sa,
 {
 	const struct conf_limits	*lim = &svc->conf->limits;
 	const struct conf_access	*acc = &svc->conf->access;
+	const struct acl_entry		*deny = NULL;
 	struct server			*srv = svc->srv;
 	struct ipentry			*e = NULL;
 	char				 peer[LISTEN_ADDR_TEXT], line[128];
+	char				 entry[ACL_TEXT];
 	uint8_t				 addr[16];
 	int				 family;
 	double				 rate;
 
 	acl_peer(sa, &family, addr);
-	listen_addr_format(sa, salen, peer, sizeof(peer));
-	if (family != AF_UNSPEC && ((acc->allow.n > 0 &&
-	    !acl_match(&acc->allow, family, addr)) ||
-	    acl_match(&acc->deny, family, addr))) {
-		service_limit(svc, LIMIT_DENIED, peer, "not allowed to connect");
+	service_peer_text(sa, salen, family, addr, peer, sizeof(peer));
+	if (family != AF_UNSPEC && acc->allow.n > 0 &&
+	    !acl_match(&acc->allow, family, addr)) {
+		service_limit(svc, LIMIT_DENIED, peer, "not allowed to connect "
+		    "(not in allow)");
+		close(fd);
+		return (NULL);
+	}
+	if (family != AF_UNSPEC &&
+	    (deny = acl_find(&acc->deny, family, addr)) != NULL) {
+		service_limit(svc, LIMIT_DENIED, peer, "not allowed to connect "
+		    "(deny %s)", acl_format(deny, entry, sizeof(entry)));
 		close(fd);
 		return (NULL);
 	}

@@ -30,6 +30,17 @@ static const struct {
 	{ "2001:db8::/32", "2001:db9::1", 0 },
 	{ "::1", "::1", 1 },
 	{ "::/0", "fe80::1", 1 },
+	/* Entries in the mapped block are the IPv4 entries they spell. */
+	{ "::ffff:127.0.0.1", "127.0.0.1", 1 },
+	{ "::ffff:127.0.0.1", "127.0.0.2", 0 },
+	{ "::ffff:0:0/96", "203.0.113.9", 1 },
+	{ "::ffff:127.0.0.0/104", "127.9.9.9", 1 },
+	{ "::ffff:127.0.0.0/104", "128.0.0.1", 0 },
+	{ "::FFFF:7f00:1", "127.0.0.1", 1 },
+	{ "::ffff:127.0.0.1/127", NULL, -1 },	/* host bits set */
+	/* A shorter IPv6 prefix matches IPv6 clients only. */
+	{ "::/0", "127.0.0.1", 0 },
+	{ "::/80", "10.0.0.1", 0 },
 	{ "10.1.0.0/8", NULL, -1 },		/* host bits set */
 	{ "10.0.0.0/33", NULL, -1 },
 	{ "::/129", NULL, -1 },
@@ -75,6 +86,60 @@ START_TEST(test_mapped_peer)
 	ck_assert_int_eq(family, AF_INET);	/* a v4 rule applies */
 	acl_parse("127.0.0.0/8", &e, &why);
 	ck_assert(acl_match(&a, family, addr));
+}
+END_TEST
+
+/* One canonical form: entries print as what they match. */
+static const struct {
+	const char	*entry;
+	const char	*text;
+	int		 covers_mapped;
+} forms[] = {
+	{ "::ffff:192.0.2.7", "192.0.2.7", 0 },
+	{ "::ffff:10.0.0.0/104", "10.0.0.0/8", 0 },
+	{ "::ffff:0:0/96", "0.0.0.0/0", 0 },
+	{ "::ffff:7f00:0/120", "127.0.0.0/24", 0 },
+	{ "10.0.0.0/8", "10.0.0.0/8", 0 },
+	{ "2001:db8::/32", "2001:db8::/32", 0 },
+	{ "::1", "::1", 0 },
+	{ "::/96", "::/96", 0 },
+	{ "::/0", "::/0", 1 },
+	{ "::/80", "::/80", 1 },
+	{ "::fffe:0:0/95", "::fffe:0:0/95", 1 },
+};
+
+START_TEST(test_canonical_form)
+{
+	struct acl_entry	 e;
+	const char		*why;
+	char			 buf[ACL_TEXT];
+
+	ck_assert_int_eq(acl_parse(forms[_i].entry, &e, &why), 0);
+	ck_assert_str_eq(acl_format(&e, buf, sizeof(buf)), forms[_i].text);
+	ck_assert_int_eq(acl_covers_mapped(&e), forms[_i].covers_mapped);
+}
+END_TEST
+
+/* A mapped entry against a mapped peer, the way the daemon sees both. */
+START_TEST(test_mapped_entry_mapped_peer)
+{
+	struct sockaddr_in6	 sin6;
+	struct acl_entry	 e[2];
+	struct acl		 a = { e, 2 };
+	const char		*why;
+	uint8_t			 addr[16];
+	int			 family;
+
+	ck_assert_int_eq(acl_parse("2001:db8::/32", &e[0], &why), 0);
+	ck_assert_int_eq(acl_parse("::ffff:127.0.0.1", &e[1], &why), 0);
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	inet_pton(AF_INET6, "::ffff:127.0.0.1", &sin6.sin6_addr);
+	acl_peer((struct sockaddr *)&sin6, &family, addr);
+	ck_assert_ptr_eq(acl_find(&a, family, addr), &e[1]);
+	inet_pton(AF_INET6, "::ffff:127.0.0.2", &sin6.sin6_addr);
+	acl_peer((struct sockaddr *)&sin6, &family, addr);
+	ck_assert(!acl_match(&a, family, addr));
 }
 END_TEST
 
@@ -133,6 +198,9 @@ main(void)
 
 	tcase_add_loop_test(tc, test_entry, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_mapped_peer);
+	tcase_add_loop_test(tc, test_canonical_form, 0,
+	    sizeof(forms) / sizeof(forms[0]));
+	tcase_add_test(tc, test_mapped_entry_mapped_peer);
 	tcase_add_test(tc, test_iptable_counts_and_sweeps);
 	tcase_add_test(tc, test_iptable_tokens);
 	suite_add_tcase(s, tc);

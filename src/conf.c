@@ -5,7 +5,11 @@
  * core tables below or the handler's own table. All mistakes are collected
  * (not just the first), each as "file:line: what is wrong (how to fix it)".
  */
+#include <sys/socket.h>
+
 #include <errno.h>
+#include <grp.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +82,8 @@ static const struct sb_option conf_service_options[] = {
 	  offsetof(struct conf_service, handler_name), 1, 64, NULL, NULL,
 	  "the protocol" },
 	{ "listen", SB_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
+	{ "socket_mode", SB_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
+	{ "socket_group", SB_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
 	CONF_LIMIT_OPTIONS(struct conf_service, NULL, NULL, NULL, NULL,
 	    NULL, NULL, NULL),
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
@@ -87,6 +93,12 @@ static void	conf_unknown_keys(const config_setting_t *,
 		    const struct sb_option *const *, size_t, const char *,
 		    struct conf_report *);
 static void	conf_read_listen(struct conf_service *,
+		    const config_setting_t *, struct conf_report *);
+static int	conf_read_socket_mode(const config_setting_t *,
+		    struct conf_report *);
+static long long conf_read_socket_group(const config_setting_t *,
+		    struct conf_report *);
+static void	conf_read_socket_perms(struct conf_service *,
 		    const config_setting_t *, struct conf_report *);
 static void	conf_read_service(struct conf *, struct conf_service *,
 		    const config_setting_t *, struct conf_report *);
@@ -267,6 +279,98 @@ conf_read_listen(struct conf_service *svc, const config_setting_t *group,
 	}
 }
 
+/* socket_mode: an octal string up to "0777"; -1 (reported) if it is not. */
+static int
+conf_read_socket_mode(const config_setting_t *s, struct conf_report *r)
+{
+	const char	*text = config_setting_get_string(s);
+	size_t		 len;
+	long		 mode;
+
+	if (text != NULL && (len = strlen(text)) > 0 && len <= 4 &&
+	    strspn(text, "01234567") == len &&
+	    (mode = strtol(text, NULL, 8)) <= 0777)
+		return ((int)mode);
+	conf_report(r, config_setting_source_line(s), "socket_mode%s%s%s: "
+	    "expected an octal mode from \"0000\" to \"0777\" in double "
+	    "quotes, as in socket_mode = \"0660\";", text ? " \"" : "",
+	    text ? text : "", text ? "\"" : "");
+	return (-1);
+}
+
+/*
+ * socket_group: the name of an existing group, or a group number (as a
+ * string or a whole number). Returns the gid, or -1 (reported).
+ */
+static long long
+conf_read_socket_group(const config_setting_t *s, struct conf_report *r)
+{
+	const char	*text = config_setting_get_string(s);
+	struct group	*gr;
+	long long	 gid = -1;
+	char		*end;
+
+	if (config_setting_type(s) == CONFIG_TYPE_INT ||
+	    config_setting_type(s) == CONFIG_TYPE_INT64)
+		gid = config_setting_get_int64(s);
+	else if (text != NULL && *text != '\0' &&
+	    strspn(text, "0123456789") == strlen(text)) {
+		errno = 0;
+		gid = strtoll(text, &end, 10);
+		if (*end != '\0' || errno != 0)
+			gid = -1;
+	} else if (text != NULL && *text != '\0') {
+		errno = 0;
+		if ((gr = getgrnam(text)) != NULL)
+			return ((long long)gr->gr_gid);
+		conf_report(r, config_setting_source_line(s), "socket_group "
+		    "\"%s\": no such group (check with getent group %s)", text,
+		    text);
+		return (-1);
+	}
+	if (gid >= 0 && gid < INT_MAX)
+		return (gid);
+	conf_report(r, config_setting_source_line(s), "socket_group: expected "
+	    "a group name or number, as in socket_group = \"switchboard\";");
+	return (-1);
+}
+
+/*
+ * Read socket_mode and socket_group, and give them to the service's unix
+ * listen entries; a service without one may not set them.
+ */
+static void
+conf_read_socket_perms(struct conf_service *svc,
+    const config_setting_t *group, struct conf_report *r)
+{
+	config_setting_t	*mode, *grp, *first;
+	size_t			 i, nunix = 0;
+
+	svc->socket_mode = -1;
+	svc->socket_gid = -1;
+	mode = config_setting_get_member(group, "socket_mode");
+	grp = config_setting_get_member(group, "socket_group");
+	if (mode != NULL)
+		svc->socket_mode = conf_read_socket_mode(mode, r);
+	if (grp != NULL)
+		svc->socket_gid = conf_read_socket_group(grp, r);
+	for (i = 0; i < svc->nlisten; i++) {
+		if (svc->listen[i].ss.ss_family != AF_UNIX)
+			continue;
+		svc->listen[i].mode = svc->socket_mode;
+		svc->listen[i].gid = svc->socket_gid;
+		nunix++;
+	}
+	if ((first = mode != NULL ? mode : grp) == NULL || nunix > 0 ||
+	    svc->nlisten == 0)
+		return;
+	conf_report(r, config_setting_source_line(first), "%s: service \"%s\" "
+	    "has no unix: listen address (socket_mode and socket_group apply "
+	    "to unix sockets only; for sockets systemd passes, set SocketMode= "
+	    "and SocketGroup= in the socket unit)", config_setting_name(first),
+	    svc->name);
+}
+
 /* Read one service group. */
 static void
 conf_read_service(struct conf *conf, struct conf_service *svc,
@@ -297,6 +401,7 @@ conf_read_service(struct conf *conf, struct conf_service *svc,
 		conf_report(r, svc->line, "unknown handler \"%s\" (known: %s)",
 		    svc->handler_name, handlers_names());
 	conf_read_listen(svc, group, r);
+	conf_read_socket_perms(svc, group, r);
 	if (svc->handler == NULL) {
 		conf_unknown_keys(group, tables, 1, "for services", r);
 		return;

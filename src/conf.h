@@ -41,6 +41,8 @@ struct conf_service {
 	struct listen_addr	*listen;
 	char			**listen_text;	/* as written */
 	size_t			 nlisten;
+	int			 socket_mode;	/* unix listeners, -1 = unset */
+	long long		 socket_gid;	/* unix listeners, -1 = unset */
 	void			*hconf;		/* handler's conf blob */
 };
 

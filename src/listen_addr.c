@@ -47,6 +47,8 @@ listen_addr_parse(const char *s, struct listen_addr *out, const char **why)
 	in_port_t		 port;
 
 	memset(out, 0, sizeof(*out));
+	out->mode = -1;
+	out->gid = -1;
 	if (strncmp(s, "unix:", 5) == 0) {
 		if (s[5] != '/') {
 			*why = "a unix socket needs an absolute path "

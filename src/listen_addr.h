@@ -18,6 +18,8 @@ struct listen_addr {
 	struct sockaddr_storage	ss;
 	socklen_t		len;
 	bool			any;	/* PORT: dual-stack wildcard */
+	int			mode;	/* unix: chmod to this, -1 = umask's */
+	long long		gid;	/* unix: chown to this group, -1 = ours */
 };
 
 /* Longest text listen_addr_format writes, with its NUL. */

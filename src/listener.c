@@ -28,6 +28,7 @@ static int	listener_socket(const struct listen_addr *, int);
 static struct listener *listener_wrap(struct event_base *, int,
 		    listener_accept_fn *, void *);
 static int	listener_unlink_stale(const char *);
+static int	listener_set_perms(const struct listen_addr *);
 static void	listener_accept_cb(struct evconnlistener *, evutil_socket_t,
 		    struct sockaddr *, int, void *);
 static void	listener_error_cb(struct evconnlistener *, void *);
@@ -73,6 +74,32 @@ listener_unlink_stale(const char *path)
 	return (0);
 }
 
+/*
+ * Give a unix socket file the group and mode its service asks for
+ * (socket_group, socket_mode). The file is changed by path: on Linux
+ * fchmod on a socket does not reach the file bind made. Returns 0, or -1
+ * with errno set (and logged, naming the step).
+ */
+static int
+listener_set_perms(const struct listen_addr *a)
+{
+	const char	*path = ((const struct sockaddr_un *)&a->ss)->sun_path;
+
+	if (a->ss.ss_family != AF_UNIX)
+		return (0);
+	if (a->gid != -1 && chown(path, (uid_t)-1, (gid_t)a->gid) == -1) {
+		log_warn("socket_group: cannot give %s to group %lld", path,
+		    a->gid);
+		return (-1);
+	}
+	if (a->mode != -1 && chmod(path, (mode_t)a->mode) == -1) {
+		log_warn("socket_mode: cannot set the mode of %s to %04o", path,
+		    (unsigned)a->mode);
+		return (-1);
+	}
+	return (0);
+}
+
 /* Create, bind and listen; returns the fd or -1 with errno set. */
 static int
 listener_socket(const struct listen_addr *a, int backlog)
@@ -94,9 +121,16 @@ listener_socket(const struct listen_addr *a, int backlog)
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, a->any ? &off : &on,
 	    sizeof(int)) == -1)
 		goto fail;
-	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1 ||
-	    listen(fd, backlog) == -1)
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1)
 		goto fail;
+	/* Nobody can connect before listen: set the file up first. */
+	if (listener_set_perms(a) == -1 || listen(fd, backlog) == -1) {
+		saved = errno;
+		if (a->ss.ss_family == AF_UNIX)
+			unlink(sun->sun_path);
+		errno = saved;
+		goto fail;
+	}
 	return (fd);
 fail:
 	saved = errno;
@@ -216,14 +250,20 @@ listener_set_backlog(struct listener *l, int backlog)
 
 /*
  * Point a listener at another service (a reload kept its socket). The
- * address now lives in the new config.
+ * address now lives in the new config. A kept unix socket of ours takes a
+ * changed socket_mode or socket_group now; if that fails the socket keeps
+ * serving as it was (the failure is logged).
  */
 void
 listener_set_target(struct listener *l, const struct listen_addr *a,
     void *arg)
 {
-	if (l->addr != NULL && a != NULL)
+	if (l->addr != NULL && a != NULL) {
+		if (l->unlink_path && (l->addr->mode != a->mode ||
+		    l->addr->gid != a->gid))
+			(void)listener_set_perms(a);
 		l->addr = a;
+	}
 	l->arg = arg;
 }
 

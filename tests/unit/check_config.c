@@ -159,6 +159,119 @@ START_TEST(test_load_text)
 }
 END_TEST
 
+/* socket_mode and socket_group reach the unix listen entries only. */
+START_TEST(test_socket_keys)
+{
+	struct conf_errors	 errs = { NULL, NULL, 0 };
+	struct conf		*conf;
+
+	conf = conf_load_text("mem", "services = ( { name = \"u\"; handler = "
+	    "\"uppercase-echo\"; listen = [ \"unix:/tmp/sb-u.sock\", "
+	    "\"127.0.0.1:7002\" ]; socket_mode = \"660\"; "
+	    "socket_group = \"root\"; },\n"
+	    "{ name = \"v\"; handler = \"uppercase-echo\"; listen = "
+	    "\"unix:/tmp/sb-v.sock\"; socket_group = 4242; } );", &errs);
+	ck_assert_msg(conf != NULL, "%s", errs.n ? errs.msgs[0] : "");
+	ck_assert_int_eq(conf->services[0].socket_mode, 0660);
+	ck_assert_int_eq(conf->services[0].socket_gid, 0);
+	ck_assert_int_eq(conf->services[0].listen[0].mode, 0660);
+	ck_assert_int_eq(conf->services[0].listen[0].gid, 0);
+	ck_assert_int_eq(conf->services[0].listen[1].mode, -1);
+	ck_assert_int_eq(conf->services[0].listen[1].gid, -1);
+	ck_assert_int_eq(conf->services[1].listen[0].mode, -1);
+	ck_assert_int_eq(conf->services[1].listen[0].gid, 4242);
+	conf_free(conf);
+}
+END_TEST
+
+static const struct {
+	const char	*keys;
+	const char	*error;
+} socket_bad[] = {
+	{ "socket_mode = \"0778\";", "mem:2: socket_mode \"0778\": expected "
+	  "an octal mode from \"0000\" to \"0777\" in double quotes, as in "
+	  "socket_mode = \"0660\";" },
+	{ "socket_mode = \"01777\";", "mem:2: socket_mode \"01777\": "
+	  "expected an octal mode from \"0000\" to \"0777\" in double quotes, "
+	  "as in socket_mode = \"0660\";" },
+	{ "socket_mode = \"rw-rw----\";", "mem:2: socket_mode \"rw-rw----\": "
+	  "expected an octal mode from \"0000\" to \"0777\" in double quotes, "
+	  "as in socket_mode = \"0660\";" },
+	{ "socket_mode = \"\";", "mem:2: socket_mode \"\": expected an octal "
+	  "mode from \"0000\" to \"0777\" in double quotes, as in "
+	  "socket_mode = \"0660\";" },
+	{ "socket_mode = 660;", "mem:2: socket_mode: expected an octal mode "
+	  "from \"0000\" to \"0777\" in double quotes, as in socket_mode = "
+	  "\"0660\";" },
+	{ "socket_group = \"sb-no-such-group\";", "mem:2: socket_group "
+	  "\"sb-no-such-group\": no such group (check with getent group "
+	  "sb-no-such-group)" },
+	{ "socket_group = -1;", "mem:2: socket_group: expected a group name "
+	  "or number, as in socket_group = \"switchboard\";" },
+	{ "socket_group = \"\";", "mem:2: socket_group: expected a group name "
+	  "or number, as in socket_group = \"switchboard\";" },
+	{ "socket_group = true;", "mem:2: socket_group: expected a group name "
+	  "or number, as in socket_group = \"switchboard\";" },
+};
+
+/* Each bad socket_mode or socket_group is one file:line error. */
+START_TEST(test_socket_keys_bad)
+{
+	struct conf_errors	 errs = { NULL, NULL, 0 };
+	char			*text;
+
+	xasprintf(&text, "services = ( { name = \"u\"; handler = "
+	    "\"uppercase-echo\"; listen = \"unix:/tmp/sb-u.sock\";\n%s } );",
+	    socket_bad[_i].keys);
+	ck_assert_ptr_null(conf_load_text("mem", text, &errs));
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.msgs[0], socket_bad[_i].error);
+	conf_errors_free(&errs);
+	free(text);
+}
+END_TEST
+
+/* A service with no unix listener may not set the socket keys. */
+START_TEST(test_socket_keys_tcp_only)
+{
+	struct conf_errors	 errs = { NULL, NULL, 0 };
+
+	ck_assert_ptr_null(conf_load_text("mem", "services = (\n"
+	    "{ name = \"t\"; handler = \"uppercase-echo\";\n"
+	    "  listen = [ \"7002\", \"127.0.0.1:7003\" ];\n"
+	    "  socket_group = \"root\"; } );", &errs));
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.msgs[0], "mem:4: socket_group: service \"t\" "
+	    "has no unix: listen address (socket_mode and socket_group apply "
+	    "to unix sockets only; for sockets systemd passes, set SocketMode= "
+	    "and SocketGroup= in the socket unit)");
+	conf_errors_free(&errs);
+}
+END_TEST
+
+/* v4-mapped access entries load as the IPv4 entries they spell. */
+START_TEST(test_acl_mapped_entries)
+{
+	struct conf_errors	 errs = { NULL, NULL, 0 };
+	struct conf		*conf;
+	const struct acl	*deny;
+	char			 buf[ACL_TEXT];
+
+	conf = conf_load_text("mem", "deny = [ \"::ffff:127.0.0.1\", "
+	    "\"::ffff:0:0/96\", \"::/0\" ];\nservices = ( { name = \"u\"; "
+	    "handler = \"uppercase-echo\"; listen = \"7002\"; } );", &errs);
+	ck_assert_msg(conf != NULL, "%s", errs.n ? errs.msgs[0] : "");
+	deny = &conf->services[0].access.deny;
+	ck_assert_uint_eq(deny->n, 3);
+	ck_assert_str_eq(acl_format(&deny->e[0], buf, sizeof(buf)),
+	    "127.0.0.1");
+	ck_assert_str_eq(acl_format(&deny->e[1], buf, sizeof(buf)),
+	    "0.0.0.0/0");
+	ck_assert_str_eq(acl_format(&deny->e[2], buf, sizeof(buf)), "::/0");
+	conf_free(conf);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -174,6 +287,13 @@ main(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_sample_config);
 	tcase_add_test(tc, test_load_text);
+	tcase_add_test(tc, test_socket_keys);
+	tcase_add_test(tc, test_acl_mapped_entries);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("socket keys");
+	tcase_add_loop_test(tc, test_socket_keys_bad, 0,
+	    sizeof(socket_bad) / sizeof(socket_bad[0]));
+	tcase_add_test(tc, test_socket_keys_tcp_only);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_config"));
 }

@@ -219,7 +219,7 @@ conf_read_acl(const config_setting_t *group, const char *key,
 			continue;
 		}
 		if (acl_covers_mapped(&acl.e[acl.n]))
-			log_warnx("%s:%d: warning: %s \"%s\" matches IPv6 "
+			log_warnx("%s:%d: note: %s \"%s\" matches IPv6 "
 			    "clients only; IPv4 clients (::ffff:a.b.c.d on a "
 			    "dual-stack socket) are matched by IPv4 entries, as "
 			    "in \"0.0.0.0/0\"", r->file,

@@ -320,7 +320,6 @@ conf_read_socket_group(const config_setting_t *s, struct conf_report *r)
 		if (*end != '\0' || errno != 0)
 			gid = -1;
 	} else if (text != NULL && *text != '\0') {
-		errno = 0;
 		if ((gr = getgrnam(text)) != NULL)
 			return ((long long)gr->gr_gid);
 		conf_report(r, config_setting_source_line(s), "socket_group "

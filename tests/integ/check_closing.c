@@ -2,8 +2,7 @@
  * switchboard integration tests: what a connection may cost while it does
  * nothing useful. Slow lines (line_timeout), clients that stop reading
  * (send_timeout), cut-off clients' kernel buffers (reset, sndbuf),
- * closing connections kept alive by a trickle, the listen backlog, and a
- * reload whose new listener cannot be bound.
+ * closing connections kept alive by a trickle, and the listen backlog.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -366,64 +365,6 @@ START_TEST(test_listen_backlog)
 }
 END_TEST
 
-/*
- * A reload that opens a new listener and then fails to bind another (a
- * port some other process holds) rolls back: the old configuration keeps
- * serving every old listener, the reason is logged, and the listener it
- * had opened is closed again.
- */
-START_TEST(test_reload_rollback_on_bind_failure)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	struct sbd		 d;
-	struct client		*live, *fresh;
-	char			 msg[128];
-	int			 fd, port, taken, base;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(listen(fd, 1), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	taken = ntohs(sin.sin_port);
-
-	sbd_start(&d, one("", "numbers", "number-to-text", ""));
-	port = sbd_port(&d, "numbers");
-	base = sbd_fd_count(&d);
-	live = cl_tcp(port);
-	cl_send(live, "1\n");
-	cl_expect(live, "one");
-	snprintf(conf, sizeof(conf), "services = (\n"
-	    "  { name = \"numbers\"; handler = \"number-to-text\"; listen = "
-	    "[ \"127.0.0.1:0\" ]; },\n"
-	    "  { name = \"fresh\"; handler = \"uppercase-echo\"; listen = "
-	    "[ \"127.0.0.1:0\" ]; },\n"
-	    "  { name = \"taken\"; handler = \"uppercase-echo\"; listen = "
-	    "[ \"127.0.0.1:%d\" ]; }\n);\n", taken);
-	sbd_reload(&d, conf);
-	snprintf(msg, sizeof(msg), "taken: cannot listen on 127.0.0.1:%d: "
-	    "Address already in use", taken);
-	ck_assert(sbd_log_has(&d, msg));
-	ck_assert(sbd_log_has(&d, "reload failed, still serving the previous "
-	    "configuration"));
-	ck_assert(sbd_log_has(&d, "fresh: listening on"));	/* opened */
-	cl_send(live, "2\n");
-	cl_expect(live, "two");
-	fresh = cl_tcp(port);
-	cl_send(fresh, "3\n");
-	cl_expect(fresh, "three");
-	cl_close(fresh);
-	/* Only the live client is new: the opened listener was closed. */
-	ck_assert_int_eq(sbd_fd_count(&d), base + 1);
-	cl_close(live);
-	close(fd);
-	ck_assert_int_eq(sbd_stop(&d), 0);
-}
-END_TEST
-
 int
 main(void)
 {
@@ -439,7 +380,6 @@ main(void)
 	tcase_add_test(tc, test_trickle_cannot_hold_a_close);
 	tcase_add_test(tc, test_trickle_cannot_hold_a_removed_service);
 	tcase_add_test(tc, test_listen_backlog);
-	tcase_add_test(tc, test_reload_rollback_on_bind_failure);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_closing"));
 }

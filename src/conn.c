@@ -242,8 +242,11 @@ conn_frame(struct sb_conn *c, enum framer_status st, char *line, size_t len)
 	if (st == FRAMER_TOO_LONG) {
 		service_limit(c->svc, LIMIT_LINE_TOO_LONG, sb_conn_peer(c),
 		    "line over %u bytes discarded", c->max_line);
-		sb_conn_send(c, "error: line too long (max %u bytes)",
-		    c->max_line);
+		if (conf->handler->too_long != NULL)
+			conf->handler->too_long(c, c->max_line);
+		else
+			sb_conn_send(c, "error: line too long (max %u bytes)",
+			    c->max_line);
 		return;
 	}
 	if (log_enabled(LOG_LEVEL_DEBUG))

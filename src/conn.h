@@ -30,6 +30,7 @@ struct server;
 #define CONN_DIRTY	0x0100	/* queued for this round's writes */
 #define CONN_KEPT	0x0200	/* output space kept between rounds */
 #define CONN_KEPT_USED	0x0400	/* ... and used since the last sweep */
+#define CONN_REPLY	0x0800	/* queuing the handler's own reply */
 
 struct sb_conn {
 	TAILQ_ENTRY(sb_conn)	 entry;		/* in the service's list */
@@ -42,6 +43,7 @@ struct sb_conn {
 	struct evbuffer		*in;		/* read, not yet framed */
 	struct evbuffer		*out;		/* queued to the client */
 	size_t			 out_len;	/* bytes in out (committed) */
+	size_t			 reply_credit;	/* own replies not yet sent */
 	char			*stage;		/* space reserved in out */
 	uint32_t		 stage_len;	/* bytes put there */
 	uint32_t		 stage_room;	/* its size */

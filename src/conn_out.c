@@ -15,6 +15,14 @@
  * each round (about 350 instructions, most of it malloc). A connection
  * that gets no output for a sweep interval (a second) gives the space
  * back.
+ *
+ * Replies a handler builds itself (a welcome, a listing, a history replay)
+ * are queued between sb_conn_reply_begin and sb_conn_reply_end, and their
+ * size is a credit on top of max_output: the client asked for them, so
+ * they never make it a slow consumer. The credit shrinks by what is
+ * written, so what others send the client is still cut off at max_output
+ * plus the replies it asked for, and a client that sends no more requests
+ * (reading pauses at the high-water mark) cannot raise it further.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -41,6 +49,8 @@ static char	*conn_out_room(struct sb_conn *, size_t);
 static void	conn_out_add(struct sb_conn *, const void *, size_t, size_t);
 static bool	conn_writable(struct sb_conn *);
 static void	conn_queued(struct sb_conn *);
+static void	conn_check_output(struct sb_conn *);
+static ssize_t	conn_out_write_some(struct sb_conn *);
 
 /*
  * Bytes queued to the client, staged ones included. Everything that adds
@@ -83,11 +93,26 @@ conn_out_commit(struct sb_conn *c)
 
 /*
  * Write what is queued, like evbuffer_write: the bytes written, or -1 with
- * errno set. Output that is all staged goes out straight from the kept
- * space.
+ * errno set. What is written uses up the credit of own replies first.
  */
 ssize_t
 conn_out_write(struct sb_conn *c)
+{
+	ssize_t	n;
+
+	n = conn_out_write_some(c);
+	if (n > 0 && c->reply_credit > 0)
+		c->reply_credit -= c->reply_credit < (size_t)n ?
+		    c->reply_credit : (size_t)n;
+	return (n);
+}
+
+/*
+ * Write for conn_out_write. Output that is all staged goes out straight
+ * from the kept space.
+ */
+static ssize_t
+conn_out_write_some(struct sb_conn *c)
 {
 	ssize_t	n;
 	int	err;
@@ -212,7 +237,9 @@ conn_writable(struct sb_conn *c)
 
 /*
  * Output was queued: write it this round. A client whose queue passes
- * max_output is dropped as a slow consumer.
+ * max_output (plus the credit of its own replies) is dropped as a slow
+ * consumer; not while a reply is being queued (reply_credit is not a
+ * credit then, see sb_conn_reply_begin).
  */
 static void
 conn_queued(struct sb_conn *c)
@@ -222,12 +249,48 @@ conn_queued(struct sb_conn *c)
 		TAILQ_INSERT_TAIL(&c->svc->srv->dirty, c, dirty_entry);
 		server_schedule_flush(c->svc->srv);
 	}
-	if (conn_outlen(c) > c->max_output && !(c->flags & CONN_CLOSING)) {
-		service_limit(c->svc, LIMIT_SLOW_CONSUMER, sb_conn_peer(c),
-		    "output over %u bytes, disconnecting a slow consumer",
-		    c->max_output);
-		conn_close(c, "slow consumer", 0);
-	}
+	if (conn_outlen(c) > c->max_output + c->reply_credit &&
+	    !(c->flags & (CONN_CLOSING | CONN_REPLY)))
+		conn_check_output(c);
+}
+
+/* Drop a client whose output passed its bound, as a slow consumer. */
+static void
+conn_check_output(struct sb_conn *c)
+{
+	if (conn_outlen(c) <= c->max_output + c->reply_credit ||
+	    (c->flags & (CONN_CLOSING | CONN_REPLY)))
+		return;
+	service_limit(c->svc, LIMIT_SLOW_CONSUMER, sb_conn_peer(c),
+	    "output over %u bytes, disconnecting a slow consumer",
+	    c->max_output);
+	conn_close(c, "slow consumer", 0);
+}
+
+/*
+ * Start queuing a reply of the handler's own (handler.h). Until
+ * sb_conn_reply_end, reply_credit holds the credit minus the bytes queued
+ * before the reply (wrapping, as size_t does), so that adding the bytes
+ * queued after it leaves the credit raised by the reply's size.
+ */
+void
+sb_conn_reply_begin(struct sb_conn *c)
+{
+	if (c->flags & CONN_REPLY)
+		return;
+	c->flags |= CONN_REPLY;
+	c->reply_credit -= conn_outlen(c);
+}
+
+/* The reply is queued: count it as credit, and check the bound again. */
+void
+sb_conn_reply_end(struct sb_conn *c)
+{
+	if (!(c->flags & CONN_REPLY))
+		return;
+	c->flags &= ~CONN_REPLY;
+	c->reply_credit += conn_outlen(c);
+	conn_check_output(c);
 }
 
 /* Queue one line and the client's line ending. */

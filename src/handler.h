@@ -59,6 +59,12 @@ struct sb_handler {
 	enum sb_verdict		 (*line)(struct sb_conn *, const char *, size_t);
 	/* The client is going away, for the reason given (optional). */
 	void			 (*close)(struct sb_conn *, const char *reason);
+	/*
+	 * A line over max bytes was discarded (optional): tell the client,
+	 * in the protocol's words. Without it the core sends "error: line
+	 * too long (max N bytes)".
+	 */
+	void			 (*too_long)(struct sb_conn *, size_t max);
 };
 
 /* The handler's per-connection state: conn_size bytes, zeroed at open. */
@@ -88,6 +94,15 @@ struct sb_line;
 struct sb_line	*sb_line_new(const char *, size_t);
 void		 sb_conn_write_line(struct sb_conn *, struct sb_line *);
 void		 sb_line_free(struct sb_line *);
+/*
+ * A reply the handler builds itself for the client (a welcome, a listing,
+ * a history replay): what is queued to the client between these two calls
+ * never makes it a slow consumer. Its size raises the client's max_output
+ * until it has been sent, so what others send it is still bounded. Queue
+ * only the client's own reply in between, from one hook.
+ */
+void		 sb_conn_reply_begin(struct sb_conn *);
+void		 sb_conn_reply_end(struct sb_conn *);
 /* Close after flushing, or at once; deferred, so safe from any hook. */
 void		 sb_conn_finish(struct sb_conn *, const char *reason);
 void		 sb_conn_drop(struct sb_conn *, const char *reason);

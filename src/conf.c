@@ -103,6 +103,8 @@ static void	conf_read_socket_perms(struct conf_service *,
 static void	conf_read_service(struct conf *, struct conf_service *,
 		    const config_setting_t *, struct conf_report *);
 static void	conf_check_services(struct conf *, struct conf_report *);
+static void	conf_check_output(const struct conf_limits *,
+		    const config_setting_t *, struct conf_report *);
 static void	conf_read_root(struct conf *, const config_setting_t *,
 		    struct conf_report *);
 static bool	conf_name_valid(const char *);
@@ -119,6 +121,8 @@ static char	*conf_read_file(const char *, struct conf_report *);
 
 /* A config file bigger than this is refused. */
 #define CONF_MAX_SIZE	(4 * 1024 * 1024)
+/* Room in max_output beyond two maximal lines (see conf_check_output). */
+#define CONF_OUTPUT_MARGIN	1024
 
 /* Report keys of a group that no table in play declares. */
 static void
@@ -370,6 +374,30 @@ conf_read_socket_perms(struct conf_service *svc,
 	    svc->name);
 }
 
+/*
+ * max_output must hold two maximal lines and a margin: a relayed chat line
+ * is a maximal line plus the sender's nick, and an echo answer as long as
+ * its request may be queued while the previous one is still going out.
+ * Checked where a group sets either key; one inheriting both was checked
+ * at the top level.
+ */
+static void
+conf_check_output(const struct conf_limits *l, const config_setting_t *group,
+    struct conf_report *r)
+{
+	const config_setting_t	*s;
+
+	if (l->max_output >= 2 * l->max_line + CONF_OUTPUT_MARGIN)
+		return;
+	if ((s = config_setting_get_member(group, "max_output")) == NULL &&
+	    (s = config_setting_get_member(group, "max_line")) == NULL)
+		return;
+	conf_report(r, config_setting_source_line(s), "max_output (%lld) must "
+	    "be at least twice max_line (%lld) plus %d, or one long line cuts "
+	    "clients off: raise max_output or lower max_line", l->max_output,
+	    l->max_line, CONF_OUTPUT_MARGIN);
+}
+
 /* Read one service group. */
 static void
 conf_read_service(struct conf *conf, struct conf_service *svc,
@@ -386,6 +414,7 @@ conf_read_service(struct conf *conf, struct conf_service *svc,
 	conf_read_acl(group, "allow", &svc->access.allow, r);
 	conf_read_acl(group, "deny", &svc->access.deny, r);
 	conf_option_apply(conf_service_options, svc, group, r);
+	conf_check_output(&svc->limits, group, r);
 	if (svc->name == NULL) {
 		conf_report(r, svc->line, "service has no name (add name = "
 		    "\"lobby\";)");
@@ -462,6 +491,7 @@ conf_read_root(struct conf *conf, const config_setting_t *root,
 
 	conf_option_defaults(conf_global_options, conf);
 	conf_option_apply(conf_global_options, conf, root, r);
+	conf_check_output(&conf->limits, root, r);
 	conf_read_acl(root, "allow", &conf->access.allow, r);
 	conf_read_acl(root, "deny", &conf->access.deny, r);
 	conf_unknown_keys(root, tables, 1, "at the top level", r);

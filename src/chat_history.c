@@ -17,6 +17,7 @@ chat_history_init(struct chat_history *h, size_t cap)
 	if (cap > 0) {
 		h->lines = xcalloc(cap, sizeof(*h->lines));
 		h->lens = xcalloc(cap, sizeof(*h->lens));
+		h->times = xcalloc(cap, sizeof(*h->times));
 	}
 }
 
@@ -30,12 +31,17 @@ chat_history_free(struct chat_history *h)
 		free(h->lines[i]);
 	free(h->lines);
 	free(h->lens);
+	free(h->times);
 	memset(h, 0, sizeof(*h));
 }
 
-/* Keep a copy of a line, dropping the oldest if the ring is full. */
+/*
+ * Keep a copy of a line said at a time, dropping the oldest if the ring
+ * is full.
+ */
 void
-chat_history_add(struct chat_history *h, const char *line, size_t len)
+chat_history_add(struct chat_history *h, const char *line, size_t len,
+    time_t when)
 {
 	char	*copy;
 
@@ -47,6 +53,7 @@ chat_history_add(struct chat_history *h, const char *line, size_t len)
 	free(h->lines[h->head]);
 	h->lines[h->head] = copy;
 	h->lens[h->head] = len;
+	h->times[h->head] = when;
 	h->head = (h->head + 1) % h->cap;
 	if (h->n < h->cap)
 		h->n++;
@@ -63,7 +70,7 @@ chat_history_resize(struct chat_history *h, size_t cap)
 	chat_history_init(&n, cap);
 	for (i = h->n > cap ? h->n - cap : 0; i < h->n; i++) {
 		line = chat_history_get(h, i, &len);
-		chat_history_add(&n, line, len);
+		chat_history_add(&n, line, len, chat_history_time(h, i));
 	}
 	chat_history_free(h);
 	*h = n;
@@ -77,4 +84,11 @@ chat_history_get(const struct chat_history *h, size_t i, size_t *len)
 
 	*len = h->lens[slot];
 	return (h->lines[slot]);
+}
+
+/* When the i-th oldest line was said. */
+time_t
+chat_history_time(const struct chat_history *h, size_t i)
+{
+	return (h->times[(h->head + h->cap - h->n + i) % h->cap]);
 }

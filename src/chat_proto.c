@@ -6,6 +6,7 @@
  * client can send control sequences to another client's terminal.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -72,8 +73,6 @@ chat_parse_args(const struct chat_verb *v, const char *s, size_t len,
 	cmd->arg = s + i;
 	cmd->arg_len = end - i;
 	if ((v->need >= 1 && cmd->arg_len == 0) ||
-	    (v->kind == CHAT_CMD_NICK &&
-	    chat_word_end(s, end, i) != end) ||
 	    (v->need == 0 && v->kind != CHAT_CMD_QUIT && cmd->arg_len != 0)) {
 		cmd->kind = CHAT_CMD_USAGE;
 		cmd->usage = v->usage;
@@ -116,17 +115,44 @@ chat_parse(const char *s, size_t len, struct chat_cmd *cmd)
 bool
 chat_nick_valid(const char *s, size_t len)
 {
-	size_t	i;
+	char	buf[CHAT_NICK_REASON];
 
-	if (len == 0 || len > CHAT_NICK_MAX)
-		return (false);
+	return (chat_nick_check(s, len, buf, sizeof(buf)) == NULL);
+}
+
+/*
+ * Which nick rule s breaks, in buf: "empty", "'!' is not allowed" (the
+ * first character not allowed; "byte 0xff" if it is not a printable
+ * character), or "too long (33 bytes)". NULL if the nick is valid.
+ */
+const char *
+chat_nick_check(const char *s, size_t len, char *buf, size_t size)
+{
+	const uint8_t	*p = (const uint8_t *)s;
+	ucs4_t		 uc;
+	size_t		 i;
+	int		 n;
+
+	if (len == 0)
+		return ("empty");
 	for (i = 0; i < len; i++) {
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
-			return (false);
+		if ((p[i] >= 'a' && p[i] <= 'z') ||
+		    (p[i] >= 'A' && p[i] <= 'Z') ||
+		    (p[i] >= '0' && p[i] <= '9') || p[i] == '_' || p[i] == '-')
+			continue;
+		n = p[i] < 0x80 ? 1 : u8_mbtoucr(&uc, p + i, len - i);
+		if ((p[i] < 0x80 && (p[i] < 0x20 || p[i] == 0x7f)) ||
+		    (p[i] >= 0x80 && (n < 0 || uc < 0xa0)))
+			snprintf(buf, size, "byte 0x%02x is not allowed", p[i]);
+		else
+			snprintf(buf, size, "'%.*s' is not allowed", n, s + i);
+		return (buf);
 	}
-	return (true);
+	if (len > CHAT_NICK_MAX) {
+		snprintf(buf, size, "too long (%zu bytes)", len);
+		return (buf);
+	}
+	return (NULL);
 }
 
 /*

@@ -9,6 +9,8 @@
 #include <stddef.h>
 
 #define CHAT_NICK_MAX	32
+/* Room for the reason chat_nick_check gives. */
+#define CHAT_NICK_REASON 64
 
 enum chat_cmd_kind {
 	CHAT_CMD_EMPTY,		/* nothing to do */
@@ -35,6 +37,7 @@ struct chat_cmd {
 
 void	chat_parse(const char *, size_t, struct chat_cmd *);
 bool	chat_nick_valid(const char *, size_t);
+const char *chat_nick_check(const char *, size_t, char *, size_t);
 size_t	chat_sanitize(const char *, size_t, char *);
 
 #endif

@@ -5,7 +5,10 @@
  * "<nick> text"; server notices start with "* ". The room keeps its members
  * in a list and the last few messages in a history ring that newcomers get.
  * Sending never blocks: the core cuts off a member whose output backs up,
- * and its close hook tells the room.
+ * and its close hook tells the room. What a member asked for (the welcome,
+ * the history, /who, /help) is queued as its own reply, which never cuts
+ * it off; what others say is bounded by each member's budget of lines and
+ * bytes per second, so one flooder cannot outrun members who read.
  */
 #include <sys/queue.h>
 
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "../chat_history.h"
 #include "../chat_proto.h"
@@ -26,6 +30,7 @@ struct chat_conf {
 	long long	history;
 	long long	rate;		/* lines per second, 0 = no budget */
 	long long	burst;		/* lines saved up */
+	long long	byte_rate;	/* bytes per second, 0 = no budget */
 };
 
 struct chat_member {
@@ -33,6 +38,7 @@ struct chat_member {
 	struct sb_conn		*conn;
 	int			 joined;
 	double			 tokens;	/* rate budget left */
+	double			 bytes;		/* byte_rate budget left */
 	uint64_t		 stamp_ms;	/* when tokens was computed */
 	char			 nick[CHAT_NICK_MAX + 1];
 };
@@ -55,6 +61,9 @@ static const struct sb_option chat_options[] = {
 	{ "burst", SB_OPT_INT, offsetof(struct chat_conf, burst),
 	  1, 100000, NULL, "20", "lines a member may send at once before "
 	  "rate applies" },
+	{ "byte_rate", SB_OPT_INT, offsetof(struct chat_conf, byte_rate),
+	  0, 1073741824, NULL, "65536", "bytes per second relayed from one "
+	  "member, 0 = no limit" },
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
 
@@ -83,12 +92,15 @@ static void	 chat_nick(struct chat_room *, struct chat_member *,
 static void	 chat_msg(struct chat_room *, struct chat_member *,
 		    const struct chat_cmd *);
 static void	 chat_guest_nick(struct chat_room *, struct chat_member *);
-static void	 chat_budget(const struct chat_conf *, struct chat_member *);
+static void	 chat_budget(const struct chat_conf *, struct chat_member *,
+		    size_t);
+static void	 chat_replay(struct chat_room *, struct sb_conn *);
 static int	 chat_start(struct sb_service *);
 static void	 chat_stop(struct sb_service *);
 static enum sb_verdict chat_open(struct sb_conn *);
 static enum sb_verdict chat_line(struct sb_conn *, const char *, size_t);
 static void	 chat_close(struct sb_conn *, const char *);
+static void	 chat_too_long(struct sb_conn *, size_t);
 
 /* The room a connection belongs to. */
 static struct chat_room *
@@ -171,7 +183,7 @@ chat_say(struct chat_room *room, struct chat_member *from, const char *text,
 	else
 		linelen = xasprintf(&line, "<%s> %s", from->nick, clean);
 	chat_broadcast(room, from, line, (size_t)linelen);
-	chat_history_add(&room->history, line, (size_t)linelen);
+	chat_history_add(&room->history, line, (size_t)linelen, time(NULL));
 	free(line);
 	free(clean);
 }
@@ -183,12 +195,15 @@ chat_nick(struct chat_room *room, struct chat_member *m,
 {
 	struct chat_member	*other;
 	char			 old[CHAT_NICK_MAX + 1];
+	char			 why[CHAT_NICK_REASON];
+	const char		*bad;
 	char			*line;
 	int			 n;
 
-	if (!chat_nick_valid(cmd->arg, cmd->arg_len)) {
-		sb_conn_send(m->conn, "* invalid nick: use 1-%d of A-Z a-z "
-		    "0-9 _ -", CHAT_NICK_MAX);
+	bad = chat_nick_check(cmd->arg, cmd->arg_len, why, sizeof(why));
+	if (bad != NULL) {
+		sb_conn_send(m->conn, "* invalid nick: %s; a nick is 1-%d of "
+		    "A-Z a-z 0-9 _ -", bad, CHAT_NICK_MAX);
 		return;
 	}
 	other = chat_find(room, cmd->arg, cmd->arg_len);
@@ -224,39 +239,89 @@ chat_msg(struct chat_room *room, struct chat_member *m,
 	}
 	clean = xmalloc(cmd->arg_len + 1);
 	n = chat_sanitize(cmd->arg, cmd->arg_len, clean);
-	if (n > 0)
+	if (n > 0) {
 		sb_conn_send(to->conn, "[private] <%s> %.*s", m->nick, (int)n,
 		    clean);
+		sb_conn_send(m->conn, "* to %s: %.*s", to->nick, (int)n, clean);
+	}
 	free(clean);
 }
 
 /*
- * Charge one line to a member's budget of `rate` lines per second (at
- * most `burst` saved up). Past it, stop reading from the member until one
- * line's worth has refilled: nothing is dropped, the sender just waits.
+ * Charge a line of len bytes to a member's budgets: `rate` lines per
+ * second (at most `burst` saved up) and `byte_rate` bytes per second (at
+ * most one second's worth saved up), the bytes counted as every other
+ * member gets them, with the nick and line ending. Past either, stop
+ * reading from the member until the budget has refilled: nothing is
+ * dropped, the sender just waits, and its own socket buffers fill.
  */
 static void
-chat_budget(const struct chat_conf *conf, struct chat_member *m)
+chat_budget(const struct chat_conf *conf, struct chat_member *m, size_t len)
 {
 	uint64_t	now = sb_now_ms();
-	double		wait;
+	double		secs, wait = 0.0, bwait = 0.0, rate, cap;
 
-	if (conf->rate == 0)
+	if (conf->rate == 0 && conf->byte_rate == 0)
 		return;
-	if (m->stamp_ms != 0) {
-		m->tokens += (double)conf->rate * (double)(now - m->stamp_ms) /
-		    1000.0;
+	secs = m->stamp_ms != 0 ? (double)(now - m->stamp_ms) / 1000.0 : 0.0;
+	m->stamp_ms = now;
+	if (conf->rate > 0) {
+		rate = (double)conf->rate;
+		m->tokens += rate * secs;
 		if (m->tokens > (double)conf->burst)
 			m->tokens = (double)conf->burst;
+	m->bytes = (double)conf->byte_rate;
+		m->tokens -= 1.0;
+		if (m->tokens < 1.0)
+			wait = (1.0 - m->tokens) * 1000.0 / rate;
 	}
-	m->stamp_ms = now;
-	m->tokens -= 1.0;
-	if (m->tokens >= 1.0)
+	if (conf->byte_rate > 0) {
+		rate = cap = (double)conf->byte_rate;
+		m->bytes += rate * secs;
+		if (m->bytes > cap)
+			m->bytes = cap;
+		m->bytes -= (double)(len + strlen(m->nick) + 5);
+		if (m->bytes < 0.0)
+			bwait = -m->bytes * 1000.0 / rate;
+	}
+	if (bwait > wait)
+		sb_conn_limit(m->conn, SB_LIMIT_RATE, "over %lld bytes per "
+		    "second, pausing %.0f ms", conf->byte_rate, bwait);
+	else if (wait > 0.0)
+		sb_conn_limit(m->conn, SB_LIMIT_RATE, "over %lld lines per "
+		    "second, pausing %.0f ms", conf->rate, wait);
+	else
 		return;
-	wait = (1.0 - m->tokens) * 1000.0 / (double)conf->rate;
-	sb_conn_limit(m->conn, SB_LIMIT_RATE, "over %lld lines per second, "
-	    "pausing %.0f ms", conf->rate, wait);
-	sb_conn_throttle(m->conn, (unsigned)wait + 1);
+	sb_conn_throttle(m->conn, (unsigned)(bwait > wait ? bwait : wait) + 1);
+}
+
+/*
+ * Replay the history to a newcomer, framed so it is not taken for live
+ * talk, each line with the UTC time it was said: "[14:05] <bob> hi".
+ */
+static void
+chat_replay(struct chat_room *room, struct sb_conn *c)
+{
+	const char	*line;
+	struct tm	 tm;
+	time_t		 when;
+	size_t		 i, len;
+
+	if (room->history.n == 0)
+		return;
+	if (room->history.n == 1)
+		sb_conn_send(c, "* last message:");
+	else
+		sb_conn_send(c, "* last %zu messages:", room->history.n);
+	for (i = 0; i < room->history.n; i++) {
+		line = chat_history_get(&room->history, i, &len);
+		when = chat_history_time(&room->history, i);
+		if (gmtime_r(&when, &tm) == NULL)
+			memset(&tm, 0, sizeof(tm));
+		sb_conn_send(c, "[%02d:%02d] %.*s", tm.tm_hour, tm.tm_min,
+		    (int)len, line);
+	}
+	sb_conn_send(c, "* end of history");
 }
 
 /* Give a newcomer the next free guestN nick. */
@@ -301,9 +366,7 @@ chat_open(struct sb_conn *c)
 	const struct chat_conf	*conf = sb_service_conf(sb_conn_service(c));
 	struct chat_room	*room = chat_room(c);
 	struct chat_member	*m = sb_conn_state(c);
-	const char		*line;
 	char			*names, *join;
-	size_t			 i, len;
 	int			 n;
 
 	if (conf->max_clients > 0 &&
@@ -319,6 +382,7 @@ chat_open(struct sb_conn *c)
 		chat_history_resize(&room->history, (size_t)conf->history);
 	m->conn = c;
 	m->tokens = (double)conf->burst;
+	m->bytes = (double)conf->byte_rate;
 	chat_guest_nick(room, m);
 	n = xasprintf(&join, "* %s has joined", m->nick);
 	chat_broadcast(room, NULL, join, (size_t)n);
@@ -327,14 +391,13 @@ chat_open(struct sb_conn *c)
 	room->count++;
 	m->joined = 1;
 	names = chat_names(room);
+	sb_conn_reply_begin(c);
 	sb_conn_send(c, "* welcome to %s, you are %s; online (%zu): %s; "
 	    "/help lists commands", sb_service_name(sb_conn_service(c)),
 	    m->nick, room->count, names);
 	free(names);
-	for (i = 0; i < room->history.n; i++) {
-		line = chat_history_get(&room->history, i, &len);
-		sb_conn_write(c, line, len);
-	}
+	chat_replay(room, c);
+	sb_conn_reply_end(c);
 	return (SB_CONTINUE);
 }
 
@@ -348,7 +411,7 @@ chat_line(struct sb_conn *c, const char *text, size_t len)
 	char			*names, reason[128];
 	size_t			 i;
 
-	chat_budget(sb_service_conf(sb_conn_service(c)), m);
+	chat_budget(sb_service_conf(sb_conn_service(c)), m, len);
 	chat_parse(text, len, &cmd);
 	switch (cmd.kind) {
 	case CHAT_CMD_EMPTY:
@@ -364,15 +427,19 @@ chat_line(struct sb_conn *c, const char *text, size_t len)
 		break;
 	case CHAT_CMD_WHO:
 		names = chat_names(room);
+		sb_conn_reply_begin(c);
 		sb_conn_send(c, "* online (%zu): %s", room->count, names);
+		sb_conn_reply_end(c);
 		free(names);
 		break;
 	case CHAT_CMD_MSG:
 		chat_msg(room, m, &cmd);
 		break;
 	case CHAT_CMD_HELP:
+		sb_conn_reply_begin(c);
 		for (i = 0; chat_help[i] != NULL; i++)
 			sb_conn_send(c, "%s", chat_help[i]);
+		sb_conn_reply_end(c);
 		break;
 	case CHAT_CMD_QUIT:
 		if (cmd.arg_len > 100)
@@ -419,6 +486,13 @@ chat_close(struct sb_conn *c, const char *reason)
 	free(line);
 }
 
+/* A line over max bytes was discarded: say so like the other notices. */
+static void
+chat_too_long(struct sb_conn *c, size_t max)
+{
+	sb_conn_send(c, "* line too long (max %zu bytes), not sent", max);
+}
+
 const struct sb_handler chat_relay_handler = {
 	.name = "chat-relay",
 	.options = chat_options,
@@ -429,4 +503,5 @@ const struct sb_handler chat_relay_handler = {
 	.open = chat_open,
 	.line = chat_line,
 	.close = chat_close,
+	.too_long = chat_too_long,
 };

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -20,7 +21,30 @@
 static const char conf_chat[] =
     "services = ( { name = \"lobby\"; handler = \"chat-relay\";\n"
     "  listen = [ \"127.0.0.1:0\" ]; history = 2; max_clients = 3;\n"
-    "  max_output = 65536; } );\n";
+    "  max_output = 65536; byte_rate = 0; } );\n";
+
+/*
+ * The next line is a replayed one: "[HH:MM] " (UTC, now or a minute ago)
+ * and then text.
+ */
+static void
+expect_stamped(struct client *c, const char *text)
+{
+	char		*line = cl_line(c, T_WAIT_MS), now[16], before[16];
+	time_t		 t = time(NULL);
+	struct tm	 tm;
+
+	ck_assert_msg(line != NULL, "no line; wanted \"%s\"", text);
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof(now), "[%H:%M] ", &tm);
+	t -= 60;
+	gmtime_r(&t, &tm);
+	strftime(before, sizeof(before), "[%H:%M] ", &tm);
+	ck_assert_msg(strncmp(line, now, 8) == 0 ||
+	    strncmp(line, before, 8) == 0, "\"%s\" is not stamped %s", line,
+	    now);
+	ck_assert_str_eq(line + 8, text);
+}
 
 /* Join and take the welcome line. */
 static struct client *
@@ -135,7 +159,8 @@ START_TEST(test_commands)
 	cl_expect(c, "* guest1 is now known as alice");
 	cl_send(b, "/nick ALICE\n/nick bad nick\n/nick bob\n");
 	cl_expect(b, "* nick ALICE is already taken");
-	cl_expect(b, "* usage: /nick NAME");
+	cl_expect(b, "* invalid nick: ' ' is not allowed; a nick is 1-32 of "
+	    "A-Z a-z 0-9 _ -");
 	cl_expect(b, "* you are now known as bob");
 	cl_expect(a, "* guest2 is now known as bob");
 	cl_expect(c, "* guest2 is now known as bob");
@@ -146,6 +171,7 @@ START_TEST(test_commands)
 	cl_expect(c, "* alice waves");
 	cl_send(a, "/msg BOB psst\n/msg nobody x\n");
 	cl_expect(b, "[private] <alice> psst");
+	cl_expect(a, "* to bob: psst");
 	cl_expect(a, "* no such nick: nobody");
 	ck_assert(cl_quiet(c, 200));		/* c never saw the message */
 	cl_send(c, "/dance\n//slash\n");
@@ -176,8 +202,10 @@ START_TEST(test_history_and_full_room)
 	cl_send(a, "one\ntwo\n/me three\n/who\n");
 	cl_expect(a, "* online (1): guest1");	/* so the lines were handled */
 	b = join(&d, "* welcome");
-	cl_expect(b, "<guest1> two");		/* history = 2: the last two */
-	cl_expect(b, "* guest1 three");
+	cl_expect(b, "* last 2 messages:");	/* history = 2: the last two */
+	expect_stamped(b, "<guest1> two");
+	expect_stamped(b, "* guest1 three");
+	cl_expect(b, "* end of history");
 	c = join(&d, "* welcome");
 	x = cl_tcp(sbd_port(&d, "lobby"));	/* max_clients = 3 */
 	cl_expect(x, "* room is full (3 clients)");
@@ -293,7 +321,7 @@ START_TEST(test_flood_does_not_starve)
 
 	sbd_start(&d, "services = ( { name = \"lobby\"; handler = "
 	    "\"chat-relay\"; listen = [ \"127.0.0.1:0\" ];\n"
-	    "  history = 0; max_output = 67108864; } );\n");
+	    "  history = 0; max_output = 67108864; byte_rate = 0; } );\n");
 	obs = join(&d, "* welcome");
 	talk = join(&d, "* welcome");
 	flood = join(&d, "* welcome");		/* guest3 */

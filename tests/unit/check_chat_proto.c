@@ -22,7 +22,7 @@ static const struct {
 	{ "/nick alice", CHAT_CMD_NICK, NULL, "alice" },
 	{ "/NICK  alice  ", CHAT_CMD_NICK, NULL, "alice" },
 	{ "/nick", CHAT_CMD_USAGE, NULL, NULL },
-	{ "/nick a b", CHAT_CMD_USAGE, NULL, NULL },
+	{ "/nick a b! ", CHAT_CMD_NICK, NULL, "a b!" },	/* checked later */
 	{ "/who", CHAT_CMD_WHO, NULL, "" },
 	{ "/who x", CHAT_CMD_USAGE, NULL, NULL },
 	{ "/me waves hello", CHAT_CMD_ME, NULL, "waves hello" },
@@ -67,6 +67,38 @@ START_TEST(test_nick)
 	ck_assert(!chat_nick_valid("a b", 3));
 	ck_assert(!chat_nick_valid("al\xc3\xaf" "ce", 6));
 	ck_assert(!chat_nick_valid("a*", 2));
+}
+END_TEST
+
+/* Which rule a bad nick breaks, as the client is told. */
+static const struct {
+	const char	*in;
+	size_t		 len;
+	const char	*why;
+} nick_reasons[] = {
+	{ "alice", 5, NULL },
+	{ "", 0, "empty" },
+	{ "bad name!", 9, "' ' is not allowed" },
+	{ "bad!", 4, "'!' is not allowed" },
+	{ "al\xc3\xaf" "ce", 6, "'\xc3\xaf' is not allowed" },
+	{ "a\x1b[", 3, "byte 0x1b is not allowed" },
+	{ "a\xff", 2, "byte 0xff is not allowed" },
+	{ "a\xc2\x9b", 3, "byte 0xc2 is not allowed" },	/* C1 CSI */
+	{ "abcdefghijabcdefghijabcdefghij123", 33, "too long (33 bytes)" },
+	{ "abcdefghijabcdefghijabcdefghij12*", 33, "'*' is not allowed" },
+};
+
+START_TEST(test_nick_reason)
+{
+	char		 buf[CHAT_NICK_REASON];
+	const char	*why;
+
+	why = chat_nick_check(nick_reasons[_i].in, nick_reasons[_i].len, buf,
+	    sizeof(buf));
+	if (nick_reasons[_i].why == NULL)
+		ck_assert_ptr_null(why);
+	else
+		ck_assert_str_eq(why, nick_reasons[_i].why);
 }
 END_TEST
 
@@ -126,17 +158,19 @@ START_TEST(test_history)
 
 	chat_history_init(&h, 3);
 	ck_assert_uint_eq(h.n, 0);
-	chat_history_add(&h, "one", 3);
-	chat_history_add(&h, "two", 3);
+	chat_history_add(&h, "one", 3, 100);
+	chat_history_add(&h, "two", 3, 200);
 	ck_assert_uint_eq(h.n, 2);
 	line = chat_history_get(&h, 0, &len);
 	ck_assert_str_eq(line, "one");
-	chat_history_add(&h, "three", 5);
-	chat_history_add(&h, "four", 4);
+	chat_history_add(&h, "three", 5, 300);
+	chat_history_add(&h, "four", 4, 400);
 	ck_assert_uint_eq(h.n, 3);
 	ck_assert_str_eq(chat_history_get(&h, 0, &len), "two");
 	ck_assert_str_eq(chat_history_get(&h, 2, &len), "four");
 	ck_assert_uint_eq(len, 4);
+	ck_assert_int_eq(chat_history_time(&h, 0), 200);	/* "two" */
+	ck_assert_int_eq(chat_history_time(&h, 2), 400);
 	chat_history_free(&h);
 }
 END_TEST
@@ -147,15 +181,16 @@ START_TEST(test_history_resize)
 	size_t			len;
 
 	chat_history_init(&h, 4);
-	chat_history_add(&h, "a", 1);
-	chat_history_add(&h, "b", 1);
-	chat_history_add(&h, "c", 1);
+	chat_history_add(&h, "a", 1, 500);
+	chat_history_add(&h, "b", 1, 600);
+	chat_history_add(&h, "c", 1, 700);
 	chat_history_resize(&h, 2);		/* keeps the newest */
 	ck_assert_uint_eq(h.n, 2);
 	ck_assert_str_eq(chat_history_get(&h, 0, &len), "b");
 	ck_assert_str_eq(chat_history_get(&h, 1, &len), "c");
+	ck_assert_int_eq(chat_history_time(&h, 1), 700);	/* kept its time */
 	chat_history_resize(&h, 5);
-	chat_history_add(&h, "d", 1);
+	chat_history_add(&h, "d", 1, 800);
 	ck_assert_uint_eq(h.n, 3);
 	ck_assert_str_eq(chat_history_get(&h, 2, &len), "d");
 	chat_history_resize(&h, 0);
@@ -169,7 +204,7 @@ START_TEST(test_history_off)
 	struct chat_history	h;
 
 	chat_history_init(&h, 0);
-	chat_history_add(&h, "lost", 4);
+	chat_history_add(&h, "lost", 4, 900);
 	ck_assert_uint_eq(h.n, 0);
 	chat_history_free(&h);
 }
@@ -185,6 +220,8 @@ main(void)
 	tcase_add_loop_test(tc, test_parse, 0,
 	    sizeof(parses) / sizeof(parses[0]));
 	tcase_add_test(tc, test_nick);
+	tcase_add_loop_test(tc, test_nick_reason, 0,
+	    sizeof(nick_reasons) / sizeof(nick_reasons[0]));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sanitize");
 	tcase_add_test(tc, test_sanitize_ascii);

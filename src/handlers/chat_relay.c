@@ -309,10 +309,7 @@ chat_replay(struct chat_room *room, struct sb_conn *c)
 
 	if (room->history.n == 0)
 		return;
-	if (room->history.n == 1)
-		sb_conn_send(c, "* last message:");
-	else
-		sb_conn_send(c, "* last %zu messages:", room->history.n);
+	sb_conn_send(c, "* last %zu messages:", room->history.n);
 	for (i = 0; i < room->history.n; i++) {
 		line = chat_history_get(&room->history, i, &len);
 		when = chat_history_time(&room->history, i);

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -34,7 +35,7 @@ expect_stamped(struct client *c, const char *text)
 	time_t		 t = time(NULL);
 	struct tm	 tm;
 
-	ck_assert_msg(line != NULL, "no line; wanted \"%s\"", text);
+	ck_assert_msg(line != NULL, "no line; wanted \"%.60s\"", text);
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof(now), "[%H:%M] ", &tm);
 	t -= 60;
@@ -364,6 +365,302 @@ START_TEST(test_flood_does_not_starve)
 }
 END_TEST
 
+/*
+ * The notices a member gets: which nick rule a name breaks, an over-long
+ * line (not relayed), a /msg confirmation, and the framed, time-stamped
+ * history (none when there is no history).
+ */
+START_TEST(test_notices)
+{
+	struct sbd	 d;
+	struct client	*a, *b, *c;
+	char		 longline[102];
+
+	sbd_start(&d, "services = ( { name = \"lobby\"; handler = "
+	    "\"chat-relay\"; listen = [ \"127.0.0.1:0\" ];\n"
+	    "  history = 2; max_line = 64; } );\n");
+	a = join(&d, "* welcome");
+	b = join(&d, "* welcome");
+	cl_expect(a, "* guest2 has joined");
+	cl_send(b, "/who\n");			/* no history, no framing */
+	cl_expect(b, "* online (2): guest1, guest2");
+	cl_send(a, "/nick bad name!\n/nick x!\n"
+	    "/nick abcdefghijabcdefghijabcdefghij123\n/nick caf\xc3\xa9\n"
+	    "/nick a\x1b\n");
+	cl_expect(a, "* invalid nick: ' ' is not allowed; a nick is 1-32 of "
+	    "A-Z a-z 0-9 _ -");
+	cl_expect(a, "* invalid nick: '!' is not allowed; a nick is 1-32 of "
+	    "A-Z a-z 0-9 _ -");
+	cl_expect(a, "* invalid nick: too long (33 bytes); a nick is 1-32 of "
+	    "A-Z a-z 0-9 _ -");
+	cl_expect(a, "* invalid nick: '\xc3\xa9' is not allowed; a nick is "
+	    "1-32 of A-Z a-z 0-9 _ -");
+	cl_expect(a, "* invalid nick: byte 0x1b is not allowed; a nick is "
+	    "1-32 of A-Z a-z 0-9 _ -");
+	memset(longline, 'y', sizeof(longline) - 2);
+	longline[sizeof(longline) - 2] = '\n';
+	longline[sizeof(longline) - 1] = '\0';
+	cl_send(a, longline);
+	cl_expect(a, "* line too long (max 64 bytes), not sent");
+	cl_send(a, "short\n");
+	cl_expect(b, "<guest1> short");		/* and nothing of the long one */
+	cl_send(a, "/msg GUEST2 hi there\n");
+	cl_expect(b, "[private] <guest1> hi there");
+	cl_expect(a, "* to guest2: hi there");
+	c = join(&d, "* welcome");
+	cl_expect(c, "* last 1 messages:");
+	expect_stamped(c, "<guest1> short");
+	cl_expect(c, "* end of history");
+	cl_send(c, "/who\n");
+	cl_expect(c, "* online (3): guest1, guest2, guest3");
+	cl_close(a);
+	cl_close(b);
+	cl_close(c);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+/*
+ * A history far bigger than max_output (300 lines of 4,000 bytes against
+ * 64 KiB) reaches a newcomer whole: it is the newcomer's own reply, not a
+ * sign of a slow consumer. The newcomer stays in the room.
+ */
+START_TEST(test_history_bigger_than_max_output)
+{
+	struct sbd	 d;
+	struct client	*a, *b;
+	char		 line[4002], want[4100];
+	int		 i;
+
+	sbd_start(&d, "services = ( { name = \"lobby\"; handler = "
+	    "\"chat-relay\"; listen = [ \"127.0.0.1:0\" ];\n"
+	    "  history = 1000; max_output = 65536; byte_rate = 0; } );\n");
+	a = join(&d, "* welcome");
+	memset(line, 'x', 4000);
+	line[4000] = '\n';
+	line[4001] = '\0';
+	for (i = 0; i < 300; i++) {
+		snprintf(line, 6, "%05d", i);
+		line[5] = ' ';
+		cl_send(a, line);
+	}
+	cl_send(a, "/who\n");
+	cl_expect(a, "* online (1): guest1");	/* all 300 were said */
+	b = join(&d, "* welcome");
+	cl_expect(b, "* last 300 messages:");
+	line[4000] = '\0';
+	for (i = 0; i < 300; i++) {
+		snprintf(line, 6, "%05d", i);
+		line[5] = ' ';
+		snprintf(want, sizeof(want), "<guest1> %s", line);
+		expect_stamped(b, want);
+	}
+	cl_expect(b, "* end of history");
+	cl_expect(a, "* guest2 has joined");
+	cl_send(a, "still here\n");
+	cl_expect(b, "<guest1> still here");
+	ck_assert(!sbd_log_has(&d, "slow consumer"));
+	cl_close(a);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+/*
+ * With max_output = 4096, 130 members with 32-character nicks all join
+ * and stay: the welcome and /who list more than max_output of nicks, and
+ * they are each member's own reply.
+ */
+START_TEST(test_many_long_nicks_small_output)
+{
+	struct sbd	 d;
+	struct client	*c[130];
+	char		 cmd[64], want[64], *got;
+	int		 i;
+
+	sbd_start(&d, "services = ( { name = \"lobby\"; handler = "
+	    "\"chat-relay\"; listen = [ \"127.0.0.1:0\" ];\n"
+	    "  history = 0; max_output = 4096; max_line = 512; } );\n");
+	for (i = 0; i < 130; i++) {
+		c[i] = join(&d, "* welcome");
+		snprintf(cmd, sizeof(cmd), "/nick n%031d\n", i);
+		cl_send(c[i], cmd);
+		snprintf(want, sizeof(want), "* you are now known as n%031d", i);
+		cl_expect(c[i], want);
+	}
+	for (i = 0; i < 130; i++) {
+		cl_send(c[i], "/who\n");
+		do {
+			got = cl_line(c[i], T_WAIT_MS);
+			ck_assert_msg(got != NULL, "member %d cut off", i);
+			ck_assert_msg(strstr(got, "slow consumer") == NULL,
+			    "member %d: %s", i, got);
+		} while (strncmp(got, "* online (130): ", 16) != 0);
+		ck_assert_uint_gt(strlen(got), 4096);
+	}
+	ck_assert(!sbd_log_has(&d, "slow consumer"));
+	for (i = 0; i < 130; i++)
+		cl_close(c[i]);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+#define FLOOD_READERS	16
+#define FLOOD_TEXT	1000		/* bytes a flood line carries */
+
+/* Monotonic milliseconds. */
+static long
+flood_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* A member reading at most 10,000 bytes each 100 ms, checking each line. */
+struct flood_reader {
+	struct client	*c;
+	char		 part[FLOOD_TEXT + 64];
+	size_t		 plen;
+	int		 next;		/* number of the next flood line */
+	int		 closed;
+	char		 bad[128];	/* the first line that is not one */
+};
+
+/* Check one line a reader got: the next flood line, whole. */
+static void
+flood_check(struct flood_reader *r, const char *line, size_t len)
+{
+	char	want[32];
+	int	n;
+
+	n = snprintf(want, sizeof(want), "<guest17> %08d ", r->next);
+	if (r->bad[0] == '\0' && (len != (size_t)n + FLOOD_TEXT - 9 ||
+	    memcmp(line, want, (size_t)n) != 0))
+		snprintf(r->bad, sizeof(r->bad), "line %d: %.*s", r->next,
+		    (int)(len > 60 ? 60 : len), line);
+	r->next++;
+}
+
+/* Read what is there, at most budget bytes, and check the lines. */
+static void
+flood_read(struct flood_reader *r, size_t budget)
+{
+	char	buf[16384];
+	ssize_t	n, i;
+
+	while (budget > 0 && !r->closed) {
+		n = recv(r->c->fd, buf, budget < sizeof(buf) ? budget :
+		    sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			r->closed = 1;
+			return;
+		}
+		budget -= (size_t)n;
+		for (i = 0; i < n; i++) {
+			if (buf[i] == '\n') {
+				flood_check(r, r->part, r->plen);
+				r->plen = 0;
+			} else if (r->plen < sizeof(r->part))
+				r->part[r->plen++] = buf[i];
+		}
+	}
+}
+
+/*
+ * With the built-in budget, one member flooding at full speed cannot cut
+ * off members who read at 100 KB/s (each with a small receive buffer):
+ * for 3 seconds nobody is cut, every reader gets the flood lines in order
+ * with none missing, and the flooder is slowed (paused), not disconnected.
+ */
+START_TEST(test_flooder_cannot_empty_room)
+{
+	static struct flood_reader	 rd[FLOOD_READERS];
+	struct pollfd			 pfd;
+	struct sbd			 d;
+	struct client			*flood;
+	char				 chunk[64 * (FLOOD_TEXT + 1)], *got;
+	size_t				 off = 0, len = 0;
+	long				 start, tick, now;
+	ssize_t				 n;
+	int				 i, j, port, sent = 0, least;
+
+	sbd_start(&d, "services = ( { name = \"lobby\"; handler = "
+	    "\"chat-relay\"; listen = [ \"127.0.0.1:0\" ]; history = 0; } );\n");
+	port = sbd_port(&d, "lobby");
+	memset(rd, 0, sizeof(rd));
+	for (i = 0; i < FLOOD_READERS; i++) {
+		rd[i].c = cl_tcp_rcvbuf(port, 8192);
+		ck_assert_ptr_nonnull(cl_line(rd[i].c, T_WAIT_MS));
+	}
+	flood = join(&d, "* welcome");		/* guest17 */
+	for (i = 0; i < FLOOD_READERS; i++) {
+		do {
+			got = cl_line(rd[i].c, T_WAIT_MS);
+			ck_assert_ptr_nonnull(got);
+		} while (strcmp(got, "* guest17 has joined") != 0);
+		ck_assert_uint_eq(rd[i].c->off, rd[i].c->len);
+	}
+	fcntl(flood->fd, F_SETFL, O_NONBLOCK);
+	pfd.fd = flood->fd;
+	pfd.events = POLLOUT;
+	start = tick = flood_now_ms();
+	while ((now = flood_now_ms()) < start + 3000) {
+		for (j = 0; j < 16; j++) {	/* as fast as it is taken */
+			if (off == len) {
+				for (len = 0, off = 0; len < sizeof(chunk);
+				    sent++) {
+					snprintf(chunk + len, 10, "%08d ",
+					    sent % 100000000);
+					memset(chunk + len + 9, 'f',
+					    FLOOD_TEXT - 9);
+					len += FLOOD_TEXT;
+					chunk[len++] = '\n';
+				}
+			}
+			n = send(flood->fd, chunk + off, len - off,
+			    MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				break;
+			ck_assert_msg(n > 0, "flooder disconnected: %s",
+			    strerror(errno));
+			off += (size_t)n;
+		}
+		if (now >= tick) {
+			for (i = 0; i < FLOOD_READERS; i++)
+				flood_read(&rd[i], 10000);
+			tick += 100;
+		}
+		poll(&pfd, 1, (int)(tick > now ? tick - now : 0));
+	}
+	ck_assert_msg(!sbd_log_has(&d, "slow consumer"), "a reader was cut "
+	    "off as a slow consumer");
+	least = rd[0].next;
+	for (i = 0; i < FLOOD_READERS; i++) {
+		ck_assert_msg(!rd[i].closed, "reader %d cut off after %d lines",
+		    i, rd[i].next);
+		ck_assert_msg(rd[i].bad[0] == '\0', "reader %d: %s", i,
+		    rd[i].bad);
+		if (rd[i].next < least)
+			least = rd[i].next;
+	}
+	printf("flood: %d lines sent, readers got at least %d\n", sent, least);
+	ck_assert_int_gt(least, 10);
+	n = recv(flood->fd, chunk, sizeof(chunk) - 1, MSG_DONTWAIT);
+	chunk[n > 0 ? n : 0] = '\0';
+	ck_assert_msg(n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK),
+	    "flooder got %zd: %.80s", n, chunk);		/* still on, told nothing */
+	ck_assert(sbd_log_has(&d, "over 65536 bytes per second, pausing"));
+	for (i = 0; i < FLOOD_READERS; i++)
+		cl_close(rd[i].c);
+	cl_close(flood);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -378,6 +675,10 @@ main(void)
 	tcase_add_test(tc, test_control_chars_stripped);
 	tcase_add_test(tc, test_slow_consumer_cut_off);
 	tcase_add_test(tc, test_flood_does_not_starve);
+	tcase_add_test(tc, test_notices);
+	tcase_add_test(tc, test_history_bigger_than_max_output);
+	tcase_add_test(tc, test_many_long_nicks_small_output);
+	tcase_add_test(tc, test_flooder_cannot_empty_room);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_chat"));
 }

@@ -245,6 +245,27 @@ START_TEST(test_bad_access_config)
 }
 END_TEST
 
+/*
+ * -t refuses a max_output that one long line fills (a chat line is the
+ * line and the sender's nick), naming the line and the way out.
+ */
+START_TEST(test_output_below_two_lines)
+{
+	const char	*args[] = { "-t", "-c", SB_FIXTURES "/bad-output.conf",
+	    NULL };
+	char		 out[4096];
+
+	ck_assert_int_eq(sbd_run(args, out, sizeof(out)), 78);
+	ck_assert_msg(strstr(out, "bad-output.conf:5: max_output (1048576) "
+	    "must be at least twice max_line (1048576) plus 1024, or one long "
+	    "line cuts clients off: raise max_output or lower max_line") !=
+	    NULL, "%s", out);
+	ck_assert_msg(strstr(out, "bad-output.conf:10: max_output (8192) "
+	    "must be at least twice max_line (4096) plus 1024") != NULL, "%s",
+	    out);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -260,6 +281,7 @@ main(void)
 	tcase_add_test(tc, test_limits_counted_and_log_bounded);
 	tcase_add_test(tc, test_reload_changes_access);
 	tcase_add_test(tc, test_bad_access_config);
+	tcase_add_test(tc, test_output_below_two_lines);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_limits"));
 }

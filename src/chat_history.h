@@ -18,7 +18,8 @@ struct chat_history {
 
 void	chat_history_init(struct chat_history *, size_t);
 void	chat_history_free(struct chat_history *);
-void	chat_history_add(struct chat_history *, const char *, size_t, time_t);
+void	chat_history_add(struct chat_history *, const char *, size_t,
+	    time_t);
 void	chat_history_resize(struct chat_history *, size_t);
 /* The i-th line held, oldest first (i < h->n). */
 const char *chat_history_get(const struct chat_history *, size_t, size_t *);

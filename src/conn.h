@@ -43,7 +43,7 @@ struct sb_conn {
 	struct evbuffer		*in;		/* read, not yet framed */
 	struct evbuffer		*out;		/* queued to the client */
 	size_t			 out_len;	/* bytes in out (committed) */
-	size_t			 reply_credit;	/* own replies not yet sent */
+	size_t			 reply_credit;	/* own replies unsent */
 	char			*stage;		/* space reserved in out */
 	uint32_t		 stage_len;	/* bytes put there */
 	uint32_t		 stage_room;	/* its size */

@@ -38,7 +38,7 @@ struct chat_member {
 	struct sb_conn		*conn;
 	int			 joined;
 	double			 tokens;	/* rate budget left */
-	double			 bytes;		/* byte_rate budget left */
+	double			 bytes;		/* byte budget left */
 	uint64_t		 stamp_ms;	/* when tokens was computed */
 	char			 nick[CHAT_NICK_MAX + 1];
 };

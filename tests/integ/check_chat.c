@@ -203,7 +203,7 @@ START_TEST(test_history_and_full_room)
 	cl_send(a, "one\ntwo\n/me three\n/who\n");
 	cl_expect(a, "* online (1): guest1");	/* so the lines were handled */
 	b = join(&d, "* welcome");
-	cl_expect(b, "* last 2 messages:");	/* history = 2: the last two */
+	cl_expect(b, "* last 2 messages:");	/* history = 2 */
 	expect_stamped(b, "<guest1> two");
 	expect_stamped(b, "* guest1 three");
 	cl_expect(b, "* end of history");
@@ -382,7 +382,7 @@ START_TEST(test_notices)
 	a = join(&d, "* welcome");
 	b = join(&d, "* welcome");
 	cl_expect(a, "* guest2 has joined");
-	cl_send(b, "/who\n");			/* no history, no framing */
+	cl_send(b, "/who\n");			/* no history, no frame */
 	cl_expect(b, "* online (2): guest1, guest2");
 	cl_send(a, "/nick bad name!\n/nick x!\n"
 	    "/nick abcdefghijabcdefghijabcdefghij123\n/nick caf\xc3\xa9\n"
@@ -403,7 +403,7 @@ START_TEST(test_notices)
 	cl_send(a, longline);
 	cl_expect(a, "* line too long (max 64 bytes), not sent");
 	cl_send(a, "short\n");
-	cl_expect(b, "<guest1> short");		/* and nothing of the long one */
+	cl_expect(b, "<guest1> short");		/* not the long one */
 	cl_send(a, "/msg GUEST2 hi there\n");
 	cl_expect(b, "[private] <guest1> hi there");
 	cl_expect(a, "* to guest2: hi there");
@@ -485,7 +485,8 @@ START_TEST(test_many_long_nicks_small_output)
 		c[i] = join(&d, "* welcome");
 		snprintf(cmd, sizeof(cmd), "/nick n%031d\n", i);
 		cl_send(c[i], cmd);
-		snprintf(want, sizeof(want), "* you are now known as n%031d", i);
+		snprintf(want, sizeof(want), "* you are now known as "
+		    "n%031d", i);
 		cl_expect(c[i], want);
 	}
 	for (i = 0; i < 130; i++) {
@@ -523,9 +524,9 @@ struct flood_reader {
 	struct client	*c;
 	char		 part[FLOOD_TEXT + 64];
 	size_t		 plen;
-	int		 next;		/* number of the next flood line */
+	int		 next;		/* the next flood line */
 	int		 closed;
-	char		 bad[128];	/* the first line that is not one */
+	char		 bad[128];	/* the first wrong line */
 };
 
 /* Check one line a reader got: the next flood line, whole. */
@@ -589,7 +590,8 @@ START_TEST(test_flooder_cannot_empty_room)
 	int				 i, j, port, sent = 0, least;
 
 	sbd_start(&d, "services = ( { name = \"lobby\"; handler = "
-	    "\"chat-relay\"; listen = [ \"127.0.0.1:0\" ]; history = 0; } );\n");
+	    "\"chat-relay\"; listen = [ \"127.0.0.1:0\" ];\n"
+	    "  history = 0; } );\n");
 	port = sbd_port(&d, "lobby");
 	memset(rd, 0, sizeof(rd));
 	for (i = 0; i < FLOOD_READERS; i++) {
@@ -652,7 +654,7 @@ START_TEST(test_flooder_cannot_empty_room)
 	n = recv(flood->fd, chunk, sizeof(chunk) - 1, MSG_DONTWAIT);
 	chunk[n > 0 ? n : 0] = '\0';
 	ck_assert_msg(n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK),
-	    "flooder got %zd: %.80s", n, chunk);		/* still on, told nothing */
+	    "flooder got %zd: %.80s", n, chunk);	/* on, told nothing */
 	ck_assert(sbd_log_has(&d, "over 65536 bytes per second, pausing"));
 	for (i = 0; i < FLOOD_READERS; i++)
 		cl_close(rd[i].c);

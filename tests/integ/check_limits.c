@@ -251,8 +251,8 @@ END_TEST
  */
 START_TEST(test_output_below_two_lines)
 {
-	const char	*args[] = { "-t", "-c", SB_FIXTURES "/bad-output.conf",
-	    NULL };
+	const char	*args[] = { "-t", "-c",
+	    SB_FIXTURES "/bad-output.conf", NULL };
 	char		 out[4096];
 
 	ck_assert_int_eq(sbd_run(args, out, sizeof(out)), 78);

@@ -22,7 +22,7 @@ static const struct {
 	{ "/nick alice", CHAT_CMD_NICK, NULL, "alice" },
 	{ "/NICK  alice  ", CHAT_CMD_NICK, NULL, "alice" },
 	{ "/nick", CHAT_CMD_USAGE, NULL, NULL },
-	{ "/nick a b! ", CHAT_CMD_NICK, NULL, "a b!" },	/* checked later */
+	{ "/nick a b! ", CHAT_CMD_NICK, NULL, "a b!" },	/* see below */
 	{ "/who", CHAT_CMD_WHO, NULL, "" },
 	{ "/who x", CHAT_CMD_USAGE, NULL, NULL },
 	{ "/me waves hello", CHAT_CMD_ME, NULL, "waves hello" },
@@ -188,7 +188,7 @@ START_TEST(test_history_resize)
 	ck_assert_uint_eq(h.n, 2);
 	ck_assert_str_eq(chat_history_get(&h, 0, &len), "b");
 	ck_assert_str_eq(chat_history_get(&h, 1, &len), "c");
-	ck_assert_int_eq(chat_history_time(&h, 1), 700);	/* kept its time */
+	ck_assert_int_eq(chat_history_time(&h, 1), 700);	/* kept */
 	chat_history_resize(&h, 5);
 	chat_history_add(&h, "d", 1, 800);
 	ck_assert_uint_eq(h.n, 3);

@@ -270,7 +270,6 @@ chat_budget(const struct chat_conf *conf, struct chat_member *m, size_t len)
 		m->tokens += rate * secs;
 		if (m->tokens > (double)conf->burst)
 			m->tokens = (double)conf->burst;
-	m->bytes = (double)conf->byte_rate;
 		m->tokens -= 1.0;
 		if (m->tokens < 1.0)
 			wait = (1.0 - m->tokens) * 1000.0 / rate;

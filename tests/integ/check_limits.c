@@ -182,6 +182,53 @@ START_TEST(test_chat_rate)
 }
 END_TEST
 
+/*
+ * byte_rate holds with a line budget too: 10 lines of 1,000 bytes against
+ * 4,096 bytes a second (and 1,000 lines) arrive whole and in order, after
+ * the sender was paused for the bytes.
+ */
+START_TEST(test_chat_byte_rate)
+{
+	struct timespec	 t0;
+	struct sbd	 d;
+	struct client	*fast, *reader;
+	char		 line[1002], want[1100];
+	long		 ms;
+	int		 i, port;
+
+	sbd_start(&d, "services = ( { name = \"lobby\"; handler = "
+	    "\"chat-relay\"; listen = [ \"127.0.0.1:0\" ]; rate = 1000; "
+	    "burst = 1000; byte_rate = 4096; } );\n");
+	port = sbd_port(&d, "lobby");
+	reader = cl_tcp(port);
+	ck_assert_ptr_nonnull(cl_line(reader, T_WAIT_MS));
+	fast = cl_tcp(port);
+	ck_assert_ptr_nonnull(cl_line(fast, T_WAIT_MS));
+	cl_expect(reader, "* guest2 has joined");
+	memset(line, 'b', 1000);
+	line[1000] = '\n';
+	line[1001] = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < 10; i++) {
+		line[0] = (char)('0' + i);
+		cl_send(fast, line);
+	}
+	line[1000] = '\0';
+	for (i = 0; i < 10; i++) {
+		line[0] = (char)('0' + i);
+		snprintf(want, sizeof(want), "<guest2> %s", line);
+		cl_expect(reader, want);
+	}
+	/* 4,096 at once, then about 6,100 more at 4,096 a second. */
+	ms = elapsed_ms(&t0);
+	ck_assert_msg(ms >= 1000, "10,000 bytes took only %ld ms", ms);
+	ck_assert(sbd_log_has(&d, "limit rate: over 4096 bytes per second"));
+	cl_close(fast);
+	cl_close(reader);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
 START_TEST(test_limits_counted_and_log_bounded)
 {
 	struct sbd	 d;
@@ -278,6 +325,7 @@ main(void)
 	tcase_add_test(tc, test_max_per_ip);
 	tcase_add_test(tc, test_max_accept_rate);
 	tcase_add_test(tc, test_chat_rate);
+	tcase_add_test(tc, test_chat_byte_rate);
 	tcase_add_test(tc, test_limits_counted_and_log_bounded);
 	tcase_add_test(tc, test_reload_changes_access);
 	tcase_add_test(tc, test_bad_access_config);

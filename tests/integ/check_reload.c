@@ -272,7 +272,9 @@ START_TEST(test_chat_room_survives_reload)
 	b = cl_tcp(sbd_port(&d, "lobby"));
 	ck_assert_ptr_nonnull(strstr(cl_line(b, T_WAIT_MS), "online (2): "
 	    "alice, guest2"));
-	cl_expect(b, "<alice> before");		/* history kept, now 1 */
+	cl_expect(b, "* last 1 messages:");	/* history kept, now 1 */
+	ck_assert_ptr_nonnull(strstr(cl_line(b, T_WAIT_MS), "] <alice> before"));
+	cl_expect(b, "* end of history");
 	cl_send(a, "after\n");
 	cl_expect(b, "<alice> after");
 	cl_close(a);

@@ -214,7 +214,7 @@ START_TEST(test_slow_consumer_reset)
 	int		 i, port;
 
 	sbd_start(&d, one("", "lobby", "chat-relay",
-	    "max_output = 8192; sndbuf = 50000;"));
+	    "max_output = 8192; max_line = 1024; sndbuf = 50000;"));
 	port = sbd_port(&d, "lobby");
 	stuck = cl_tcp_rcvbuf(port, 2048);
 	ck_assert_ptr_nonnull(cl_line(stuck, T_WAIT_MS));	/* welcome */

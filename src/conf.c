@@ -583,16 +583,14 @@ conf_read_file(const char *path, struct conf_report *r)
 	size_t	 n;
 
 	if ((f = fopen(path, "r")) == NULL) {
-		conf_report(r, 0, "cannot read the file: %s (check the path and "
-		    "permissions)", strerror(errno));
+		conf_report(r, 0, "cannot open: %s", strerror(errno));
 		return (NULL);
 	}
 	text = xmalloc(CONF_MAX_SIZE + 1);
 	n = fread(text, 1, CONF_MAX_SIZE + 1, f);
 	if (ferror(f) || n > CONF_MAX_SIZE) {
 		if (ferror(f))
-			conf_report(r, 0, "cannot read the file: %s",
-			    strerror(errno));
+			conf_report(r, 0, "cannot read: %s", strerror(errno));
 		else
 			conf_report(r, 0, "the file is larger than %d KiB",
 			    CONF_MAX_SIZE / 1024);

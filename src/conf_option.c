@@ -25,7 +25,10 @@ static void	conf_option_store(const struct sb_option *, void *,
 		    const config_setting_t *, struct conf_report *);
 static char	*conf_option_choices(const struct sb_option *);
 
-/* Record one error, prefixed with the file name and line. */
+/*
+ * Record one error, prefixed with the file name and line; line 0 is about
+ * the file as a whole (it cannot be opened, say), so only the name.
+ */
 void
 conf_report(struct conf_report *r, int line, const char *fmt, ...)
 {
@@ -36,7 +39,10 @@ conf_report(struct conf_report *r, int line, const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) == -1)
 		fatal("vasprintf");
 	va_end(ap);
-	xasprintf(&full, "%s:%d: %s", r->file, line, msg);
+	if (line > 0)
+		xasprintf(&full, "%s:%d: %s", r->file, line, msg);
+	else
+		xasprintf(&full, "%s: %s", r->file, msg);
 	free(msg);
 	r->errs->msgs = xreallocarray(r->errs->msgs, r->errs->n + 1,
 	    sizeof(*r->errs->msgs));

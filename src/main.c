@@ -14,8 +14,13 @@
 #include "notify.h"
 #include "server.h"
 
+/*
+ * The default config file is $(sysconfdir)/switchboard/switchboard.conf,
+ * set by Makefile.am so that it follows ./configure: /etc/switchboard/...
+ * in the Debian package, /usr/local/etc/switchboard/... by default.
+ */
 #ifndef SB_DEFAULT_CONFIG
-#define SB_DEFAULT_CONFIG "/etc/switchboard/switchboard.conf"
+#error "SB_DEFAULT_CONFIG is not defined (Makefile.am defines it)"
 #endif
 
 static void	usage(int);
@@ -99,6 +104,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind != argc) {
+		log_msg(LOG_LEVEL_ERROR, "switchboardd: unexpected argument "
+		    "\"%s\"", argv[optind]);
 		usage(1);
 		return (EX_USAGE);
 	}
@@ -111,7 +118,7 @@ main(int argc, char **argv)
 		if ((conf = load_config(path)) == NULL)
 			return (EX_CONFIG);
 		conf_free(conf);
-		printf("configuration OK\n");
+		printf("%s: configuration OK\n", path);
 		return (EX_OK);
 	}
 

@@ -39,7 +39,7 @@ START_TEST(test_test_config)
 	char		 out[4096];
 
 	ck_assert_int_eq(sbd_run(ok, out, sizeof(out)), 0);
-	ck_assert_str_eq(out, "configuration OK\n");
+	ck_assert_str_eq(out, SB_SAMPLE_CONFIG ": configuration OK\n");
 	ck_assert_int_eq(sbd_run(bad, out, sizeof(out)), 78);
 	ck_assert_str_eq(out, SB_FIXTURES "/bad-handler.conf:4: unknown "
 	    "handler \"chat-rely\" (known: number-to-text, uppercase-echo, "
@@ -65,6 +65,56 @@ START_TEST(test_usage)
 	ck_assert_int_eq(sbd_run(extra, out, sizeof(out)), 64);
 	ck_assert_int_eq(sbd_run(badlevel, out, sizeof(out)), 64);
 	ck_assert_ptr_nonnull(strstr(out, "unknown log level \"loud\""));
+}
+END_TEST
+
+START_TEST(test_missing_config)
+{
+	const char	*check[] = { "-t", "-c", "/nonexistent/sb.conf", NULL };
+	const char	*start[] = { "-c", "/nonexistent/sb.conf", NULL };
+	char		 out[4096];
+
+	ck_assert_int_eq(sbd_run(check, out, sizeof(out)), 78);
+	ck_assert_str_eq(out, "/nonexistent/sb.conf: cannot open: No such "
+	    "file or directory\n");
+	ck_assert_int_eq(sbd_run(start, out, sizeof(out)), 78);
+	ck_assert_msg(strstr(out, "/nonexistent/sb.conf: cannot open: No "
+	    "such file or directory") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, ":0:") == NULL, "%s", out);
+}
+END_TEST
+
+/* Without -c, -t checks the built-in default, the one -h names. */
+START_TEST(test_default_config)
+{
+	const char	*help[] = { "-h", NULL };
+	const char	*check[] = { "-t", NULL };
+	char		 out[4096];
+	int		 rc;
+
+	ck_assert_int_eq(sbd_run(help, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "(default " SB_DEFAULT_CONFIG ")") != NULL,
+	    "%s", out);
+	rc = sbd_run(check, out, sizeof(out));
+	if (rc == 0)
+		ck_assert_str_eq(out, SB_DEFAULT_CONFIG ": configuration OK\n");
+	else
+		ck_assert_msg(strncmp(out, SB_DEFAULT_CONFIG ": cannot open: ",
+		    strlen(SB_DEFAULT_CONFIG) + 15) == 0, "%s", out);
+}
+END_TEST
+
+START_TEST(test_stray_argument)
+{
+	static const char	 want[] = "switchboardd: unexpected argument "
+	    "\"foo\"\nusage: switchboardd ";
+	const char		*extra[] = { "-t", "-c", SB_SAMPLE_CONFIG, "foo",
+	    NULL };
+	char			 out[4096];
+
+	ck_assert_int_eq(sbd_run(extra, out, sizeof(out)), 64);
+	ck_assert_msg(strncmp(out, want, sizeof(want) - 1) == 0, "%s", out);
+	ck_assert_ptr_null(strstr(out, "configuration OK"));
 }
 END_TEST
 
@@ -402,6 +452,9 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_test_config);
 	tcase_add_test(tc, test_usage);
+	tcase_add_test(tc, test_missing_config);
+	tcase_add_test(tc, test_default_config);
+	tcase_add_test(tc, test_stray_argument);
 	tcase_add_test(tc, test_bad_config_does_not_start);
 	tcase_add_test(tc, test_port_in_use);
 	tcase_add_test(tc, test_notify_and_status);

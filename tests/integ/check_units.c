@@ -87,10 +87,11 @@ START_TEST(test_man_example_is_valid)
 
 	snprintf(cmd, sizeof(cmd), "f=$(mktemp) && sed -n '/^\\.SH EXAMPLE/,"
 	    "/^\\.SH FILES/p' '%s/switchboard.conf.5' | sed -e '1,3d' "
-	    "-e '/^\\.fi/,$d' -e 's/\\\\-/-/g' > $f && '%s' -t -c $f; "
-	    "rc=$?; rm -f $f; exit $rc", SB_MAN, SB_DAEMON);
+	    "-e '/^\\.fi/,$d' -e 's/\\\\-/-/g' > $f && '%s' -t -c $f "
+	    ">$f.out 2>&1; rc=$?; sed \"s|^$f:|FILE:|\" $f.out; "
+	    "rm -f $f $f.out; exit $rc", SB_MAN, SB_DAEMON);
 	ck_assert_msg(run_shell(cmd, out, sizeof(out)) == 0, "%s", out);
-	ck_assert_str_eq(out, "configuration OK\n");
+	ck_assert_str_eq(out, "FILE: configuration OK\n");
 }
 END_TEST
 

@@ -45,6 +45,14 @@ struct bench_result {
 	int		 conns;
 };
 
+/*
+ * The last line a connection got that reads like a notice ("error...",
+ * "* ..."): when the server closes the connection, it says why.
+ */
+struct bench_said {
+	char		 line[160];
+};
+
 /* Latency samples. */
 struct bench_lat {
 	uint32_t	*us;
@@ -59,6 +67,9 @@ long		bench_rss_kb(int);
 struct bufferevent *bench_connect(struct event_base *,
 		    const struct bench_opts *);
 void		bench_nodelay(struct bufferevent *);
+void		bench_said_note(struct bench_said *, const char *, size_t);
+void		bench_closed(const struct bench_opts *,
+		    const struct bench_said *, short, int);
 void		bench_report(const struct bench_opts *, struct bench_result *);
 
 int		bench_rr(struct event_base *, const struct bench_opts *,

@@ -33,6 +33,8 @@ struct chat_client {
 	int			 index;
 	int			 joined;
 	int			 slow;
+	int			 open;
+	struct bench_said	 said;		/* the server's last notice */
 };
 
 struct chat_sender {
@@ -177,13 +179,19 @@ chat_read_cb(struct bufferevent *bev, void *arg)
 	p = (const char *)evbuffer_pullup(in, (ev_ssize_t)avail);
 	while (off < avail &&
 	    (nl = memchr(p + off, '\n', avail - off)) != NULL) {
+		if (p[off] == 'e' || p[off] == 'E' || p[off] == '*')
+			bench_said_note(&c->said, p + off,
+			    (size_t)(nl - (p + off)));
 		chat_line(c, p + off, (size_t)(nl - (p + off)), now);
 		off = (size_t)(nl - p) + 1;
 	}
 	evbuffer_drain(in, off);
 }
 
-/* Connected, or cut off (the slow ones are meant to be). */
+/*
+ * Connected, or cut off (the slow ones are meant to be; for the others,
+ * say why once).
+ */
 static void
 chat_event_cb(struct bufferevent *bev, short what, void *arg)
 {
@@ -191,12 +199,15 @@ chat_event_cb(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_CONNECTED) {
 		bench_nodelay(bev);
+		c->open = 1;
 		if (c->slow)
 			bufferevent_disable(bev, EV_READ);
 		return;
 	}
-	if (!c->slow)
+	if (!c->slow) {
+		bench_closed(c->ch->o, &c->said, what, c->open);
 		c->ch->errors++;
+	}
 	bufferevent_disable(bev, EV_READ | EV_WRITE);
 }
 

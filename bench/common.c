@@ -8,16 +8,19 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <event2/bufferevent.h>
+#include <event2/util.h>
 
 #include "bench.h"
 
@@ -195,6 +198,76 @@ bench_nodelay(struct bufferevent *bev)
 
 	setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one,
 	    sizeof(one));
+}
+
+/*
+ * Remember a line from the server if it reads like a notice or a refusal
+ * ("error: ...", IRC's "ERROR :...", chat's "* room is full"), so that a
+ * close can be explained. Other lines (the replies) are not copied.
+ */
+void
+bench_said_note(struct bench_said *s, const char *p, size_t len)
+{
+	size_t	i;
+
+	if (!(len >= 5 && strncasecmp(p, "error", 5) == 0) &&
+	    !(len >= 2 && p[0] == '*' && p[1] == ' '))
+		return;
+	while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n'))
+		len--;
+	if (len >= sizeof(s->line))
+		len = sizeof(s->line) - 1;
+	for (i = 0; i < len; i++)
+		s->line[i] = isprint((unsigned char)p[i]) ? p[i] : '?';
+	s->line[len] = '\0';
+}
+
+/*
+ * A connection failed or the server closed it (`what` from the event
+ * callback, `connected` if it had been). The first time, say why on
+ * stderr, with the last notice the server sent on it; later ones are only
+ * counted among the errors. Call it first thing in the event callback, so
+ * that the socket error is still the connection's.
+ */
+void
+bench_closed(const struct bench_opts *o, const struct bench_said *s,
+    short what, int connected)
+{
+	static int	 told;
+	int		 err = EVUTIL_SOCKET_ERROR();
+	const char	*why;
+	char		 buf[128];
+
+	if (told++)
+		return;
+	if (!connected) {
+		if (err == ECONNREFUSED)
+			fprintf(stderr, "switchboard-bench: first refusal: "
+			    "connection refused at connect (does anything "
+			    "listen on %s port %d?)\n", o->host, o->port);
+		else
+			fprintf(stderr, "switchboard-bench: first refusal: "
+			    "cannot connect: %s\n", strerror(err));
+		return;
+	}
+	if (what & BEV_EVENT_EOF)
+		why = "connection closed by the server";
+	else if ((what & BEV_EVENT_ERROR) && err == ECONNRESET)
+		why = "connection reset by the server";
+	else if ((what & BEV_EVENT_ERROR) && err == EPIPE)
+		why = "connection closed by the server (a write failed: "
+		    "broken pipe)";
+	else {
+		snprintf(buf, sizeof(buf), "connection lost: %s",
+		    (what & BEV_EVENT_ERROR) ? strerror(err) : "timeout");
+		why = buf;
+	}
+	if (s != NULL && s->line[0] != '\0')
+		fprintf(stderr, "switchboard-bench: first refusal: %s, which "
+		    "said: %s\n", why, s->line);
+	else
+		fprintf(stderr, "switchboard-bench: first refusal: %s, with no "
+		    "line from it\n", why);
 }
 
 /* Print the table and the JSON line. */

@@ -13,29 +13,59 @@
 #include "bench.h"
 
 struct idle {
+	const struct bench_opts	*o;
 	struct event_base	*base;
 	struct event		*timer;
 	int			 want, connected, failed;
 };
 
+struct idle_conn {
+	struct idle		*id;
+	struct bufferevent	*bev;
+	int			 open;
+	struct bench_said	 said;		/* the server's last notice */
+};
+
+/* Greetings and notices: keep the last notice, drop the rest. */
 static void
 idle_read_cb(struct bufferevent *bev, void *arg)
 {
-	struct evbuffer	*in = bufferevent_get_input(bev);
+	struct idle_conn	*c = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	char			*line;
+	size_t			 len;
 
-	evbuffer_drain(in, evbuffer_get_length(in));	/* greetings */
+	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF)) !=
+	    NULL) {
+		bench_said_note(&c->said, line, len);
+		free(line);
+	}
+	if (evbuffer_get_length(in) > 65536)
+		evbuffer_drain(in, evbuffer_get_length(in));
 }
 
+/*
+ * Connected, or failed, or closed by the server (then it no longer counts
+ * as held; say why once).
+ */
 static void
 idle_event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	struct idle	*id = arg;
-	struct timeval	 settle = { 1, 0 };
+	struct idle_conn	*c = arg;
+	struct idle		*id = c->id;
+	struct timeval		 settle = { 1, 0 };
 
-	if (what & BEV_EVENT_CONNECTED)
+	if (what & BEV_EVENT_CONNECTED) {
+		c->open = 1;
 		id->connected++;
-	else
+	} else {
+		bench_closed(id->o, &c->said, what, c->open);
+		bufferevent_disable(bev, EV_READ | EV_WRITE);
+		if (c->open)
+			id->connected--;
+		c->open = 0;
 		id->failed++;
+	}
 	if (id->connected + id->failed == id->want)
 		event_add(id->timer, &settle);
 }
@@ -51,25 +81,28 @@ int
 bench_idle(struct event_base *base, const struct bench_opts *o,
     struct bench_result *res)
 {
-	struct bufferevent	**bev;
+	struct idle_conn	 *c;
 	struct idle		  id;
 	uint64_t		  t0;
 	int			  i;
 
 	memset(&id, 0, sizeof(id));
+	id.o = o;
 	id.base = base;
 	id.want = o->conns;
 	id.timer = evtimer_new(base, idle_timer_cb, &id);
-	bev = calloc((size_t)o->conns, sizeof(*bev));
+	c = calloc((size_t)o->conns, sizeof(*c));
 	res->rss_kb_before = bench_rss_kb(o->pid);
 	t0 = bench_now_us();
 	for (i = 0; i < o->conns; i++) {
-		if ((bev[i] = bench_connect(base, o)) == NULL) {
+		c[i].id = &id;
+		if ((c[i].bev = bench_connect(base, o)) == NULL) {
 			perror("switchboard-bench: connect");
 			return (-1);
 		}
-		bufferevent_setcb(bev[i], idle_read_cb, NULL, idle_event_cb, &id);
-		bufferevent_enable(bev[i], EV_READ);
+		bufferevent_setcb(c[i].bev, idle_read_cb, NULL, idle_event_cb,
+		    &c[i]);
+		bufferevent_enable(c[i].bev, EV_READ);
 	}
 	event_base_dispatch(base);
 	res->rss_kb_after = bench_rss_kb(o->pid);
@@ -80,8 +113,8 @@ bench_idle(struct event_base *base, const struct bench_opts *o,
 	res->seconds = (double)(bench_now_us() - t0) / 1e6;
 	res->cpu_us = -1;
 	for (i = 0; i < o->conns; i++)
-		bufferevent_free(bev[i]);
-	free(bev);
+		bufferevent_free(c[i].bev);
+	free(c);
 	event_free(id.timer);
 	return (0);
 }

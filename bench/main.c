@@ -4,6 +4,7 @@
  *   switchboard-bench rr   [-c conns] [-P inflight] [-m line | --numbers] ...
  *   switchboard-bench chat [-c clients] [-s senders] [-r rate | -w window] ...
  *   switchboard-bench idle [-c conns] --pid PID
+ *   switchboard-bench --version
  *
  * Every run is bounded in time (-d, at most 600 s) and only ever connects
  * to 127.0.0.0/8 or ::1.
@@ -20,6 +21,15 @@
 
 #include "bench.h"
 
+/* Print the version, as switchboardd -V does, and exit. */
+static void
+bench_version(void)
+{
+	printf("switchboard-bench %s\n", PACKAGE_VERSION);
+	exit(0);
+}
+
+/* Print the usage message and exit with status. */
 static void
 usage(int status)
 {
@@ -43,7 +53,9 @@ usage(int status)
 	    "                       #bench; lines of at most 400 bytes)\n"
 	    "      --pid PID        server process: CPU per unit, RSS\n"
 	    "  -l, --label TEXT     name this run in the report\n"
-	    "Prints a table and one JSON line.\n");
+	    "  -V, --version        print the version and exit\n"
+	    "Prints a table and one JSON line; the first refused or closed\n"
+	    "connection is explained on stderr.\n");
 	exit(status);
 }
 
@@ -70,6 +82,7 @@ main(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'i' },
 		{ "label", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bench_opts	 o = { "127.0.0.1", 0, 50, 16, 10, 0, "hello",
@@ -83,9 +96,11 @@ main(int argc, char **argv)
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0)
 		usage(argc < 2 ? 64 : 0);
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)
+		bench_version();
 	mode = argv[1];
 	optind = 2;
-	while ((ch = getopt_long(argc, argv, "H:p:c:d:n:P:m:e:s:r:w:b:l:h",
+	while ((ch = getopt_long(argc, argv, "H:p:c:d:n:P:m:e:s:r:w:b:l:hV",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'H': o.host = optarg; break;
@@ -107,6 +122,7 @@ main(int argc, char **argv)
 		case 'i': o.pid = atoi(optarg); break;
 		case 'l': o.label = optarg; break;
 		case 'h': usage(0); break;
+		case 'V': bench_version(); break;
 		default: usage(64);
 		}
 	}

@@ -22,6 +22,7 @@ struct rr_conn {
 	unsigned		 head, tail, outstanding;
 	uint64_t		 seq;
 	int			 open;
+	struct bench_said	 said;		/* the server's last notice */
 };
 
 struct rr {
@@ -95,6 +96,9 @@ rr_read_cb(struct bufferevent *bev, void *arg)
 		len = (size_t)(nl - (p + off));
 		if (len > 0 && p[off + len - 1] == '\r')
 			len--;
+		if (len > 0 && (p[off] == 'e' || p[off] == 'E' ||
+		    p[off] == '*'))
+			bench_said_note(&c->said, p + off, len);
 		if (c->outstanding == 0) {
 			rr->errors++;		/* a reply to nothing */
 		} else {
@@ -118,7 +122,7 @@ rr_read_cb(struct bufferevent *bev, void *arg)
 		event_base_loopexit(rr->base, NULL);
 }
 
-/* Connected (start once all are), or failed. */
+/* Connected (start once all are), or failed or closed (say why once). */
 static void
 rr_event_cb(struct bufferevent *bev, short what, void *arg)
 {
@@ -132,6 +136,7 @@ rr_event_cb(struct bufferevent *bev, short what, void *arg)
 			rr_begin(rr);
 		return;
 	}
+	bench_closed(rr->o, &c->said, what, c->open);
 	rr->errors++;
 	rr->outstanding -= (int)c->outstanding;
 	c->outstanding = 0;

@@ -443,6 +443,111 @@ START_TEST(test_journal_prefixes)
 }
 END_TEST
 
+/* The load generator to test: $SWITCHBOARD_BENCH, else this build's. */
+static const char *
+bench_binary(void)
+{
+	const char	*bin = getenv("SWITCHBOARD_BENCH");
+
+	return (bin != NULL && *bin != '\0' ? bin : SB_BENCH);
+}
+
+START_TEST(test_bench_version)
+{
+	char	cmd[1024], out[1024];
+
+	snprintf(cmd, sizeof(cmd), "'%s' --version 2>&1", bench_binary());
+	ck_assert_int_eq(run_shell(cmd, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "switchboard-bench " PACKAGE_VERSION "\n");
+}
+END_TEST
+
+/*
+ * Past max_accept_rate the server refuses with a line: the bench prints
+ * that line and how the connection ended, once, on stderr.
+ */
+START_TEST(test_bench_names_refusal)
+{
+	static const char	 said[] = ", which said: error: too many new "
+	    "connections from your address (max_accept_rate 5 per second)\n";
+	struct sbd		 d;
+	char			 cmd[1024], out[8192], *p;
+
+	sbd_start(&d, "max_accept_rate = 5;\n"
+	    "services = ( { name = \"upper\"; handler = \"uppercase-echo\";\n"
+	    "  listen = [ \"127.0.0.1:0\" ]; } );\n");
+	snprintf(cmd, sizeof(cmd), "'%s' rr -p %d -c 20 -P 1 -d 1 "
+	    "2>&1 >/dev/null", bench_binary(), sbd_port(&d, "upper"));
+	ck_assert_int_eq(run_shell(cmd, out, sizeof(out)), 1);
+	p = strstr(out, "switchboard-bench: first refusal: ");
+	ck_assert_msg(p != NULL, "%s", out);
+	p += strlen("switchboard-bench: first refusal: ");
+	ck_assert_msg(strncmp(p, "connection closed by the server", 31) == 0 ||
+	    strncmp(p, "connection reset by the server", 30) == 0, "%s", out);
+	ck_assert_msg(strstr(p, said) != NULL, "%s", out);
+	ck_assert_msg(strstr(p, "first refusal") == NULL, "twice: %s", out);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+/* Nothing listens: the bench says the connect was refused. */
+START_TEST(test_bench_connect_refused)
+{
+	struct sbd	 d;
+	char		 cmd[1024], out[8192];
+	int		 port;
+
+	sbd_start(&d, conf_all);
+	port = sbd_port(&d, "upper");
+	ck_assert_int_eq(sbd_stop(&d), 0);
+	snprintf(cmd, sizeof(cmd), "'%s' rr -p %d -c 2 -d 1 2>&1 >/dev/null",
+	    bench_binary(), port);
+	ck_assert_int_eq(run_shell(cmd, out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "switchboard-bench: first refusal: "
+	    "connection refused at connect") != NULL, "%s", out);
+}
+END_TEST
+
+/*
+ * The man page's first examples run cleanly against the sample config
+ * (its per-address limits included), on ports the kernel picks.
+ */
+START_TEST(test_bench_man_examples)
+{
+	struct sbd	 d;
+	char		 cmd[2048], conf[16384], lines[2048], out[8192];
+	char		*line, *next, *p;
+	int		 n = 0;
+
+	snprintf(cmd, sizeof(cmd), "sed -e 's/\"127.0.0.1:700[0-9]\", "
+	    "\"\\[::1\\]:700[0-9]\"/\"127.0.0.1:0\"/' '%s'",
+	    SB_SAMPLE_CONFIG);
+	ck_assert_int_eq(run_shell(cmd, conf, sizeof(conf)), 0);
+	ck_assert_ptr_null(strstr(conf, "\", \"[::1]:700"));
+	snprintf(cmd, sizeof(cmd), "sed -n '/^\\.SH EXAMPLES/,/^\\.fi/p' "
+	    "'%s/switchboard-bench.1' | grep '^switchboard' | "
+	    "sed -e 's/\\\\-/-/g' -e 's/ --pid .*//'", SB_MAN);
+	ck_assert_int_eq(run_shell(cmd, lines, sizeof(lines)), 0);
+	sbd_start(&d, conf);
+	for (line = lines; (next = strchr(line, '\n')) != NULL;
+	    line = next + 1) {
+		*next = '\0';
+		ck_assert_msg(strncmp(line, "switchboard-bench ", 18) == 0 &&
+		    (p = strstr(line, " -p 700")) != NULL, "%s", line);
+		snprintf(cmd, sizeof(cmd), "'%s' %.*s -p %d%s -d 1 2>&1",
+		    bench_binary(), (int)(p - line - 18), line + 18,
+		    sbd_port(&d, p[7] == '2' ? "upper" : p[7] == '3' ?
+		    "lobby" : "numbers"), p + 8);
+		ck_assert_msg(run_shell(cmd, out, sizeof(out)) == 0,
+		    "%s:\n%s", cmd, out);
+		ck_assert_msg(strstr(out, "first refusal") == NULL, "%s", out);
+		n++;
+	}
+	ck_assert_int_ge(n, 2);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -468,6 +573,10 @@ main(void)
 	tcase_add_test(tc, test_max_connections);
 	tcase_add_test(tc, test_debug_log_escapes_peer_bytes);
 	tcase_add_test(tc, test_journal_prefixes);
+	tcase_add_test(tc, test_bench_version);
+	tcase_add_test(tc, test_bench_names_refusal);
+	tcase_add_test(tc, test_bench_connect_refused);
+	tcase_add_test(tc, test_bench_man_examples);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_daemon"));
 }

@@ -4,10 +4,24 @@
 set -e
 cd "$(dirname "$0")"
 
+# The package's Build-Depends, one a line: the list lives in debian/control
+# only. Versions, architecture lists, build profiles (<!nocheck>) and
+# alternatives after the first are dropped; debhelper-compat is left out
+# (only dpkg-buildpackage needs it).
+build_depends() {
+	awk '/^Build-Depends:/ { on = 1; sub(/^Build-Depends:/, ""); print; next }
+	    on && /^[ \t]/ { print; next }
+	    { on = 0 }' debian/control |
+	    tr ',' '\n' |
+	    sed -e 's/|.*//' -e 's/[[(<].*//' -e 's/[[:space:]]//g' |
+	    grep -v -e '^$' -e '^debhelper-compat$'
+}
+
 if [ "$1" = "--deps" ]; then
-	pkgs="build-essential autoconf automake pkg-config libevent-dev \
-libconfig-dev libsystemd-dev libunistring-dev check netcat-openbsd telnet \
-systemd groff-base"
+	# Besides Build-Depends: what building from a git checkout needs
+	# (the package gets autoconf and automake through debhelper), and
+	# telnet for trying the services as README.md shows.
+	pkgs="build-essential autoconf automake telnet $(build_depends)"
 	missing=""
 	for p in $pkgs; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
@@ -18,7 +32,7 @@ systemd groff-base"
 		[ "$(id -u)" -eq 0 ] || sudo="sudo"
 		echo "autogen.sh: installing:$missing"
 		$sudo apt-get update -qq
-		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
+		$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
 	fi
 fi
 

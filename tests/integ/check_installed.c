@@ -1,8 +1,9 @@
 /*
  * switchboard tests: the installed package. Run by .ci/run after
  * "dpkg -i", with SWITCHBOARDD=/usr/sbin/switchboardd: the installed
- * daemon on the installed config, answering on the sample ports with
- * real nc. Not part of "make check", which tests the build tree.
+ * daemon on the installed config (its default), answering on the sample
+ * ports with real nc, and the installed switchboard-bench. Not part of
+ * "make check", which tests the build tree.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,17 +15,25 @@
 #include "harness.h"
 
 #define INSTALLED_CONF	"/etc/switchboard/switchboard.conf"
+#define INSTALLED_BENCH	"/usr/bin/switchboard-bench"
 
 START_TEST(test_installed_services)
 {
 	const char	*args[] = { "-c", INSTALLED_CONF, NULL };
 	const char	*check[] = { "-t", "-c", INSTALLED_CONF, NULL };
+	const char	*check_default[] = { "-t", NULL };
 	struct sbd	 d;
 	struct client	*member;
 	char		 out[4096];
 
 	ck_assert_int_eq(sbd_run(check, out, sizeof(out)), 0);
-	ck_assert_str_eq(out, "configuration OK\n");
+	ck_assert_str_eq(out, INSTALLED_CONF ": configuration OK\n");
+	/* The package's default -c is the conffile it installs. */
+	ck_assert_int_eq(sbd_run(check_default, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, INSTALLED_CONF ": configuration OK\n");
+	ck_assert_int_eq(run_shell(INSTALLED_BENCH " --version", out,
+	    sizeof(out)), 0);
+	ck_assert_str_eq(out, "switchboard-bench " PACKAGE_VERSION "\n");
 	sbd_start_args(&d, "", args);	/* the last -c wins */
 	ck_assert(sbd_log_has(&d, "starting with " INSTALLED_CONF));
 

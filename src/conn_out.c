@@ -214,7 +214,7 @@ conn_out_add(struct sb_conn *c, const void *data, size_t len, size_t eol)
 
 	if ((dst = conn_out_room(c, len + eol)) == NULL) {
 		if (evbuffer_add(c->out, data, len) == -1 ||
-		    evbuffer_add(c->out, "\r\n" + (2 - eol), eol) == -1)
+		    evbuffer_add(c->out, &"\r\n"[2 - eol], eol) == -1)
 			fatalx("cannot queue output");
 		c->out_len += len + eol;
 		return;

@@ -123,6 +123,15 @@ main(int argc, char **argv)
 	}
 
 	log_init(LOG_STYLE_AUTO);
+	/*
+	 * Signals a package script may send for another daemon's sake must not
+	 * stop this one while it starts either (the USR signals' default
+	 * action is to exit); the loop takes USR1 and USR2 over once it runs.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGWINCH, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
 	if ((conf = load_config(path)) == NULL) {
 		log_msg(LOG_LEVEL_ERROR, "not starting: %s has errors", path);
 		notify_failure("not starting: the configuration has errors "

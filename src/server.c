@@ -68,14 +68,11 @@ server_init(struct server *srv, struct conf *conf)
 	TAILQ_INIT(&srv->dirty);
 	TAILQ_INIT(&srv->kept);
 	/*
-	 * Ignored rather than left at their default action (which for the
-	 * USR signals is to exit): libevent puts back what was there when the
-	 * loop is freed, so a late one during cleanup is harmless too.
+	 * main() has set PIPE, WINCH, USR1 and USR2 to be ignored rather than
+	 * left at their default action (for the USR signals, to exit):
+	 * libevent puts back what was there when the loop is freed, so a late
+	 * one during cleanup is harmless too.
 	 */
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGWINCH, SIG_IGN);
-	signal(SIGUSR1, SIG_IGN);
-	signal(SIGUSR2, SIG_IGN);
 	if ((cfg = event_config_new()) == NULL)
 		return (-1);
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);

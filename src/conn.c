@@ -81,6 +81,7 @@
 static void	conn_apply(struct sb_conn *, enum sb_verdict);
 static void	conn_frame(struct sb_conn *, enum framer_status, char *,
 		    size_t);
+static void	conn_telnet_reply(struct sb_conn *);
 static void	conn_process(struct sb_conn *);
 static void	conn_pause(struct sb_conn *);
 static void	conn_flush(struct sb_conn *);
@@ -232,6 +233,17 @@ conn_apply(struct sb_conn *c, enum sb_verdict v)
 		conn_close(c, "dropped by server", 0);
 }
 
+/* Send the framer's telnet answers to the client. */
+static void
+conn_telnet_reply(struct sb_conn *c)
+{
+	uint8_t	buf[96];
+	size_t	n;
+
+	while ((n = framer_replies(&c->fr, buf, sizeof(buf))) > 0)
+		conn_write_raw(c, buf, n);
+}
+
 /* Handle one framer result. */
 static void
 conn_frame(struct sb_conn *c, enum framer_status st, char *line, size_t len)
@@ -277,6 +289,8 @@ conn_process(struct sb_conn *c)
 			return;
 		}
 		st = framer_next(&c->fr, in, max, &line, &len);
+		if (c->fr.reply)
+			conn_telnet_reply(c);
 		if (st == FRAMER_NONE) {
 			conn_watch_line(c);
 			break;
@@ -744,6 +758,7 @@ conn_free_io(struct sb_conn *c)
 		evbuffer_free(c->in);
 	if (c->out != NULL)
 		evbuffer_free(c->out);
+	framer_free(&c->fr);
 	close(c->fd);
 }
 

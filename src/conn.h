@@ -75,6 +75,7 @@ void	conn_shutdown(struct sb_conn *, const char *);
 void	conn_destroy(struct sb_conn *);
 size_t	conn_outlen(struct sb_conn *);
 void	conn_out_commit(struct sb_conn *);
+void	conn_write_raw(struct sb_conn *, const void *, size_t);
 ssize_t	conn_out_write(struct sb_conn *);
 void	conn_out_forget(struct sb_conn *);
 void	conn_sweep_kept(struct server *);

@@ -303,6 +303,16 @@ sb_conn_write(struct sb_conn *c, const void *data, size_t len)
 	conn_queued(c);
 }
 
+/* Queue bytes as they are, with no line ending (telnet answers). */
+void
+conn_write_raw(struct sb_conn *c, const void *data, size_t len)
+{
+	if (!conn_writable(c))
+		return;
+	conn_out_add(c, data, len, 0);
+	conn_queued(c);
+}
+
 /* Room to build a line in place (handler.h). */
 char *
 sb_conn_line_space(struct sb_conn *c, size_t max)

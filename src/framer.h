@@ -10,13 +10,18 @@
 #include <stdint.h>
 
 struct evbuffer;
+struct framer_telnet;
 
 struct framer {
 	uint32_t	scanned;	/* bytes already searched for an EOL */
+	uint32_t	kept;		/* ... and the data among them */
 	uint8_t		iac;		/* telnet command state at scanned */
+	uint8_t		sb;		/* bytes of subnegotiation so far */
 	bool		discarding;	/* skipping an over-long line */
+	bool		cr;		/* ... whose last data byte was CR */
 	bool		crlf;		/* the client's last line ended CRLF */
 	bool		telnet;		/* a telnet command byte was scanned */
+	bool		reply;		/* telnet answers wait (framer_replies) */
 	uint32_t	pending;	/* bytes of lines handed out, to drain */
 	/*
 	 * The contiguous block the last pullup made: blk[0..blklen) is the
@@ -28,6 +33,7 @@ struct framer {
 	uint32_t	 blklen;
 	uint32_t	 buflen;
 	uint32_t	 blkiac;
+	struct framer_telnet *tn;	/* options answered, made when needed */
 };
 
 enum framer_status {
@@ -36,9 +42,14 @@ enum framer_status {
 	FRAMER_TOO_LONG		/* a line over max_line was dropped */
 };
 
+/* The longest subnegotiation, from after IAC SB to IAC SE included. */
+#define FRAMER_SB_MAX	64
+
 enum framer_status framer_next(struct framer *, struct evbuffer *, size_t,
 		    char **, size_t *);
 enum framer_status framer_rest(struct framer *, struct evbuffer *, size_t,
 		    char *, char **, size_t *);
+size_t	framer_replies(struct framer *, uint8_t *, size_t);
+void	framer_free(struct framer *);
 
 #endif

@@ -103,8 +103,8 @@ START_TEST(test_telnet_session)
 	/* What telnet sends: CRLF lines, and IAC IP for ^C. */
 	cl_send(c, "h\xc3\xa9llo stra\xc3\x9f" "e\r\n");
 	cl_expect(c, "H\xc3\x89LLO STRASSE\r");
-	cl_sendn(c, "a\xff\xf4" "b\r\n", 6);
-	cl_expect(c, "AB\r");
+	cl_sendn(c, "a\xff\xf4" "b\r\n", 6);	/* IP drops the "a" */
+	cl_expect(c, "B\r");
 	cl_close(c);
 	ck_assert_int_eq(sbd_stop(&d), 0);
 }

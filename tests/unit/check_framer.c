@@ -44,8 +44,8 @@ drain(struct feed *t, int eof)
 			ck_assert_int_eq(line[len], '\0');
 			memcpy(t->got[t->n], line, len);
 			t->got[t->n][len] = '\0';
-			t->crlf[t->n] = t->f.crlf;
 		}
+		t->crlf[t->n] = t->f.crlf;
 		t->n++;
 	}
 }
@@ -186,9 +186,11 @@ START_TEST(test_unfinished_is_bounded)
 		ck_assert_uint_le(evbuffer_get_length(t.in), MAXLINE + 2 +
 		    sizeof(chunk));
 	}
-	ck_assert_int_eq(t.n, 1);	/* reported once, not per chunk */
-	feed(&t, "\nafter\n", 7, 7);
+	ck_assert_int_eq(t.n, 0);	/* reported at its end, once */
+	feed(&t, "\r\nafter\n", 8, 8);
 	ck_assert_int_eq(t.n, 2);
+	ck_assert_str_eq(t.got[0], "!");
+	ck_assert_int_eq(t.crlf[0], 1);
 	ck_assert_str_eq(t.got[1], "after");
 	teardown(&t);
 }

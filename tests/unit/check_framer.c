@@ -17,6 +17,8 @@ struct feed {
 	char		 got[32][64];	/* lines, or "!" for too long */
 	int		 crlf[32];
 	int		 n;
+	unsigned char	 rep[256];	/* telnet answers */
+	size_t		 nrep;
 };
 
 /* Take every line now available. */
@@ -29,6 +31,9 @@ drain(struct feed *t, int eof)
 
 	for (;;) {
 		st = framer_next(&t->f, t->in, MAXLINE, &line, &len);
+		t->nrep += framer_replies(&t->f, t->rep + t->nrep,
+		    sizeof(t->rep) - t->nrep);
+		ck_assert(!t->f.reply);
 		if (st == FRAMER_NONE && eof) {
 			st = framer_rest(&t->f, t->in, MAXLINE, rest, &line,
 			    &len);
@@ -80,6 +85,7 @@ setup(struct feed *t)
 static void
 teardown(struct feed *t)
 {
+	framer_free(&t->f);
 	evbuffer_free(t->in);
 }
 
@@ -229,6 +235,108 @@ START_TEST(test_rest_discarding)
 }
 END_TEST
 
+/*
+ * One stream and what it must give at MAXLINE: lines ("!" for too long),
+ * each with its line-ending flag, and the telnet answers.
+ */
+struct fcase {
+	const char	*in;
+	size_t		 inlen;
+	const char	*want[4];
+	int		 crlf[4];
+	const char	*rep;
+};
+#define S(s)	s, sizeof(s) - 1
+
+static const struct fcase fcases[] = {
+	/* Exactly max_line, with either ending. */
+	{ S("0123456789abcdef\r\n0123456789abcdef\n"),
+	  { "0123456789abcdef", "0123456789abcdef" }, { 1, 0 }, "" },
+	/* One over, each ending: too long, answered with that ending. */
+	{ S("ok\n0123456789abcdefg\r\n"), { "ok", "!" }, { 0, 1 }, "" },
+	{ S("ok\r\n0123456789abcdefg\n"), { "ok", "!" }, { 1, 0 }, "" },
+	/* Over the window: the CR is the last byte of the window. */
+	{ S("ok\n0123456789abcdefgh\r\nz\n"), { "ok", "!", "z" },
+	  { 0, 1, 0 }, "" },
+	/* ... and the CR just past it. */
+	{ S("ok\n0123456789abcdefghi\r\n"), { "ok", "!" }, { 0, 1 }, "" },
+	/* Max bytes and two CRs: one CR is data, so one over. */
+	{ S("0123456789abcdef\r\r\n"), { "!" }, { 1 }, "" },
+	/* A CR before an IAC NOP before the LF still ends CRLF. */
+	{ S("0123456789abcdefghij\r\xff\xf1\n"), { "!" }, { 1 }, "" },
+	/* IAC and a byte below 240: the byte is data, LF included. */
+	{ S("x\xffy\na\xff\nb\n"), { "xy", "a", "b" }, { 0, 0, 0 }, "" },
+	/* IAC IAC is 255; IAC EC and IAC AO are ignored. */
+	{ S("\xff\xff\xff\xf7" "a\xff\xf5\r\n"), { "\xff" "a" }, { 1 },
+	  "" },
+	/* IP and EL discard the line typed so far. */
+	{ S("ab\xff\xf4" "cd\r\nef\xff\xf8gh\n"), { "cd", "gh" }, { 1, 0 },
+	  "" },
+	/* IP ends an over-long line without a report. */
+	{ S("0123456789abcdefghijklmnop\xff\xf4ok\n"), { "ok" }, { 0 }, "" },
+	/* Commands do not count against max_line. */
+	{ S("0123\xff\xf1\xff\xf1\xff\xf1\xff\xf1" "4567\xff\xfb\x01"
+	    "89ab\xff\xfa\x18\x01\xff\xf0" "cdef\r\n"),
+	  { "0123456789abcdef" }, { 1 }, "\xff\xfe\x01" },
+	/* Ctrl-C: TIMING-MARK answered each time it is read. */
+	{ S("abc\xff\xf4\xff\xfd\x06"), { NULL }, { 0 },
+	  "\xff\xfb\x06" },
+	/* Refusals once per option and direction; none for WONT, DONT. */
+	{ S("\xff\xfd\x01\xff\xfd\x01\xff\xfb\x01\xff\xfb\x01"
+	    "\xff\xfc\x03\xff\xfe\x03x\n"),
+	  { "x" }, { 0 }, "\xff\xfc\x01\xff\xfe\x01" },
+	/* The option byte of DO is no LF, even when it is 10. */
+	{ S("a\xff\xfd\nb\n"), { "ab" }, { 0 }, "\xff\xfc\n" },
+	/* An unterminated subnegotiation ends after 64 bytes. */
+	{ S("\xff\xfa" "0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef" "tail\nok\n"),
+	  { "tail", "ok" }, { 0, 0 }, "" },
+	/* 62 bytes, IAC SE: the 64th is SE, it ends there. */
+	{ S("\xff\xfa" "0123456789\n123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123\xff\xf0ok\n"),
+	  { "ok" }, { 0 }, "" },
+	/* 63 bytes, IAC SE: the IAC is the 64th, the SE is data. */
+	{ S("\xff\xfa" "0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcde\xff\xf0ok\n"),
+	  { "\xf0ok" }, { 0 }, "" },
+	/* At EOF: a last line keeps the previous ending, its CR dropped. */
+	{ S("a\r\nlast\r"), { "a", "last" }, { 1, 1 }, "" },
+	{ S("a\nlast\xff\xfd"), { "a", "last" }, { 0, 0 }, "" },
+	/* ... and an over-long one is reported. */
+	{ S("a\r\n0123456789abcdefghijkl"), { "a", "!" }, { 1, 1 }, "" },
+	/* Exactly max_line + 1 and a CR at EOF: fits. */
+	{ S("0123456789abcdef\r"), { "0123456789abcdef" }, { 0 }, "" },
+};
+
+/* Each case above, cut into reads of every size. */
+START_TEST(test_cases_any_split)
+{
+	const struct fcase	*fc;
+	struct feed		 t;
+	size_t			 i, k;
+
+	for (i = 0; i < sizeof(fcases) / sizeof(fcases[0]); i++) {
+		fc = &fcases[i];
+		setup(&t);
+		feed(&t, fc->in, fc->inlen, (size_t)_i);
+		drain(&t, 1);
+		for (k = 0; k < 4 && fc->want[k] != NULL; k++) {
+			ck_assert_msg(k < (size_t)t.n, "case %zu: %zu lines, "
+			    "got %d", i, k + 1, t.n);
+			ck_assert_msg(strcmp(t.got[k], fc->want[k]) == 0,
+			    "case %zu line %zu: got \"%s\"", i, k, t.got[k]);
+			ck_assert_msg(t.crlf[k] == fc->crlf[k],
+			    "case %zu line %zu: crlf %d", i, k, t.crlf[k]);
+		}
+		ck_assert_msg((size_t)t.n == k, "case %zu: %d lines", i, t.n);
+		ck_assert_msg(t.nrep == strlen(fc->rep) &&
+		    memcmp(t.rep, fc->rep, t.nrep) == 0,
+		    "case %zu: %zu answer bytes", i, t.nrep);
+		teardown(&t);
+	}
+}
+END_TEST
+
 /* Take one line and compare it. */
 static void
 expect_line(struct framer *f, struct evbuffer *in, size_t max,
@@ -291,6 +399,7 @@ main(void)
 	tcase_add_loop_test(tc, test_iac_later_in_batch, 1, 30);
 	tcase_add_loop_test(tc, test_too_long_then_recovers, 1, 30);
 	tcase_add_test(tc, test_exact_limit);
+	tcase_add_loop_test(tc, test_cases_any_split, 1, 40);
 	tcase_add_test(tc, test_unfinished_is_bounded);
 	tcase_add_test(tc, test_rest_at_eof);
 	tcase_add_test(tc, test_rest_discarding);

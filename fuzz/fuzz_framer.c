@@ -72,7 +72,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return (0);
 	max = 16 + data[0] % 285;		/* 16 .. 300 */
 	step = 1 + data[1] % 64;
-	partial = data[1] >= 128;		/* stop mid-batch now and then */
+	partial = data[1] >= 128;	/* stop mid-batch now and then */
 	data += 2;
 	size -= 2;
 

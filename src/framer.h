@@ -21,8 +21,8 @@ struct framer {
 	bool		cr;		/* ... whose last data byte was CR */
 	bool		crlf;		/* the client's last line ended CRLF */
 	bool		telnet;		/* a telnet command byte was scanned */
-	bool		reply;		/* telnet answers wait (framer_replies) */
-	uint32_t	pending;	/* bytes of lines handed out, to drain */
+	bool		reply;		/* telnet answers wait */
+	uint32_t	pending;	/* bytes handed out, to drain */
 	/*
 	 * The contiguous block the last pullup made: blk[0..blklen) is the
 	 * start of the buffer while it holds buflen bytes. Lines found in it

@@ -15,6 +15,7 @@ struct framer_telnet;
 struct framer {
 	uint32_t	scanned;	/* bytes already searched for an EOL */
 	uint32_t	kept;		/* ... and the data among them */
+	uint32_t	pending;	/* bytes handed out, to drain */
 	uint8_t		iac;		/* telnet command state at scanned */
 	uint8_t		sb;		/* bytes of subnegotiation so far */
 	bool		discarding;	/* skipping an over-long line */
@@ -22,15 +23,14 @@ struct framer {
 	bool		crlf;		/* the client's last line ended CRLF */
 	bool		telnet;		/* a telnet command byte was scanned */
 	bool		reply;		/* telnet answers wait */
-	uint32_t	pending;	/* bytes handed out, to drain */
 	/*
 	 * The contiguous block the last pullup made: blk[0..blklen) is the
 	 * start of the buffer while it holds buflen bytes. Lines found in it
 	 * need no further evbuffer calls. blk[blkiac] is its first IAC at or
 	 * after pending (blklen if none).
 	 */
-	uint8_t		*blk;
 	uint32_t	 blklen;
+	uint8_t		*blk;
 	uint32_t	 buflen;
 	uint32_t	 blkiac;
 	struct framer_telnet *tn;	/* options answered, made when needed */

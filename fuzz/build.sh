@@ -11,7 +11,7 @@ cflags="-g -O1 -fno-omit-frame-pointer $san"
 
 mkdir -p "$out/obj"
 objs=""
-for f in "$srcdir"/src/*.c "$srcdir"/src/handlers/*.c; do
+for f in "$srcdir"/src/*/*.c "$srcdir"/src/handlers/*/*.c; do
 	case $f in */main.c) continue ;; esac
 	o="$out/obj/$(basename "$f" .c).o"
 	$cc $cflags -fsanitize=fuzzer-no-link $CPPFLAGS -c "$f" -o "$o"

@@ -14,7 +14,7 @@
 
 #include <event2/buffer.h>
 
-#include "handler.h"
+#include <switchboard/handler.h>
 #include "line.h"
 #include "log.h"
 #include "xmalloc.h"

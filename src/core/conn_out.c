@@ -34,7 +34,7 @@
 #include <event2/buffer.h>
 
 #include "conn.h"
-#include "handler.h"
+#include <switchboard/handler.h>
 #include "line.h"
 #include "log.h"
 #include "server.h"

@@ -6,6 +6,7 @@
  * is passed through, upper-cased only if it is an ASCII letter. A line is
  * never rejected for its encoding.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +14,9 @@
 #include <unicase.h>
 #include <unistr.h>
 
+#include <switchboard/handler.h>
+
 #include "casemap.h"
-#include "log.h"
-#include "xmalloc.h"
 
 struct casemap_out {
 	char	*buf;
@@ -40,10 +41,10 @@ casemap_reserve(struct casemap_out *o, size_t n)
 	if (want < o->size * 2)
 		want = o->size * 2;
 	if (o->buf == o->given) {
-		p = xmalloc(want);
+		p = sb_malloc(want);
 		memcpy(p, o->buf, o->len);
 	} else
-		p = xreallocarray(o->buf, want, 1);
+		p = sb_reallocarray(o->buf, want, 1);
 	o->buf = p;
 	o->size = want;
 }
@@ -64,7 +65,7 @@ casemap_run(struct casemap_out *o, const uint8_t *p, size_t run)
 	mlen = o->size - o->len - 1;
 	mapped = u8_toupper(p, run, NULL, NULL, dst, &mlen);
 	if (mapped == NULL)
-		fatal("u8_toupper");
+		sb_fatal("u8_toupper: %s", strerror(errno));
 	if (mapped != dst) {		/* did not fit: libunistring allocated */
 		casemap_reserve(o, mlen);
 		memcpy(o->buf + o->len, mapped, mlen);

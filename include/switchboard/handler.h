@@ -132,6 +132,31 @@ const char	*sb_service_stop_reason(struct sb_service *);
 void		 sb_service_log(struct sb_service *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 
+/*
+ * Memory for handlers and their helpers. These never return NULL: when
+ * memory runs out the daemon logs it and exits, as it does for its own.
+ * Free it with free().
+ */
+void		*sb_malloc(size_t);
+void		*sb_calloc(size_t, size_t);
+void		*sb_reallocarray(void *, size_t, size_t);
+char		*sb_strdup(const char *);
+/* A formatted string in new memory; returns its length. */
+int		 sb_asprintf(char **, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+/* Log and exit: for a state a handler cannot go on from. */
+void		 sb_fatal(const char *, ...)
+		    __attribute__((format(printf, 1, 2), noreturn));
+/*
+ * Untrusted bytes as printable text for a reply or a log line: at most
+ * SB_ESCAPE_MAX of them; backslash, double quote and every byte that is
+ * not printable ASCII become \xNN, and "..." marks a cut. buf needs
+ * SB_ESCAPE_BUFSZ bytes; returns buf.
+ */
+#define SB_ESCAPE_MAX		64
+#define SB_ESCAPE_BUFSZ		(SB_ESCAPE_MAX * 4 + 4)
+const char	*sb_escape(const void *, size_t, char *, size_t);
+
 /* Levels for sb_conn_log and sb_service_log (match log.h). */
 #define SB_LOG_WARNING	1
 #define SB_LOG_NOTICE	2

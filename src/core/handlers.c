@@ -1,14 +1,22 @@
 /*
- * switchboard: the registry. Adding a handler means one line here.
+ * switchboard: the registry of handlers. Adding a built-in handler means
+ * one line in SB_BUILTINS (and its folder under src/handlers/).
  */
 #include <string.h>
 
 #include "handlers.h"
 
+#define SB_BUILTINS(X)							\
+	X(number_text_handler)						\
+	X(upper_echo_handler)						\
+	X(chat_relay_handler)
+
+#define SB_DECLARE(h)	extern const struct sb_handler h;
+#define SB_ENTRY(h)	&h,
+SB_BUILTINS(SB_DECLARE)
+
 static const struct sb_handler *const handlers[] = {
-	&number_text_handler,
-	&upper_echo_handler,
-	&chat_relay_handler,
+	SB_BUILTINS(SB_ENTRY)
 	NULL
 };
 

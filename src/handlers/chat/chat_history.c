@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <switchboard/handler.h>
+
 #include "chat_history.h"
-#include "xmalloc.h"
 
 /* Prepare an empty ring for cap lines. */
 void
@@ -15,9 +16,9 @@ chat_history_init(struct chat_history *h, size_t cap)
 	memset(h, 0, sizeof(*h));
 	h->cap = cap;
 	if (cap > 0) {
-		h->lines = xcalloc(cap, sizeof(*h->lines));
-		h->lens = xcalloc(cap, sizeof(*h->lens));
-		h->times = xcalloc(cap, sizeof(*h->times));
+		h->lines = sb_calloc(cap, sizeof(*h->lines));
+		h->lens = sb_calloc(cap, sizeof(*h->lens));
+		h->times = sb_calloc(cap, sizeof(*h->times));
 	}
 }
 
@@ -47,7 +48,7 @@ chat_history_add(struct chat_history *h, const char *line, size_t len,
 
 	if (h->cap == 0)
 		return;
-	copy = xmalloc(len + 1);
+	copy = sb_malloc(len + 1);
 	memcpy(copy, line, len);
 	copy[len] = '\0';
 	free(h->lines[h->head]);

@@ -8,10 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../escape.h"
-#include "../handler.h"
-#include "../handlers.h"
-#include "../numwords.h"
+#include <switchboard/handler.h>
+
+#include "numwords.h"
 
 struct number_text_conf {
 	int	style;			/* enum numwords_style */
@@ -36,7 +35,7 @@ static enum sb_verdict
 number_text_line(struct sb_conn *c, const char *line, size_t len)
 {
 	const struct number_text_conf	*conf;
-	char				 quoted[ESCAPE_BUFSZ], *words;
+	char				 quoted[SB_ESCAPE_BUFSZ], *words;
 	int64_t				 v;
 
 	switch (numwords_parse(line, len, &v)) {
@@ -52,12 +51,12 @@ number_text_line(struct sb_conn *c, const char *line, size_t len)
 		break;
 	case NUMWORDS_INVALID:
 		sb_conn_send(c, "error: not a number: \"%s\"",
-		    escape_bytes(line, len, quoted, sizeof(quoted)));
+		    sb_escape(line, len, quoted, sizeof(quoted)));
 		break;
 	case NUMWORDS_RANGE:
 		sb_conn_send(c, "error: out of range: \"%s\" (allowed "
 		    "-9223372036854775808 to 9223372036854775807)",
-		    escape_bytes(line, len, quoted, sizeof(quoted)));
+		    sb_escape(line, len, quoted, sizeof(quoted)));
 		break;
 	}
 	return (SB_CONTINUE);

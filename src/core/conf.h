@@ -9,7 +9,7 @@
 
 #include "acl.h"
 #include "conf_option.h"
-#include "handler.h"
+#include <switchboard/handler.h>
 #include "listen_addr.h"
 
 /* Limits with a daemon-wide default and a per-service override. */

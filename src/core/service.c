@@ -20,7 +20,7 @@
 #include "activation.h"
 #include "conf.h"
 #include "conn.h"
-#include "handler.h"
+#include <switchboard/handler.h>
 #include "listen_addr.h"
 #include "listener.h"
 #include "log.h"

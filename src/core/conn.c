@@ -59,7 +59,7 @@
 #include "conf.h"
 #include "conn.h"
 #include "escape.h"
-#include "handler.h"
+#include <switchboard/handler.h>
 #include "listen_addr.h"
 #include "log.h"
 #include "server.h"

@@ -9,7 +9,7 @@
 
 #include <libconfig.h>
 
-#include "handler.h"
+#include <switchboard/handler.h>
 
 struct conf_errors {
 	char	**msgs;

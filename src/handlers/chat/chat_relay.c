@@ -19,11 +19,10 @@
 #include <strings.h>
 #include <time.h>
 
-#include "../chat_history.h"
-#include "../chat_proto.h"
-#include "../handler.h"
-#include "../handlers.h"
-#include "../xmalloc.h"
+#include <switchboard/handler.h>
+
+#include "chat_history.h"
+#include "chat_proto.h"
 
 struct chat_conf {
 	long long	max_clients;
@@ -130,7 +129,7 @@ chat_names(struct chat_room *room)
 	struct chat_member	*m;
 	char			*s, *p;
 
-	p = s = xmalloc(room->count * (CHAT_NICK_MAX + 2) + 1);
+	p = s = sb_malloc(room->count * (CHAT_NICK_MAX + 2) + 1);
 	*p = '\0';
 	TAILQ_FOREACH(m, &room->members, entry) {
 		if (p != s) {
@@ -171,7 +170,7 @@ chat_say(struct chat_room *room, struct chat_member *from, const char *text,
 	size_t	 n;
 	int	 linelen;
 
-	clean = xmalloc(len + 1);
+	clean = sb_malloc(len + 1);
 	n = chat_sanitize(text, len, clean);
 	clean[n] = '\0';
 	if (n == 0) {
@@ -179,9 +178,9 @@ chat_say(struct chat_room *room, struct chat_member *from, const char *text,
 		return;
 	}
 	if (action)
-		linelen = xasprintf(&line, "* %s %s", from->nick, clean);
+		linelen = sb_asprintf(&line, "* %s %s", from->nick, clean);
 	else
-		linelen = xasprintf(&line, "<%s> %s", from->nick, clean);
+		linelen = sb_asprintf(&line, "<%s> %s", from->nick, clean);
 	chat_broadcast(room, from, line, (size_t)linelen);
 	chat_history_add(&room->history, line, (size_t)linelen, time(NULL));
 	free(line);
@@ -216,7 +215,7 @@ chat_nick(struct chat_room *room, struct chat_member *m,
 	memcpy(m->nick, cmd->arg, cmd->arg_len);
 	m->nick[cmd->arg_len] = '\0';
 	sb_conn_send(m->conn, "* you are now known as %s", m->nick);
-	n = xasprintf(&line, "* %s is now known as %s", old, m->nick);
+	n = sb_asprintf(&line, "* %s is now known as %s", old, m->nick);
 	chat_broadcast(room, m, line, (size_t)n);
 	free(line);
 }
@@ -237,7 +236,7 @@ chat_msg(struct chat_room *room, struct chat_member *m,
 		    cmd->target_len), cmd->target);
 		return;
 	}
-	clean = xmalloc(cmd->arg_len + 1);
+	clean = sb_malloc(cmd->arg_len + 1);
 	n = chat_sanitize(cmd->arg, cmd->arg_len, clean);
 	if (n > 0) {
 		sb_conn_send(to->conn, "[private] <%s> %.*s", m->nick, (int)n,
@@ -337,7 +336,7 @@ chat_start(struct sb_service *svc)
 	const struct chat_conf	*conf = sb_service_conf(svc);
 	struct chat_room	*room;
 
-	room = xcalloc(1, sizeof(*room));
+	room = sb_calloc(1, sizeof(*room));
 	TAILQ_INIT(&room->members);
 	chat_history_init(&room->history, (size_t)conf->history);
 	sb_service_set_data(svc, room);
@@ -380,7 +379,7 @@ chat_open(struct sb_conn *c)
 	m->tokens = (double)conf->burst;
 	m->bytes = (double)conf->byte_rate;
 	chat_guest_nick(room, m);
-	n = xasprintf(&join, "* %s has joined", m->nick);
+	n = sb_asprintf(&join, "* %s has joined", m->nick);
 	chat_broadcast(room, NULL, join, (size_t)n);
 	free(join);
 	TAILQ_INSERT_TAIL(&room->members, m, entry);
@@ -477,7 +476,7 @@ chat_close(struct sb_conn *c, const char *reason)
 		    sb_conn_service(c)));
 		return;
 	}
-	n = xasprintf(&line, "* %s has left (%s)", m->nick, reason);
+	n = sb_asprintf(&line, "* %s has left (%s)", m->nick, reason);
 	chat_broadcast(room, NULL, line, (size_t)n);
 	free(line);
 }

@@ -4,9 +4,9 @@
  */
 #include <stdlib.h>
 
-#include "../casemap.h"
-#include "../handler.h"
-#include "../handlers.h"
+#include <switchboard/handler.h>
+
+#include "casemap.h"
 
 static enum sb_verdict	upper_echo_line(struct sb_conn *, const char *,
 			    size_t);

@@ -615,8 +615,8 @@ START_TEST(test_flooder_cannot_empty_room)
 			if (off == len) {
 				for (len = 0, off = 0; len < sizeof(chunk);
 				    sent++) {
-					snprintf(chunk + len, 10, "%08d ",
-					    sent % 100000000);
+					snprintf(chunk + len, 10, "%08u ",
+					    (unsigned)sent % 100000000u);
 					memset(chunk + len + 9, 'f',
 					    FLOOD_TEXT - 9);
 					len += FLOOD_TEXT;

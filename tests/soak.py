@@ -5,21 +5,23 @@
 # slowloris (a byte every second or two, never a line end), stuck readers
 # (a tiny receive window, never reading, in a busy chat room or after many
 # uppercase-echo requests) and telnet clients (Ctrl-C, option requests,
-# a subnegotiation). Prints the daemon's peak and final RSS, its
-# descriptors before and after, the daemon's sockets left in the kernel and
-# the kernel's TCP socket figures (/proc/net/sockstat) before and after,
-# the errors well-behaved clients saw (must be 0) and what the hostile
-# ones were dealt (slowloris told "error: line timeout" and gone within
-# the close bound, stuck readers reset). Exits 1 if any check fails.
+# a subnegotiation). Prints the daemon's peak and final RSS (and, with
+# gdb, its RSS once its free heap is returned), its descriptors before and
+# after, the daemon's sockets left in the kernel and the kernel's TCP
+# socket figures (/proc/net/sockstat) before and after, the errors
+# well-behaved clients saw (must be 0) and what the hostile ones were
+# dealt (slowloris told "error: line timeout" and gone within the close
+# bound, stuck readers reset). Exits 1 if any check fails.
 #
 #   tests/soak.py [--daemon src/switchboardd] [--clients 2000] [--seconds 60]
 #                 [--telnet-lax]
 #
-# Needs python3 only, on Linux. Well-behaved clients connect from
+# Needs python3 (and gdb for the RSS check), on Linux; the run takes about
+# 75 s at the default size. Well-behaved clients connect from
 # 127.0.1.x, hostile ones from 127.0.2.x, so per-address limits can be on
 # (as in the shipped config) without refusing the well-behaved ones.
-import argparse, asyncio, errno, os, random, re, resource, signal, socket
-import statistics, struct, subprocess, sys, tempfile, time
+import argparse, asyncio, errno, os, random, re, resource, shutil, signal
+import socket, statistics, struct, subprocess, sys, tempfile, time
 
 LINE_TIMEOUT = 3
 SEND_TIMEOUT = 5
@@ -54,6 +56,10 @@ GRACE = 7               # after the last client, before the end figures
 # least 128 KiB (sndbuf) in the kernel.
 SOCKSTAT_ORPHANS = 16
 SOCKSTAT_PAGES = 2048
+# The daemon's RSS stays near its peak after the load, as the C library
+# keeps freed heap for reuse; with gdb at hand the soak has the daemon
+# return it (malloc_trim) and then wants the RSS within this of the start.
+RSS_GROWTH_KB = 4096
 
 NUMBERS = [(b"0", b"zero"), (b"42", b"forty-two"), (b"-7", b"minus seven"),
            (b"1000001", b"one million one"), (b"  +013 ", b"thirteen"),
@@ -95,6 +101,19 @@ def rss_kb(pid):
 
 def fd_count(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
+
+def trimmed_rss_kb(pid):
+    """The daemon's RSS once it has returned its free heap to the kernel
+    (malloc_trim, called through gdb), or None without gdb."""
+    if shutil.which("gdb") is None:
+        return None
+    try:
+        subprocess.run(["gdb", "-p", str(pid), "-batch", "-ex",
+                        "call (int) malloc_trim(0)"], capture_output=True,
+                       timeout=60, check=True)
+    except (subprocess.SubprocessError, OSError):
+        return None
+    return rss_kb(pid)
 
 def sockstat():
     """The kernel's TCP line of /proc/net/sockstat, as a dict."""
@@ -498,8 +517,9 @@ async def hostile(ports, src, deadline, st):
         await asyncio.sleep(random.uniform(0, 0.2))
 
 async def sampler(pid, ports, peak):
-    """Until cancelled: the daemon's peak RSS, and the most of its sockets
-    the kernel held orphaned at once, with the bytes they queued."""
+    """Until cancelled: the daemon's peak RSS, the most of its sockets
+    the kernel held orphaned at once, with the bytes they queued, and the
+    host's peak TCP socket memory."""
     n = 0
     while True:
         peak["rss"] = max(peak["rss"], rss_kb(pid))
@@ -507,6 +527,7 @@ async def sampler(pid, ports, peak):
             _, orphans, queued = daemon_sockets(ports)
             peak["orphans"] = max(peak["orphans"], orphans)
             peak["queued"] = max(peak["queued"], queued)
+            peak["mem"] = max(peak["mem"], sockstat().get("mem", 0))
         n += 1
         await asyncio.sleep(0.25)
 
@@ -550,7 +571,7 @@ async def soak(args, ports, pid, st, held):
     for i in range(n_hostile - n_slow - 2 * n_stuck):
         tasks.append(hostile(list(ports.values()), f"127.0.2.{1 + i % 50}",
                              deadline, st))
-    peak = {"rss": 0, "orphans": 0, "queued": 0}
+    peak = {"rss": 0, "orphans": 0, "queued": 0, "mem": 0}
     samp = asyncio.ensure_future(sampler(pid, set(ports.values()), peak))
     tasks.append(reloader(pid, deadline, st))
     await asyncio.gather(*tasks)
@@ -616,6 +637,7 @@ def main():
         ss1 = {k: min(v, sockstat().get(k, v)) for k, v in ss1.items()}
     for s in held:
         s.close()
+    rss2 = trimmed_rss_kb(d.pid)
     d.send_signal(signal.SIGTERM)
     rc = d.wait(30)
     text = open(log.name).read()
@@ -629,7 +651,9 @@ def main():
     for name, l in re.findall(r"(\w+): limits fired: (.*)", text):
         print(f"  {name} limits fired: {l}")
     print(f"daemon RSS: start {rss0} KiB, peak {peak['rss']} KiB, "
-          f"end {rss1} KiB")
+          f"end {rss1} KiB, " + (f"{rss2} KiB once its free heap is "
+          f"returned (malloc_trim)" if rss2 is not None else
+          "(no gdb: free heap not returned, RSS not checked)"))
     print(f"daemon descriptors: start {fds0}, end {fds1}")
     print(f"daemon sockets in the kernel (not TIME-WAIT): start {socks0[0]}, "
           f"end {socks1[0]} ({socks1[1]} orphaned); orphaned at most "
@@ -638,7 +662,8 @@ def main():
     fmt = lambda s: " ".join(f"{k} {s.get(k)}" for k in
                              ("inuse", "orphan", "tw", "mem"))
     print(f"kernel TCP sockets (/proc/net/sockstat, mem in pages): "
-          f"start {fmt(ss0)}; end {fmt(ss1)}")
+          f"start {fmt(ss0)}; end {fmt(ss1)}; mem at most {peak['mem']} "
+          f"during the run")
     print(f"errors seen by well-behaved clients: {len(st.errors)}")
     for e in st.errors[:10]:
         print(f"  {e}")
@@ -657,6 +682,8 @@ def main():
         fails.append("not every kind of stuck reader was reset")
     if fds1 > fds0:
         fails.append("descriptors")
+    if rss2 is not None and rss2 > rss0 + RSS_GROWTH_KB:
+        fails.append(f"RSS more than {RSS_GROWTH_KB} KiB over the start")
     if socks1[0] > socks0[0]:
         fails.append("daemon sockets left in the kernel")
     if not sockstat_ok(ss0, ss1):

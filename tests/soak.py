@@ -498,8 +498,9 @@ async def hostile(ports, src, deadline, st):
         try:
             if kind == "junk":
                 await loop.sock_sendall(s, os.urandom(random.randint(1, 8192)))
-            elif kind == "bigline":
-                await loop.sock_sendall(s, b"9" * (1 << 20))
+            elif kind == "bigline":     # ended or not
+                await loop.sock_sendall(s, b"9" * (1 << 20) +
+                                        random.choice([b"", b"\n"]))
             elif kind == "reset":
                 await loop.sock_sendall(s, b"12345")
             elif kind == "idle":

@@ -13,10 +13,16 @@
  * output still unsent then is discarded the same way.
  *
  * Time limits: idle_timeout (nothing received) rides on the read event;
- * send_timeout (output left and none of it taken) on the write event;
- * line_timeout (a line begun and not ended) and the close deadline on one
- * timer made when first needed, armed lazily: it is not moved as lines
- * come and go, and checks the real deadline when it fires.
+ * send_timeout (output left and none of it taken) on the write event for
+ * our own queue, and on one timer for what the kernel holds: a client
+ * that never reads while its replies fit in an autotuned send buffer
+ * (megabytes) leaves our queue empty, so the timer asks the kernel
+ * (TIOCOUTQ) whether the peer has taken anything since the last look.
+ * line_timeout (a line begun and not ended) and the close deadline use
+ * the same timer, made when first needed and armed lazily: it is moved
+ * only to an earlier deadline, and works out the real ones when it
+ * fires. A busy connection costs one check per send_timeout, not one a
+ * write.
  *
  * Closes are deferred: sb_conn_finish and sb_conn_drop only mark the
  * connection and queue it for the server's reaper, so a handler may close
@@ -103,6 +109,9 @@ static void	conn_watch_line(struct sb_conn *);
 static void	conn_timer_add(struct sb_conn *, uint64_t);
 static void	conn_timer_cb(evutil_socket_t, short, void *);
 static void	conn_line_expired(struct sb_conn *, uint64_t);
+static void	conn_timer_at(struct sb_conn *, uint64_t, uint64_t);
+static void	conn_watch_send(struct sb_conn *, uint32_t);
+static void	conn_send_check(struct sb_conn *, uint64_t);
 static void	conn_reset(struct sb_conn *);
 
 /* Watch for input, with the idle timeout. */
@@ -326,10 +335,16 @@ conn_pause(struct sb_conn *c)
 static int
 conn_write_out(struct sb_conn *c)
 {
-	int	err;
+	uint32_t	before = c->written;
+	ssize_t		n;
+	int		err;
 
-	if (conn_out_write(c) >= 0)
+	if ((n = conn_out_write(c)) >= 0) {
+		c->written += (uint32_t)n;
+		if (n > 0 && c->send_since == 0 && !(c->flags & CONN_CLOSED))
+			conn_watch_send(c, before);
 		return (0);
+	}
 	err = EVUTIL_SOCKET_ERROR();
 	if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR)
 		return (0);
@@ -529,8 +544,7 @@ conn_read(struct sb_conn *c)
 /*
  * The bytes after the last complete line are the start of a line (or the
  * rest of an over-long one being skipped): it has line_timeout to end.
- * No partial line, no deadline. The timer is armed only when none is
- * pending; conn_timer_cb works out the real deadline.
+ * No partial line, no deadline (conn_timer_cb then finds none).
  */
 static void
 conn_watch_line(struct sb_conn *c)
@@ -544,8 +558,66 @@ conn_watch_line(struct sb_conn *c)
 	if (c->since_ms != 0 || t == 0)
 		return;
 	c->since_ms = now_ms();
-	if (c->timer == NULL || !evtimer_pending(c->timer, NULL))
-		conn_timer_add(c, (uint64_t)t * 1000);
+	conn_timer_at(c, c->since_ms + (uint64_t)t * 1000, c->since_ms);
+}
+
+/* Make sure the timer fires by at (ms), as it is lazily armed. */
+static void
+conn_timer_at(struct sb_conn *c, uint64_t at, uint64_t now)
+{
+	if (c->timer_at != 0 && c->timer_at <= at)
+		return;
+	c->timer_at = at;
+	conn_timer_add(c, at > now ? at - now : 0);
+}
+
+/*
+ * Output went to the kernel: from now on the peer has send_timeout to
+ * take some of it. Everything written before was taken, as far as we
+ * know; the timer asks the kernel.
+ */
+static void
+conn_watch_send(struct sb_conn *c, uint32_t before)
+{
+	long long	t = c->svc->conf->limits.send_timeout;
+
+	if (t == 0)
+		return;
+	c->acked = before;
+	c->send_since = now_ms();
+	conn_timer_at(c, c->send_since + (uint64_t)t * 1000, c->send_since);
+}
+
+/*
+ * Has the peer taken any output since send_since? The kernel holds
+ * TIOCOUTQ bytes not yet acknowledged (for a unix socket, not yet read).
+ * All taken: stop watching until the next write. Some taken: watch from
+ * now. None for send_timeout: cut the client off with a reset, as when
+ * our own queue stops draining.
+ */
+static void
+conn_send_check(struct sb_conn *c, uint64_t now)
+{
+	long long	t = c->svc->conf->limits.send_timeout;
+	uint32_t	taken;
+	int		queued;
+
+	if (t == 0 || ioctl(c->fd, TIOCOUTQ, &queued) == -1 || queued <= 0) {
+		c->send_since = 0;
+		return;
+	}
+	taken = c->written - (uint32_t)queued;
+	if (taken != c->acked) {
+		c->acked = taken;
+		c->send_since = now;
+	} else if (now - c->send_since >= (uint64_t)t * 1000) {
+		c->send_since = 0;
+		service_limit(c->svc, LIMIT_SEND_TIMEOUT, sb_conn_peer(c),
+		    "took none of its output for %lld s, disconnecting", t);
+		conn_close(c, "send timeout", 0);
+		return;
+	}
+	conn_timer_at(c, c->send_since + (uint64_t)t * 1000, now);
 }
 
 /* (Re)arm the connection's timer ms from now, making it if needed. */
@@ -571,13 +643,18 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	struct sb_conn	*c = arg;
 	uint64_t	 now = now_ms();
 
+	c->timer_at = 0;
 	if (c->flags & CONN_CLOSED) {
 		conn_reset(c);
 		conn_destroy(c);
 		return;
 	}
-	if (!(c->flags & CONN_CLOSING) && c->since_ms != 0)
+	if (c->flags & CONN_CLOSING)
+		return;
+	if (c->since_ms != 0)
 		conn_line_expired(c, now);
+	if (c->send_since != 0 && !(c->flags & CONN_CLOSING))
+		conn_send_check(c, now);
 }
 
 /*
@@ -596,13 +673,10 @@ conn_line_expired(struct sb_conn *c, uint64_t now)
 		c->since_ms = 0;
 		return;
 	}
-	if (c->flags & (CONN_PAUSED | CONN_THROTTLED)) {
+	if (c->flags & (CONN_PAUSED | CONN_THROTTLED))
 		c->since_ms = now;
-		conn_timer_add(c, limit);
-		return;
-	}
 	if (now - c->since_ms < limit) {
-		conn_timer_add(c, limit - (now - c->since_ms));
+		conn_timer_at(c, c->since_ms + limit, now);
 		return;
 	}
 	service_limit(c->svc, LIMIT_LINE_TIMEOUT, sb_conn_peer(c),
@@ -678,6 +752,7 @@ static void
 conn_flush(struct sb_conn *c)
 {
 	c->since_ms = now_ms();
+	c->timer_at = c->since_ms + CONN_CLOSE_SECONDS * 1000;
 	conn_timer_add(c, CONN_CLOSE_SECONDS * 1000);
 	if (conn_outlen(c) == 0) {
 		conn_linger(c);
@@ -695,7 +770,7 @@ conn_flush(struct sb_conn *c)
 static void
 conn_linger(struct sb_conn *c)
 {
-	uint64_t	spent = now_ms() - c->since_ms;
+	uint64_t	now = now_ms();
 
 	if ((c->flags & CONN_EOF) || shutdown(c->fd, SHUT_WR) == -1) {
 		conn_destroy(c);
@@ -706,10 +781,12 @@ conn_linger(struct sb_conn *c)
 		evbuffer_drain(c->in, evbuffer_get_length(c->in));
 	if (c->wev != NULL)
 		event_del(c->wev);
-	/* Incoming bytes do not move this: the timer, not the event, ends it. */
+	/*
+	 * Incoming bytes do not move the end: the timer, not the event,
+	 * ends it, at the close deadline or sooner.
+	 */
 	event_add(c->rev, NULL);
-	if (spent < (CONN_CLOSE_SECONDS - CONN_LINGER_SECONDS) * 1000)
-		conn_timer_add(c, CONN_LINGER_SECONDS * 1000);
+	conn_timer_at(c, now + CONN_LINGER_SECONDS * 1000, now);
 }
 
 /* Run queued closes: the handler's close hook, then flush or free. */

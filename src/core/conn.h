@@ -51,6 +51,13 @@ struct sb_conn {
 	struct event		*timer;		/* line or close deadline, ditto */
 	uint64_t		 since_ms;	/* a line began (open) or the
 						   close did (closed); 0 = none */
+	uint64_t		 send_since;	/* no acknowledged output since;
+						   0 = not watched */
+	uint64_t		 timer_at;	/* the timer's deadline, 0 = off */
+	uint32_t		 written;	/* bytes given to the kernel,
+						   modulo 2^32 */
+	uint32_t		 acked;		/* ... and taken by the peer, at
+						   send_since */
 	char			*reason;	/* why it is closing */
 	uint64_t		 id;
 	uint32_t		 max_line;	/* limits when accepted */

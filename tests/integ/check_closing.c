@@ -202,6 +202,45 @@ START_TEST(test_send_timeout)
 END_TEST
 
 /*
+ * A client that never reads but keeps sending requests: its answers fit
+ * in the kernel's send buffer (autotuned to megabytes), so the daemon's
+ * own queue stays empty. It is cut off all the same once the peer has
+ * taken nothing for send_timeout (TIOCOUTQ does not shrink).
+ */
+START_TEST(test_send_timeout_kernel_queue)
+{
+	struct sbd	 d;
+	struct client	*c;
+	char		 line[1001];
+	long		 t0;
+	int		 err = -1;
+
+	sbd_start(&d, one("idle_timeout = 0;", "upper", "uppercase-echo",
+	    "send_timeout = 1;"));
+	c = cl_tcp_rcvbuf(sbd_port(&d, "upper"), 4096);
+	memset(line, 'k', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\n';
+	for (t0 = mono_ms(); mono_ms() - t0 < 8000; usleep(100000)) {
+		if (send(c->fd, line, sizeof(line), MSG_NOSIGNAL |
+		    MSG_DONTWAIT) == -1 && errno != EAGAIN) {
+			err = errno;
+			break;
+		}
+		if (sbd_log_has(&d, "limit send_timeout"))
+			break;
+	}
+	ck_assert_msg(sbd_log_has(&d, "limit send_timeout: took none of its "
+	    "output for 1 s, disconnecting"), "not cut off (send: %d)", err);
+	ck_assert_int_le(mono_ms() - t0, 4000);
+	/* A reset: our last send may have been the one to meet it. */
+	if (err != ECONNRESET)
+		ck_assert_int_eq(read_to_end(c, T_WAIT_MS), ECONNRESET);
+	cl_close(c);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+/*
  * A chat member that stops reading is cut off at max_output. Its socket
  * must not stay behind in the kernel (FIN-WAIT-1 with the room's traffic
  * queued): the daemon resets it. sndbuf bounds the kernel's send buffer.
@@ -376,6 +415,7 @@ main(void)
 	tcase_add_test(tc, test_line_timeout);
 	tcase_add_test(tc, test_line_timeout_long_line);
 	tcase_add_test(tc, test_send_timeout);
+	tcase_add_test(tc, test_send_timeout_kernel_queue);
 	tcase_add_test(tc, test_slow_consumer_reset);
 	tcase_add_test(tc, test_trickle_cannot_hold_a_close);
 	tcase_add_test(tc, test_trickle_cannot_hold_a_removed_service);

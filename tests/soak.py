@@ -418,6 +418,8 @@ async def until_cut(s, limit, poke=b""):
         if poke and n % 4 == 0:
             try:
                 s.send(poke)
+            except ConnectionResetError:
+                return "reset"          # the send met the reset first
             except OSError:
                 pass
         n += 1

@@ -40,7 +40,9 @@
  * registered with the event loop only when a write comes up short.
  *
  * Output is bounded two ways with one mechanism: above CONN_HIGH_WATER
- * queued bytes the core stops reading from that client until it catches
+ * queued bytes (or half of max_output, if that is less, so a client that
+ * pipelines honestly is never cut off) the core stops reading from that
+ * client until it catches
  * up (request/response backpressure); above max_output the client is
  * dropped as a slow consumer (broadcast protection).
  */
@@ -72,10 +74,11 @@
 #include "service.h"
 #include "xmalloc.h"
 
-/* Queued output above which reading from the client pauses, and below
- * which it resumes. */
+/* Queued output above which reading from the client pauses (or half of
+ * max_output, if that is less), and half of which it resumes. */
 #define CONN_HIGH_WATER		(64 * 1024)
-#define CONN_LOW_WATER		(CONN_HIGH_WATER / 2)
+#define conn_high_water(c)	((c)->max_output / 2 < CONN_HIGH_WATER ?	\
+				    (c)->max_output / 2 : CONN_HIGH_WATER)
 /* Bytes asked of the kernel per read: one chain of 4 KiB with its header,
  * and a bound that keeps one busy client from starving the others. */
 #define CONN_READ_SIZE		4000
@@ -293,7 +296,7 @@ conn_process(struct sb_conn *c)
 	while (in != NULL) {		/* none before the first read */
 		if (c->flags & (CONN_CLOSING | CONN_THROTTLED))
 			return;
-		if (conn_outlen(c) > CONN_HIGH_WATER) {
+		if (conn_outlen(c) > conn_high_water(c)) {
 			conn_pause(c);
 			return;
 		}
@@ -376,7 +379,7 @@ conn_wrote(struct sb_conn *c)
 			conn_linger(c);
 		return;
 	}
-	if ((c->flags & CONN_PAUSED) && left <= CONN_LOW_WATER) {
+	if ((c->flags & CONN_PAUSED) && left <= conn_high_water(c) / 2) {
 		c->flags &= ~CONN_PAUSED;
 		conn_resume(c);
 	}

@@ -105,6 +105,43 @@ START_TEST(test_pipelining_1000)
 }
 END_TEST
 
+/*
+ * Answers can be ten times longer than their requests: with a small
+ * max_output, a client that pipelines a read's worth of requests and
+ * reads its answers is paused, never cut off as a slow consumer.
+ */
+START_TEST(test_pipelining_small_max_output)
+{
+	struct sbd	 d;
+	struct client	*c;
+	const char	*big = "-9223372036854775808\n";
+	char		*req, *want;
+	size_t		 off = 0;
+	int		 i;
+
+	sbd_start(&d, "services = ( { name = \"numbers\"; handler = "
+	    "\"number-to-text\"; listen = [ \"127.0.0.1:0\" ]; "
+	    "max_output = 9216; } );\n");
+	c = cl_tcp(sbd_port(&d, "numbers"));
+	req = malloc(200 * strlen(big));
+	for (i = 0; i < 200; i++)
+		off += (size_t)sprintf(req + off, "%s", big);
+	cl_sendn(c, req, off);		/* one write */
+	want = strdup(cl_line(c, T_WAIT_MS));
+	ck_assert_str_eq(want, "minus nine quintillion two hundred "
+	    "twenty-three quadrillion three hundred seventy-two trillion "
+	    "thirty-six billion eight hundred fifty-four million seven "
+	    "hundred seventy-five thousand eight hundred eight");
+	for (i = 1; i < 200; i++)
+		cl_expect(c, want);
+	ck_assert(!sbd_log_has(&d, "slow consumer"));
+	free(want);
+	free(req);
+	cl_close(c);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
 START_TEST(test_crlf_answered_crlf)
 {
 	struct sbd	 d;
@@ -275,6 +312,7 @@ main(void)
 	tcase_add_test(tc, test_errors_keep_connection);
 	tcase_add_test(tc, test_british_style);
 	tcase_add_test(tc, test_pipelining_1000);
+	tcase_add_test(tc, test_pipelining_small_max_output);
 	tcase_add_test(tc, test_crlf_answered_crlf);
 	tcase_add_test(tc, test_telnet_iac_stripped);
 	tcase_add_test(tc, test_long_line_then_recovers);

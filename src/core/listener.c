@@ -223,13 +223,16 @@ struct listener *
 listener_adopt(struct event_base *base, int fd, listener_accept_fn *accept,
     void *arg)
 {
-	int	flags;
+	struct listener	*l;
+	int		 flags;
 
 	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
 	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
 		return (NULL);
-	return (listener_wrap(base, fd, accept, arg));
+	if ((l = listener_wrap(base, fd, accept, arg)) != NULL)
+		l->backlog = -1;		/* its unit's Backlog= */
+	return (l);
 }
 
 /*
@@ -240,7 +243,7 @@ listener_adopt(struct event_base *base, int fd, listener_accept_fn *accept,
 void
 listener_set_backlog(struct listener *l, int backlog)
 {
-	if (l->addr == NULL || l->backlog == backlog)
+	if (l->backlog == -1 || l->backlog == backlog)
 		return;
 	if (listen(evconnlistener_get_fd(l->lev), backlog) == -1)
 		log_warn("%s: cannot set the listen backlog", l->bound);

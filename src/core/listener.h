@@ -21,7 +21,8 @@ struct listener {
 	listener_accept_fn		*accept;
 	void				*arg;
 	int				 unlink_path;	/* ours to remove */
-	int				 backlog;	/* given to listen() */
+	int				 backlog;	/* given to listen();
+							   -1 if passed */
 	char				 bound[LISTEN_ADDR_TEXT];
 };
 

@@ -45,12 +45,27 @@ connect_when_there(const char *path)
 	return (NULL);
 }
 
+/* The backlog of a listening unix socket: ss shows it as its Send-Q. */
+static int
+unix_backlog(const char *path)
+{
+	char	cmd[256], out[1024];
+	int	recvq = -1, sendq = -1;
+
+	snprintf(cmd, sizeof(cmd), "ss -Hlx src '%s'", path);
+	run_shell(cmd, out, sizeof(out));
+	ck_assert_msg(sscanf(out, "%*s %*s %d %d", &recvq, &sendq) == 2, "%s",
+	    out);
+	return (sendq);
+}
+
 START_TEST(test_passed_sockets_adopted)
 {
 	struct sbd	 d;
 	struct client	*a, *b;
 	char		 conf[512], main_sock[128], extra[128], names[64];
 	const char	*wrap[10];
+	int		 backlog;
 
 	memset(&d, 0, sizeof(d));
 	sbd_write_conf(&d, "");
@@ -81,10 +96,13 @@ START_TEST(test_passed_sockets_adopted)
 	cl_expect(a, "* guest2 has joined");
 	/* Services without passed sockets bind their own. */
 	ck_assert_int_gt(sbd_port(&d, "numbers"), 0);
-	/* A reload keeps the passed sockets and the room. */
+	/* A reload keeps the passed sockets, their backlog and the room. */
+	backlog = unix_backlog(main_sock);
+	ck_assert_int_ne(backlog, 511);		/* systemd's, not ours */
 	cl_close(b);
 	cl_expect(a, "* guest2 has left (client closed the connection)");
 	sbd_reload(&d, NULL);
+	ck_assert_int_eq(unix_backlog(main_sock), backlog);
 	b = cl_unix(extra);
 	ck_assert_ptr_nonnull(strstr(cl_line(b, T_WAIT_MS), "you are guest3"));
 	cl_expect(a, "* guest3 has joined");

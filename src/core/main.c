@@ -125,9 +125,11 @@ main(int argc, char **argv)
 	log_init(LOG_STYLE_AUTO);
 	/*
 	 * Signals a package script may send for another daemon's sake must not
-	 * stop this one while it starts either (the USR signals' default
-	 * action is to exit); the loop takes USR1 and USR2 over once it runs.
+	 * stop this one while it starts either (the default action of HUP and
+	 * the USR signals is to exit); the loop takes HUP, USR1 and USR2 over
+	 * once it is set up. A HUP before then finds the file just read.
 	 */
+	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGWINCH, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);

@@ -342,6 +342,47 @@ START_TEST(test_reload_rollback_after_failed_bind)
 END_TEST
 
 /*
+ * The same signals while the daemon is still reading its config (a FIFO
+ * holds it there until the test writes the file) do not stop it either.
+ */
+START_TEST(test_signals_during_start)
+{
+	const int	 sigs[] = { SIGHUP, SIGUSR1, SIGUSR2, SIGPIPE, SIGWINCH };
+	const char	*conf = "services = ( { name = \"numbers\"; handler = "
+	    "\"number-to-text\"; listen = [ \"127.0.0.1:0\" ]; } );\n";
+	const char	*extra[3];
+	struct sbd	 d;
+	struct client	*c;
+	char		 dir[64], fifo[100];
+	size_t		 i;
+	int		 fd;
+
+	sock_dir(dir, sizeof(dir));
+	snprintf(fifo, sizeof(fifo), "%s/switchboard.conf", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	extra[0] = "-c";
+	extra[1] = fifo;
+	extra[2] = NULL;
+	sbd_spawn(&d, "", extra);
+	usleep(300000);			/* blocked opening the FIFO */
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		ck_assert_int_eq(kill(d.pid, sigs[i]), 0);
+	usleep(100000);
+	ck_assert_int_eq(sbd_wait_exit(&d, 0), -1);
+	ck_assert_int_ge(fd = open(fifo, O_WRONLY), 0);
+	ck_assert_int_eq(write(fd, conf, strlen(conf)), (ssize_t)strlen(conf));
+	close(fd);
+	ck_assert(sbd_wait_notify(&d, "READY=1", T_WAIT_MS));
+	c = cl_tcp(sbd_port(&d, "numbers"));
+	still_serves(c);
+	cl_close(c);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+	unlink(fifo);
+	rmdir(dir);
+}
+END_TEST
+
+/*
  * USR1, USR2, PIPE, WINCH and HUP, as package scripts send them, never
  * stop the daemon; USR1 logs one line per service with its counts.
  */
@@ -544,6 +585,7 @@ main(void)
 	tcase_add_test(tc, test_stale_unix_socket_replaced);
 	tcase_add_test(tc, test_reload_rollback_after_failed_bind);
 	tcase_add_test(tc, test_signals_keep_serving);
+	tcase_add_test(tc, test_signals_during_start);
 	tcase_add_test(tc, test_acl_v4_mapped_entries);
 	tcase_add_test(tc, test_socket_mode_and_group);
 	tcase_add_test(tc, test_socket_keys_checked);

@@ -16,6 +16,7 @@
 #endif
 
 #include "activation.h"
+#include "listen_addr.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -69,6 +70,35 @@ activation_collect(struct activation *act, char *why, size_t whylen)
 	(void)whylen;
 	return (0);
 #endif
+}
+
+/*
+ * Take a passed socket named for this service and bound to this address
+ * (any address if a is NULL): returns its descriptor, now the caller's,
+ * or -1 if there is none.
+ */
+int
+activation_take(struct activation *act, const char *name,
+    const struct listen_addr *a)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+	size_t			i;
+	int			fd;
+
+	for (i = 0; i < act->n; i++) {
+		if ((fd = act->socks[i].fd) == -1 ||
+		    strcmp(act->socks[i].name, name) != 0)
+			continue;
+		len = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
+		    (a == NULL ||
+		    listen_addr_matches(a, (struct sockaddr *)&ss, len))) {
+			act->socks[i].fd = -1;
+			return (fd);
+		}
+	}
+	return (-1);
 }
 
 /* Close any passed socket nobody took, and free the list. */

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+struct listen_addr;
+
 struct activation_socket {
 	int	 fd;		/* -1 once taken */
 	char	*name;		/* FileDescriptorName= */
@@ -17,6 +19,8 @@ struct activation {
 };
 
 int	activation_collect(struct activation *, char *, size_t);
+int	activation_take(struct activation *, const char *,
+	    const struct listen_addr *);
 void	activation_free(struct activation *);
 
 #endif

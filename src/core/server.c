@@ -2,7 +2,8 @@
  * switchboard: the server: the event loop and everything hung on it.
  *
  * Start-up binds every service before telling systemd it is ready; a port
- * that cannot be bound fails the start. SIGHUP reloads (reload.c).
+ * that cannot be bound fails the start. SIGHUP reloads. Both make a
+ * generation with the same transaction (generation.c).
  * SIGTERM or SIGINT stops accepting, finishes every client (chat rooms are
  * told), waits up to SERVER_STOP_SECONDS for output to drain, and returns
  * from server_run. SIGUSR1 logs a snapshot of every service; SIGUSR2 is
@@ -20,6 +21,7 @@
 #include "activation.h"
 #include "conf.h"
 #include "conn.h"
+#include "generation.h"
 #include "listener.h"
 #include "log.h"
 #include "notify.h"
@@ -100,15 +102,15 @@ server_init(struct server *srv, struct conf *conf)
 }
 
 /*
- * Start every configured service. Returns 0 once all are listening (and
- * systemd has been told), or the sysexits code of the first failure
- * (systemd is told that too).
+ * Start every configured service: the first generation, made by the same
+ * transaction as a reload (generation.c), with the sockets systemd passed.
+ * Returns 0 once all are listening (and systemd has been told), or the
+ * sysexits code of the first failure (systemd is told that too).
  */
 int
 server_start(struct server *srv)
 {
 	struct activation	 act;
-	struct sb_service	*svc;
 	char			 why[512];
 	size_t			 i;
 	int			 rc = 0, err = 0;
@@ -128,15 +130,9 @@ server_start(struct server *srv)
 		rc = EX_CONFIG;
 		break;
 	}
-	for (i = 0; rc == 0 && i < srv->conf->nservices; i++) {
-		svc = service_new(srv, srv->conf, &srv->conf->services[i]);
-		TAILQ_INSERT_TAIL(&srv->services, svc, entry);
-		if ((rc = service_start(svc)) != 0)
-			snprintf(why, sizeof(why), "%s: the handler failed to "
-			    "start", svc->conf->name);
-		else
-			rc = service_listen(svc, &act, why, sizeof(why), &err);
-	}
+	if (rc == 0)
+		rc = generation_apply(srv, conf_ref(srv->conf), &act, why,
+		    sizeof(why), &err);
 	activation_free(&act);
 	if (rc != 0) {
 		log_msg(LOG_LEVEL_ERROR, "%s", why);
@@ -148,6 +144,44 @@ server_start(struct server *srv)
 	notify_ready(srv->status);
 	server_timers_start(srv);
 	return (0);
+}
+
+/*
+ * SIGHUP: reload the config file, by the same transaction as the start.
+ * Any error leaves the running configuration as it was, and says so in
+ * the log and to systemd.
+ */
+void
+server_reload(struct server *srv)
+{
+	struct conf_errors	 errs = { NULL, NULL, 0 };
+	struct conf		*conf;
+	char			 why[512], status[sizeof(srv->status) + 64];
+	size_t			 i;
+	int			 err;
+
+	notify_reloading();
+	log_info("reloading %s", srv->conf->path);
+	if ((conf = conf_load(srv->conf->path, &errs)) == NULL) {
+		for (i = 0; i < errs.n; i++)
+			log_msg(LOG_LEVEL_ERROR, "%s", errs.msgs[i]);
+		snprintf(why, sizeof(why), "%s", errs.n > 0 ? errs.msgs[0] :
+		    "cannot read the configuration");
+		conf_errors_free(&errs);
+	} else if (generation_apply(srv, conf, NULL, why, sizeof(why),
+	    &err) == 0)
+		why[0] = '\0';
+	server_status(srv, srv->status, sizeof(srv->status));
+	if (why[0] != '\0') {
+		log_msg(LOG_LEVEL_ERROR, "reload failed, still serving the "
+		    "previous configuration: %s", why);
+		snprintf(status, sizeof(status), "reload failed (%s); %s",
+		    why, srv->status);
+		notify_ready(status);
+		return;
+	}
+	log_info("reloaded: %s", srv->status);
+	notify_ready(srv->status);
 }
 
 /* The status refresh, and the watchdog if systemd asked for one. */

@@ -7,7 +7,6 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +16,6 @@
 #include <unistd.h>
 
 #include "acl.h"
-#include "activation.h"
 #include "conf.h"
 #include "conn.h"
 #include <switchboard/handler.h>
@@ -28,8 +26,6 @@
 #include "service.h"
 #include "xmalloc.h"
 
-static int	service_passed_fd(struct sb_service *, struct activation *,
-		    const struct listen_addr *);
 static void	service_refuse(int, const char *);
 static void	service_peer_text(const struct sockaddr *, socklen_t, int,
 		    const uint8_t *, char *, size_t);
@@ -67,87 +63,17 @@ service_start(struct sb_service *svc)
 	return (0);
 }
 
-/* Take a listener on; it now accepts for this service. */
-void
-service_add_listener(struct sb_service *svc, struct listener *l)
-{
-	svc->listeners = xreallocarray(svc->listeners, svc->nlisteners + 1,
-	    sizeof(*svc->listeners));
-	svc->listeners[svc->nlisteners++] = l;
-	log_info("%s: listening on %s (%s)", svc->conf->name, l->bound,
-	    svc->conf->handler->name);
-}
-
-/* A passed socket for this service bound to this address, or -1. */
-static int
-service_passed_fd(struct sb_service *svc, struct activation *act,
-    const struct listen_addr *a)
-{
-	struct sockaddr_storage	ss;
-	socklen_t		len;
-	size_t			i;
-	int			fd;
-
-	for (i = 0; i < act->n; i++) {
-		if ((fd = act->socks[i].fd) == -1 ||
-		    strcmp(act->socks[i].name, svc->conf->name) != 0)
-			continue;
-		len = sizeof(ss);
-		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
-		    (a == NULL ||
-		    listen_addr_matches(a, (struct sockaddr *)&ss, len))) {
-			act->socks[i].fd = -1;
-			return (fd);
-		}
-	}
-	return (-1);
-}
-
 /*
- * Get the service listening. Each listen entry is served by a socket
- * systemd passed for this service with that address, if there is one, or
- * bound here. Passed sockets matching no entry serve the service too.
- * Returns 0, or a sysexits code with the reason in why and the errno value
- * in *err.
+ * The service now listens on exactly these sockets (a generation moved
+ * them here, already pointed at it), and owns the array; the ones it had
+ * are someone else's now.
  */
-int
-service_listen(struct sb_service *svc, struct activation *act, char *why,
-    size_t whylen, int *err)
+void
+service_set_listeners(struct sb_service *svc, struct listener **ls, size_t n)
 {
-	const struct conf_service	*conf = svc->conf;
-	struct listener			*l;
-	size_t				 i;
-	int				 fd;
-
-	for (i = 0; i < conf->nlisten; i++) {
-		if ((fd = service_passed_fd(svc, act, &conf->listen[i])) != -1) {
-			if ((l = listener_adopt(svc->srv->base, fd,
-			    service_accept, svc)) != NULL)
-				l->addr = &conf->listen[i];
-		} else
-			l = listener_open(svc->srv->base, &conf->listen[i],
-			    (int)conf->limits.listen_backlog, service_accept,
-			    svc);
-		if (l == NULL) {
-			*err = errno;
-			snprintf(why, whylen, "%s: cannot listen on %s: %s",
-			    conf->name, conf->listen_text[i], strerror(*err));
-			return (*err == EADDRINUSE || *err == EACCES ||
-			    *err == EADDRNOTAVAIL ? EX_UNAVAILABLE : EX_OSERR);
-		}
-		service_add_listener(svc, l);
-	}
-	while ((fd = service_passed_fd(svc, act, NULL)) != -1) {
-		if ((l = listener_adopt(svc->srv->base, fd, service_accept,
-		    svc)) == NULL) {
-			*err = errno;
-			snprintf(why, whylen, "%s: cannot use a passed socket: "
-			    "%s", conf->name, strerror(*err));
-			return (EX_OSERR);
-		}
-		service_add_listener(svc, l);
-	}
-	return (0);
+	free(svc->listeners);
+	svc->listeners = ls;
+	svc->nlisteners = n;
 }
 
 /* A reload kept this service: it now runs on the new config. */

@@ -15,7 +15,6 @@
 
 #include "iptable.h"
 
-struct activation;
 struct conf;
 struct conf_service;
 struct listener;
@@ -64,9 +63,8 @@ struct sb_service {
 struct sb_service *service_new(struct server *, struct conf *,
 	    const struct conf_service *);
 int	service_start(struct sb_service *);
-int	service_listen(struct sb_service *, struct activation *, char *,
-	    size_t, int *);
-void	service_add_listener(struct sb_service *, struct listener *);
+void	service_set_listeners(struct sb_service *, struct listener **,
+	    size_t);
 void	service_set_conf(struct sb_service *, struct conf *,
 	    const struct conf_service *);
 void	service_accept(void *, int, const struct sockaddr *, socklen_t);

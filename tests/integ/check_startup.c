@@ -1,8 +1,9 @@
 /*
  * switchboard integration tests: start-up and reload against busy and
- * stale unix socket paths, rollback after a failed bind, the signals a
- * package script may send, v4-mapped access list entries on a dual-stack
- * socket, and unix socket permissions.
+ * stale unix socket paths, rollback after a failed bind (at start, and at
+ * reload after a new handler started), the signals a package script may
+ * send, v4-mapped access list entries on a dual-stack socket, and unix
+ * socket permissions.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -292,50 +293,174 @@ START_TEST(test_stale_unix_socket_replaced)
 END_TEST
 
 /*
- * A reload whose last new service cannot bind is undone: the sockets the
- * earlier new services had bound (TCP and unix) are closed again, and the
- * running service keeps its socket and its clients.
+ * A reload whose last new service cannot bind because another process
+ * holds the port is undone: the sockets the earlier new services had
+ * bound (TCP and unix) are closed again, and the running service keeps
+ * every socket it had (TCP and unix) and its clients; the log and
+ * systemd's STATUS= say why.
  */
 START_TEST(test_reload_rollback_after_failed_bind)
 {
 	struct sbd	 d;
-	struct client	*c, *fresh;
-	char		 dir[64], path[100], conf[1024], want[128];
+	struct client	*c, *u, *fresh;
+	char		 dir[64], path[100], npath[100], conf[1024], want[256];
 	int		 port, taken, fd, extra;
 
 	sock_dir(dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/extra.sock", dir);
+	snprintf(npath, sizeof(npath), "%s/numbers.sock", dir);
 	fd = port_taken(&taken);
-	sbd_start(&d, conf_numbers);
+	snprintf(conf, sizeof(conf), "services = (\n"
+	    "  { name = \"numbers\"; handler = \"number-to-text\";\n"
+	    "    listen = [ \"127.0.0.1:0\", \"unix:%s\" ]; }\n);\n", npath);
+	sbd_start(&d, conf);
 	port = sbd_port(&d, "numbers");
 	c = cl_tcp(port);
 	still_serves(c);
+	u = cl_unix(npath);
+	still_serves(u);
 	snprintf(conf, sizeof(conf), "services = (\n"
 	    "  { name = \"numbers\"; handler = \"number-to-text\";\n"
-	    "    listen = [ \"127.0.0.1:0\" ]; },\n"
+	    "    listen = [ \"127.0.0.1:0\", \"unix:%s\" ]; },\n"
 	    "  { name = \"extra\"; handler = \"uppercase-echo\";\n"
 	    "    listen = [ \"127.0.0.1:0\", \"unix:%s\" ]; },\n"
 	    "  { name = \"taken\"; handler = \"uppercase-echo\";\n"
-	    "    listen = [ \"127.0.0.1:%d\" ]; }\n);\n", path, taken);
+	    "    listen = [ \"127.0.0.1:%d\" ]; }\n);\n", npath, path, taken);
 	sbd_reload(&d, conf);
 	snprintf(want, sizeof(want), "taken: cannot listen on 127.0.0.1:%d: "
 	    "Address already in use", taken);
 	ck_assert(sbd_log_has(&d, want));
 	ck_assert(sbd_log_has(&d, "reload failed, still serving the previous "
 	    "configuration"));
+	/* systemd is told why, and that the old listeners are all there. */
+	snprintf(want, sizeof(want), "STATUS=reload failed (taken: cannot "
+	    "listen on 127.0.0.1:%d: Address already in use); 1 service, 2 "
+	    "connections; numbers=127.0.0.1:%d numbers=unix:%s", taken, port,
+	    npath);
+	ck_assert_msg(strstr(d.notes, want) != NULL, "notes:\n%s", d.notes);
 	/* extra was bound during the attempt, then closed again. */
 	extra = sbd_port(&d, "extra");
 	ck_assert(!port_open(extra));
 	ck_assert_int_eq(access(path, F_OK), -1);
 	ck_assert(!sbd_log_has(&d, "reloaded:"));
-	/* numbers kept its socket and its client. */
+	ck_assert(!sbd_log_has(&d, "stopped listening"));
+	/* numbers kept both sockets and both clients. */
 	ck_assert_int_eq(sbd_port(&d, "numbers"), port);
 	still_serves(c);
+	still_serves(u);
 	fresh = cl_tcp(port);
 	still_serves(fresh);
-	cl_close(c);
 	cl_close(fresh);
+	fresh = cl_unix(npath);
+	still_serves(fresh);
+	cl_close(fresh);
+	cl_close(c);
+	cl_close(u);
 	ck_assert_int_eq(sbd_stop(&d), 0);
+	ck_assert_int_eq(access(npath, F_OK), -1);
+	close(fd);
+	rmdir(dir);
+}
+END_TEST
+
+/*
+ * A reload that fails after a new chat service was bound and its handler
+ * started (a later service cannot bind) stops that service again: its
+ * socket is closed and, however often it happens, the daemon holds no
+ * more descriptors than before. A reload without the taken port then
+ * starts the chat service for real.
+ */
+START_TEST(test_reload_rollback_stops_started_service)
+{
+	struct sbd	 d;
+	struct client	*c, *m;
+	char		 conf[1024], *line;
+	int		 i, taken, fd, fds, room;
+
+	fd = port_taken(&taken);
+	sbd_start(&d, conf_numbers);
+	c = cl_tcp(sbd_port(&d, "numbers"));
+	still_serves(c);
+	fds = sbd_fd_count(&d);
+	ck_assert_int_gt(fds, 0);
+	snprintf(conf, sizeof(conf), "services = (\n"
+	    "  { name = \"numbers\"; handler = \"number-to-text\";\n"
+	    "    listen = [ \"127.0.0.1:0\" ]; },\n"
+	    "  { name = \"room\"; handler = \"chat-relay\";\n"
+	    "    listen = [ \"127.0.0.1:0\" ]; },\n"
+	    "  { name = \"taken\"; handler = \"uppercase-echo\";\n"
+	    "    listen = [ \"127.0.0.1:%d\" ]; }\n);\n", taken);
+	for (i = 1; i <= 3; i++) {
+		sbd_reload(&d, i == 1 ? conf : NULL);
+		ck_assert_int_eq(log_count(&d, "reload failed, still serving "
+		    "the previous configuration: taken: cannot listen"), i);
+		ck_assert_int_eq(log_count(&d, " room: listening on "), i);
+		room = sbd_port(&d, "room");
+		ck_assert_msg(!port_open(room), "room still on port %d", room);
+		ck_assert_int_eq(sbd_fd_count(&d), fds);
+		still_serves(c);
+	}
+	ck_assert(!sbd_log_has(&d, "reloaded:"));
+	/* Without the taken port the same chat service starts and serves. */
+	snprintf(conf, sizeof(conf), "services = (\n"
+	    "  { name = \"numbers\"; handler = \"number-to-text\";\n"
+	    "    listen = [ \"127.0.0.1:0\" ]; },\n"
+	    "  { name = \"room\"; handler = \"chat-relay\";\n"
+	    "    listen = [ \"127.0.0.1:0\" ]; }\n);\n");
+	sbd_reload(&d, conf);
+	ck_assert(log_wait(&d, "reloaded: 2 services"));
+	m = cl_tcp(sbd_port(&d, "room"));
+	line = cl_line(m, T_WAIT_MS);
+	ck_assert_ptr_nonnull(line);
+	cl_close(m);
+	still_serves(c);
+	cl_close(c);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+	close(fd);
+}
+END_TEST
+
+/*
+ * A start that fails at its last service closes what the earlier ones
+ * had bound, at once: the unix socket file of the first service is gone,
+ * and systemd is told which service, address and reason (exit 69).
+ */
+START_TEST(test_start_failure_closes_bound)
+{
+	struct sbd	 d;
+	char		 dir[64], path[100], conf[1024], want[256], *log;
+	int		 rc, taken, fd;
+
+	sock_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/first.sock", dir);
+	fd = port_taken(&taken);
+	snprintf(conf, sizeof(conf), "services = (\n"
+	    "  { name = \"first\"; handler = \"uppercase-echo\";\n"
+	    "    listen = [ \"unix:%s\", \"127.0.0.1:0\" ]; },\n"
+	    "  { name = \"room\"; handler = \"chat-relay\";\n"
+	    "    listen = [ \"127.0.0.1:0\" ]; },\n"
+	    "  { name = \"second\"; handler = \"uppercase-echo\";\n"
+	    "    listen = [ \"127.0.0.1:%d\" ]; }\n);\n", path, taken);
+	sbd_spawn(&d, conf, NULL);
+	rc = sbd_wait_exit(&d, T_WAIT_MS);
+	if (rc == -1)
+		kill(d.pid, SIGKILL);
+	log = sbd_log_text(&d);
+	ck_assert_msg(rc == 69, "exit %d; log:\n%s", rc, log);
+	snprintf(want, sizeof(want), "first: listening on unix:%s", path);
+	ck_assert_msg(strstr(log, want) != NULL, "log:\n%s", log);
+	ck_assert_ptr_nonnull(strstr(log, "room: listening on 127.0.0.1:"));
+	snprintf(want, sizeof(want), "second: cannot listen on 127.0.0.1:%d: "
+	    "Address already in use", taken);
+	ck_assert_msg(strstr(log, want) != NULL, "log:\n%s", log);
+	ck_assert_ptr_null(strstr(log, "ready:"));
+	free(log);
+	snprintf(want, sizeof(want), "STATUS=second: cannot listen on "
+	    "127.0.0.1:%d: Address already in use\nERRNO=%d", taken,
+	    EADDRINUSE);
+	ck_assert(sbd_wait_notify(&d, want, 0));
+	ck_assert_int_eq(access(path, F_OK), -1);
+	ck_assert_int_eq(sbd_stop(&d), 69);
 	close(fd);
 	rmdir(dir);
 }
@@ -584,6 +709,8 @@ main(void)
 	tcase_add_test(tc, test_busy_unix_path_at_reload);
 	tcase_add_test(tc, test_stale_unix_socket_replaced);
 	tcase_add_test(tc, test_reload_rollback_after_failed_bind);
+	tcase_add_test(tc, test_reload_rollback_stops_started_service);
+	tcase_add_test(tc, test_start_failure_closes_bound);
 	tcase_add_test(tc, test_signals_keep_serving);
 	tcase_add_test(tc, test_signals_during_start);
 	tcase_add_test(tc, test_acl_v4_mapped_entries);

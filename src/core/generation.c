@@ -58,7 +58,7 @@
 struct gen_service {
 	struct sb_service	*svc;
 	int			 fresh;		/* made by this transaction */
-	struct listener		**ls;		/* listen entries, then extras */
+	struct listener		**ls;		/* by entry, then extras */
 	char			*ours;		/* ls[k] made here */
 	size_t			 nls;
 };
@@ -198,8 +198,8 @@ gen_take_passed(struct generation *g, struct gen_service *s,
 	if ((l = listener_adopt(g->srv->base, fd, service_accept, s->svc)) ==
 	    NULL) {
 		g->err = errno;
-		snprintf(g->why, g->whylen, "%s: cannot use a passed socket: %s",
-		    cs->name, strerror(g->err));
+		snprintf(g->why, g->whylen, "%s: cannot use a passed socket: "
+		    "%s", cs->name, strerror(g->err));
 		return (NULL);
 	}
 	l->addr = a;
@@ -241,7 +241,8 @@ gen_listen(struct generation *g, struct gen_service *s,
 			    "%s", cs->name, cs->listen_text[j],
 			    strerror(g->err));
 			return (g->err == EADDRINUSE || g->err == EACCES ||
-			    g->err == EADDRNOTAVAIL ? EX_UNAVAILABLE : EX_OSERR);
+			    g->err == EADDRNOTAVAIL ? EX_UNAVAILABLE :
+			    EX_OSERR);
 		}
 		gen_add(s, l, 1);
 		log_info("%s: listening on %s (%s)", cs->name, l->bound,

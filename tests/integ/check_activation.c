@@ -1,11 +1,14 @@
 /*
  * switchboard integration tests: socket activation, driven by systemd's
  * own systemd-socket-activate (which binds the sockets, waits for the
- * first client, then runs the daemon with LISTEN_FDS and LISTEN_FDNAMES).
+ * first client, then runs the daemon with LISTEN_FDS and LISTEN_FDNAMES),
+ * and a start that fails after taking a passed socket over.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -152,6 +155,59 @@ START_TEST(test_unknown_name_is_an_error)
 }
 END_TEST
 
+/*
+ * A start that took over a passed socket and then fails (a later service
+ * cannot bind) rolls back: it exits 69 naming the service, and the
+ * passed socket's file, which systemd made, is left where it is.
+ */
+START_TEST(test_failed_start_leaves_passed_file)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	struct sbd		 d;
+	struct client		*a;
+	char			 conf[512], path[128], want[128];
+	const char		*wrap[8];
+	int			 fd, port;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(fd, 1), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	memset(&d, 0, sizeof(d));
+	sbd_write_conf(&d, "");
+	snprintf(path, sizeof(path), "%s/lobby.sock", d.dir);
+	snprintf(conf, sizeof(conf), "services = (\n"
+	    "  { name = \"lobby\"; handler = \"chat-relay\"; listen = "
+	    "[ \"unix:%s\" ]; },\n"
+	    "  { name = \"taken\"; handler = \"uppercase-echo\"; listen = "
+	    "[ \"127.0.0.1:%d\" ]; }\n);\n", path, port);
+	wrap[0] = "systemd-socket-activate";
+	wrap[1] = "-l";
+	wrap[2] = path;
+	wrap[3] = "--fdname=lobby";
+	wrap[4] = "-E";
+	wrap[5] = "NOTIFY_SOCKET";
+	wrap[6] = NULL;
+	sbd_spawn_wrapped(&d, conf, wrap);
+	a = connect_when_there(path);
+	ck_assert_int_eq(sbd_wait_exit(&d, T_WAIT_MS), 69);
+	ck_assert(sbd_log_has(&d, "lobby: listening on unix:"));
+	snprintf(want, sizeof(want), "taken: cannot listen on 127.0.0.1:%d: "
+	    "Address already in use", port);
+	ck_assert(sbd_log_has(&d, want));
+	ck_assert_int_eq(access(path, F_OK), 0);	/* not ours to remove */
+	cl_close(a);
+	sbd_stop(&d);
+	unlink(path);
+	close(fd);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -161,6 +217,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_passed_sockets_adopted);
 	tcase_add_test(tc, test_unknown_name_is_an_error);
+	tcase_add_test(tc, test_failed_start_leaves_passed_file);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_activation"));
 }

@@ -23,15 +23,20 @@ enum sb_verdict {
 	SB_DROP			/* close now, discarding queued output */
 };
 
+/* The kinds of option a handler declares (see SB_OPTION_* below). */
 enum sb_opt_type {
 	SB_OPT_INT,		/* long long, bounds min..max */
 	SB_OPT_BOOL,		/* bool */
 	SB_OPT_STRING,		/* char *, length min..max, owned by the core */
-	SB_OPT_ENUM,		/* int: index into choices */
-	SB_OPT_CUSTOM		/* read by the core's own code */
+	SB_OPT_ENUM		/* int: index into choices */
 };
 
-/* One config key: declared here, parsed and checked by the core. */
+/*
+ * One config key: declared by the handler, parsed and checked by the core.
+ * Declare them with the SB_OPTION_* macros rather than by hand: they take
+ * the key's name from the field's and check at compile time that the field
+ * has the type the core will store into it.
+ */
 struct sb_option {
 	const char		*name;
 	enum sb_opt_type	 type;
@@ -41,6 +46,62 @@ struct sb_option {
 	const char		*def;		/* default, written as in a file */
 	const char		*help;		/* what it means, for messages */
 };
+
+/*
+ * offsetof(type, field), failing to compile unless the field is a ftype.
+ * The check is a static assertion inside a struct whose size is multiplied
+ * by zero: it costs nothing and works in a file-scope initializer.
+ */
+#define SB_OPTION_FIELD(type, field, ftype, what)			\
+	(offsetof(type, field) + 0 * sizeof(struct {			\
+	    _Static_assert(__builtin_types_compatible_p(		\
+		__typeof__(((type *)0)->field), ftype),			\
+		"option " #field ": " #type "." #field " must be " what); \
+	    int sb_unused; }))
+
+/*
+ * The option tables: one line per key, named after its field in the
+ * handler's conf struct (type), ending with SB_OPTION_END. def is the
+ * default as a C string: "20", "true", a STRING's text without quotes,
+ * an ENUM's choice by name; or NULL to leave the field zeroed (0, false,
+ * NULL). help says what the key means; range errors quote it. The conf
+ * struct is zeroed, then the defaults and the file's values are stored.
+ * For example:
+ *
+ *	struct echo_conf { long long repeat; bool loud; char *prefix; };
+ *	static const struct sb_option echo_options[] = {
+ *		SB_OPTION_INT(struct echo_conf, repeat, 1, 10, "1",
+ *		    "times each line is echoed"),
+ *		SB_OPTION_BOOL(struct echo_conf, loud, "false", "shout"),
+ *		SB_OPTION_STRING(struct echo_conf, prefix, 0, 32, "",
+ *		    "put before every reply"),
+ *		SB_OPTION_END
+ *	};
+ *
+ * SB_OPTION_INT: a long long field, a whole number from min to max.
+ * SB_OPTION_BOOL: a bool field, true or false.
+ * SB_OPTION_STRING: a char * field, a string of minlen to maxlen bytes;
+ *   the core owns the copy it stores (do not free or keep it past the
+ *   conf's lifetime, see sb_service_conf).
+ * SB_OPTION_ENUM: an int field, the index in choices (a NULL-terminated
+ *   array of names) of the name given.
+ */
+#define SB_OPTION_INT(type, field, min, max, def, help)		\
+	{ #field, SB_OPT_INT,						\
+	  SB_OPTION_FIELD(type, field, long long, "long long"),		\
+	  (min), (max), NULL, (def), (help) }
+#define SB_OPTION_BOOL(type, field, def, help)				\
+	{ #field, SB_OPT_BOOL, SB_OPTION_FIELD(type, field, bool, "bool"), \
+	  0, 1, NULL, (def), (help) }
+#define SB_OPTION_STRING(type, field, minlen, maxlen, def, help)	\
+	{ #field, SB_OPT_STRING,					\
+	  SB_OPTION_FIELD(type, field, char *, "char *"),		\
+	  (minlen), (maxlen), NULL, (def), (help) }
+#define SB_OPTION_ENUM(type, field, choices, def, help)		\
+	{ #field, SB_OPT_ENUM, SB_OPTION_FIELD(type, field, int, "int"), \
+	  0, 0, (choices), (def), (help) }
+#define SB_OPTION_END							\
+	{ NULL, SB_OPT_INT, 0, 0, 0, NULL, NULL, NULL }
 
 struct sb_handler {
 	const char		*name;		/* "chat-relay" */

@@ -58,8 +58,8 @@ static const char *const conf_log_levels[] = {
 	{ "listen_backlog", SB_OPT_INT,					\
 	  offsetof(type, limits.listen_backlog), 1, 65535, NULL,	\
 	  def_backlog, "connections waiting to be accepted" },		\
-	{ "allow", SB_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },		\
-	{ "deny", SB_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL }
+	{ "allow", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },		\
+	{ "deny", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL }
 
 /* Top-level keys; "services" is read by hand. */
 static const struct sb_option conf_global_options[] = {
@@ -70,7 +70,7 @@ static const struct sb_option conf_global_options[] = {
 	  "clients at once, whole daemon" },
 	CONF_LIMIT_OPTIONS(struct conf, "300", "4096", "1048576", "0",
 	    "30", "60", "511"),
-	{ "services", SB_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
+	{ "services", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
 
@@ -81,9 +81,9 @@ static const struct sb_option conf_service_options[] = {
 	{ "handler", SB_OPT_STRING,
 	  offsetof(struct conf_service, handler_name), 1, 64, NULL, NULL,
 	  "the protocol" },
-	{ "listen", SB_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
-	{ "socket_mode", SB_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
-	{ "socket_group", SB_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
+	{ "listen", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
+	{ "socket_mode", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
+	{ "socket_group", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
 	CONF_LIMIT_OPTIONS(struct conf_service, NULL, NULL, NULL, NULL,
 	    NULL, NULL, NULL),
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }

@@ -164,7 +164,7 @@ conf_option_defaults(const struct sb_option *opts, void *blob)
 					*CONF_FIELD(blob, o, int) = (int)i;
 			}
 			break;
-		case SB_OPT_CUSTOM:
+		default:		/* CONF_OPT_CUSTOM */
 			break;
 		}
 	}
@@ -207,10 +207,11 @@ conf_option_store(const struct sb_option *o, void *blob,
 		}
 		*CONF_FIELD(blob, o, bool) = config_setting_get_bool(s);
 		return;
-	case SB_OPT_CUSTOM:
-		return;
-	default:
+	case SB_OPT_STRING:
+	case SB_OPT_ENUM:
 		break;
+	default:		/* CONF_OPT_CUSTOM */
+		return;
 	}
 	if (type != CONFIG_TYPE_STRING) {
 		conf_report(r, line, "%s: expected a string in double quotes, "
@@ -255,7 +256,7 @@ conf_option_apply(const struct sb_option *opts, void *blob,
 	config_setting_t	*s;
 
 	for (o = opts; o != NULL && o->name != NULL; o++) {
-		if (o->type == SB_OPT_CUSTOM)
+		if (o->type == CONF_OPT_CUSTOM)
 			continue;
 		if ((s = config_setting_get_member(group, o->name)) != NULL)
 			conf_option_store(o, blob, s, r);

@@ -11,6 +11,13 @@
 
 #include <switchboard/handler.h>
 
+/*
+ * A key the core reads with its own code (listen, allow, services...):
+ * declared so it is known, skipped when tables are applied. Not a kind
+ * handlers can declare.
+ */
+#define CONF_OPT_CUSTOM	((enum sb_opt_type)0x100)
+
 struct conf_errors {
 	char	**msgs;
 	int	 *lines;	/* line of each message, for sorting */

@@ -50,20 +50,17 @@ struct chat_room {
 };
 
 static const struct sb_option chat_options[] = {
-	{ "max_clients", SB_OPT_INT, offsetof(struct chat_conf, max_clients),
-	  0, 1000000, NULL, "0", "members at once, 0 = no limit of its own" },
-	{ "history", SB_OPT_INT, offsetof(struct chat_conf, history),
-	  0, 1000, NULL, "20", "messages replayed to a newcomer" },
-	{ "rate", SB_OPT_INT, offsetof(struct chat_conf, rate),
-	  0, 100000, NULL, "0", "lines per second from one member, 0 = no "
-	  "limit" },
-	{ "burst", SB_OPT_INT, offsetof(struct chat_conf, burst),
-	  1, 100000, NULL, "20", "lines a member may send at once before "
-	  "rate applies" },
-	{ "byte_rate", SB_OPT_INT, offsetof(struct chat_conf, byte_rate),
-	  0, 1073741824, NULL, "65536", "bytes per second relayed from one "
-	  "member, 0 = no limit" },
-	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
+	SB_OPTION_INT(struct chat_conf, max_clients, 0, 1000000, "0",
+	    "members at once, 0 = no limit of its own"),
+	SB_OPTION_INT(struct chat_conf, history, 0, 1000, "20",
+	    "messages replayed to a newcomer"),
+	SB_OPTION_INT(struct chat_conf, rate, 0, 100000, "0",
+	    "lines per second from one member, 0 = no limit"),
+	SB_OPTION_INT(struct chat_conf, burst, 1, 100000, "20",
+	    "lines a member may send at once before rate applies"),
+	SB_OPTION_INT(struct chat_conf, byte_rate, 0, 1073741824, "65536",
+	    "bytes per second relayed from one member, 0 = no limit"),
+	SB_OPTION_END
 };
 
 static const char *const chat_help[] = {

@@ -21,10 +21,10 @@ static const char *const number_text_styles[] = {
 };
 
 static const struct sb_option number_text_options[] = {
-	{ "style", SB_OPT_ENUM, offsetof(struct number_text_conf, style),
-	  0, 0, number_text_styles, "american",
-	  "\"american\" (one hundred one) or \"british\" (one hundred and one)" },
-	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
+	SB_OPTION_ENUM(struct number_text_conf, style, number_text_styles,
+	    "american", "\"american\" (one hundred one) or \"british\" "
+	    "(one hundred and one)"),
+	SB_OPTION_END
 };
 
 static enum sb_verdict	number_text_line(struct sb_conn *, const char *,

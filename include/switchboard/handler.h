@@ -16,11 +16,10 @@
 struct sb_conn;
 struct sb_service;
 
-/* What the core does after a hook returns. */
-enum sb_verdict {
-	SB_CONTINUE,		/* keep reading lines */
-	SB_FINISH,		/* stop reading, flush what is queued, close */
-	SB_DROP			/* close now, discarding queued output */
+/* How sb_conn_close closes. */
+enum sb_close {
+	SB_CLOSE_FLUSH,		/* stop reading, send what is queued, close */
+	SB_CLOSE_NOW		/* close at once, discarding queued output */
 };
 
 /* The kinds of option a handler declares (see SB_OPTION_* below). */
@@ -115,9 +114,9 @@ struct sb_handler {
 	int			 (*start)(struct sb_service *);
 	void			 (*stop)(struct sb_service *);
 	/* A client arrived (optional). */
-	enum sb_verdict		 (*open)(struct sb_conn *);
+	void			 (*open)(struct sb_conn *);
 	/* One line, NUL-terminated, without its EOL; valid during the call. */
-	enum sb_verdict		 (*line)(struct sb_conn *, const char *, size_t);
+	void			 (*line)(struct sb_conn *, const char *, size_t);
 	/* The client is going away, for the reason given (optional). */
 	void			 (*close)(struct sb_conn *, const char *reason);
 	/*
@@ -164,10 +163,17 @@ void		 sb_line_free(struct sb_line *);
  */
 void		 sb_conn_reply_begin(struct sb_conn *);
 void		 sb_conn_reply_end(struct sb_conn *);
-/* Close after flushing, or at once; deferred, so safe from any hook. */
-void		 sb_conn_finish(struct sb_conn *, const char *reason);
-void		 sb_conn_drop(struct sb_conn *, const char *reason);
-bool		 sb_conn_is_closing(struct sb_conn *);
+/*
+ * The one way to close a connection, always with a reason (not NULL; it
+ * is copied, logged and passed to the close hook). SB_CLOSE_FLUSH sends
+ * what is queued first; SB_CLOSE_NOW discards it and resets the
+ * connection. The close is deferred, so it is safe from any hook and on
+ * any connection, the one being served included, even in the middle of a
+ * broadcast: no more lines are handed over, and the close hook runs later
+ * from the event loop. Closing a closing connection keeps the first
+ * reason; SB_CLOSE_NOW still overrides an earlier SB_CLOSE_FLUSH.
+ */
+void		 sb_conn_close(struct sb_conn *, enum sb_close, const char *);
 /* Limits a handler enforces; reported so the core counts and logs them. */
 enum sb_limit {
 	SB_LIMIT_MAX_CLIENTS,
@@ -201,7 +207,6 @@ void		 sb_service_log(struct sb_service *, int, const char *, ...)
 void		*sb_malloc(size_t);
 void		*sb_calloc(size_t, size_t);
 void		*sb_reallocarray(void *, size_t, size_t);
-char		*sb_strdup(const char *);
 /* A formatted string in new memory; returns its length. */
 int		 sb_asprintf(char **, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));

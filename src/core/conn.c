@@ -24,7 +24,7 @@
  * fires. A busy connection costs one check per send_timeout, not one a
  * write.
  *
- * Closes are deferred: sb_conn_finish and sb_conn_drop only mark the
+ * Closes are deferred: sb_conn_close (conn_close) only marks the
  * connection and queue it for the server's reaper, so a handler may close
  * any connection, itself included, in the middle of a broadcast.
  *
@@ -87,7 +87,6 @@
 #define CONN_CLOSE_SECONDS	5
 #define CONN_LINGER_SECONDS	2
 
-static void	conn_apply(struct sb_conn *, enum sb_verdict);
 static void	conn_frame(struct sb_conn *, enum framer_status, char *,
 		    size_t);
 static void	conn_telnet_reply(struct sb_conn *);
@@ -212,7 +211,7 @@ conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa)
 	sb_conn_log(c, SB_LOG_DEBUG, "connected");
 	c->flags |= CONN_OPENED;
 	if (h->open != NULL)
-		conn_apply(c, h->open(c));
+		h->open(c);
 	return (c);
 }
 
@@ -233,16 +232,6 @@ conn_close(struct sb_conn *c, const char *reason, int flush)
 	event_del(c->rev);
 	TAILQ_INSERT_TAIL(&c->svc->srv->reap, c, reap_entry);
 	server_schedule_reap(c->svc->srv);
-}
-
-/* Act on a handler's verdict. */
-static void
-conn_apply(struct sb_conn *c, enum sb_verdict v)
-{
-	if (v == SB_FINISH)
-		conn_close(c, "closed by server", 1);
-	else if (v == SB_DROP)
-		conn_close(c, "dropped by server", 0);
 }
 
 /* Send the framer's telnet answers to the client. */
@@ -276,7 +265,7 @@ conn_frame(struct sb_conn *c, enum framer_status st, char *line, size_t len)
 	if (log_enabled(LOG_LEVEL_DEBUG))
 		sb_conn_log(c, SB_LOG_DEBUG, "line \"%s\"",
 		    escape_bytes(line, len, quoted, sizeof(quoted)));
-	conn_apply(c, conf->handler->line(c, line, len));
+	conf->handler->line(c, line, len);
 }
 
 /*
@@ -914,25 +903,14 @@ sb_conn_peer(struct sb_conn *c)
 	return ("unix");
 }
 
-/* Close after the queued output is sent. */
+/* A handler closes a connection: after the queued output, or at once. */
 void
-sb_conn_finish(struct sb_conn *c, const char *reason)
+sb_conn_close(struct sb_conn *c, enum sb_close how, const char *reason)
 {
-	conn_close(c, reason, 1);
-}
-
-/* Close without sending what is queued. */
-void
-sb_conn_drop(struct sb_conn *c, const char *reason)
-{
-	conn_close(c, reason, 0);
-}
-
-/* Has a close been asked for? */
-bool
-sb_conn_is_closing(struct sb_conn *c)
-{
-	return ((c->flags & CONN_CLOSING) != 0);
+	if (reason == NULL)
+		fatalx("%s: a handler closed a connection without a reason",
+		    c->svc->conf->name);
+	conn_close(c, reason, how == SB_CLOSE_FLUSH);
 }
 
 /* Log a line prefixed "service[peer #id]: ". */

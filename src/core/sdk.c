@@ -30,12 +30,6 @@ sb_reallocarray(void *p, size_t n, size_t size)
 	return (xreallocarray(p, n, size));
 }
 
-char *
-sb_strdup(const char *s)
-{
-	return (xstrdup(s));
-}
-
 int
 sb_asprintf(char **out, const char *fmt, ...)
 {

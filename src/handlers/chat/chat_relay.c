@@ -93,8 +93,8 @@ static void	 chat_budget(const struct chat_conf *, struct chat_member *,
 static void	 chat_replay(struct chat_room *, struct sb_conn *);
 static int	 chat_start(struct sb_service *);
 static void	 chat_stop(struct sb_service *);
-static enum sb_verdict chat_open(struct sb_conn *);
-static enum sb_verdict chat_line(struct sb_conn *, const char *, size_t);
+static void	 chat_open(struct sb_conn *);
+static void	 chat_line(struct sb_conn *, const char *, size_t);
 static void	 chat_close(struct sb_conn *, const char *);
 static void	 chat_too_long(struct sb_conn *, size_t);
 
@@ -352,7 +352,7 @@ chat_stop(struct sb_service *svc)
 }
 
 /* A client arrives: welcome, history, and a notice to the room. */
-static enum sb_verdict
+static void
 chat_open(struct sb_conn *c)
 {
 	const struct chat_conf	*conf = sb_service_conf(sb_conn_service(c));
@@ -367,8 +367,8 @@ chat_open(struct sb_conn *c)
 		    conf->max_clients);
 		sb_conn_send(c, "* room is full (%lld clients)",
 		    conf->max_clients);
-		sb_conn_finish(c, "room is full");
-		return (SB_FINISH);
+		sb_conn_close(c, SB_CLOSE_FLUSH, "room is full");
+		return;
 	}
 	if (room->history.cap != (size_t)conf->history)	/* reloaded */
 		chat_history_resize(&room->history, (size_t)conf->history);
@@ -390,11 +390,10 @@ chat_open(struct sb_conn *c)
 	free(names);
 	chat_replay(room, c);
 	sb_conn_reply_end(c);
-	return (SB_CONTINUE);
 }
 
 /* One line from a member: a message or a command. */
-static enum sb_verdict
+static void
 chat_line(struct sb_conn *c, const char *text, size_t len)
 {
 	struct chat_room	*room = chat_room(c);
@@ -440,8 +439,8 @@ chat_line(struct sb_conn *c, const char *text, size_t len)
 		memcpy(reason, "quit: ", 6);
 		reason[i == 0 ? 4 : i + 6] = '\0';
 		sb_conn_send(c, "* bye");
-		sb_conn_finish(c, reason);
-		return (SB_FINISH);
+		sb_conn_close(c, SB_CLOSE_FLUSH, reason);
+		return;
 	case CHAT_CMD_USAGE:
 		sb_conn_send(c, "* %s", cmd.usage);
 		break;
@@ -451,7 +450,6 @@ chat_line(struct sb_conn *c, const char *text, size_t len)
 		    cmd.target);
 		break;
 	}
-	return (SB_CONTINUE);
 }
 
 /* A member leaves: tell the room, unless the whole room is closing. */

@@ -27,11 +27,11 @@ static const struct sb_option number_text_options[] = {
 	SB_OPTION_END
 };
 
-static enum sb_verdict	number_text_line(struct sb_conn *, const char *,
+static void	number_text_line(struct sb_conn *, const char *,
 			    size_t);
 
 /* Answer one request line. */
-static enum sb_verdict
+static void
 number_text_line(struct sb_conn *c, const char *line, size_t len)
 {
 	const struct number_text_conf	*conf;
@@ -59,7 +59,6 @@ number_text_line(struct sb_conn *c, const char *line, size_t len)
 		    sb_escape(line, len, quoted, sizeof(quoted)));
 		break;
 	}
-	return (SB_CONTINUE);
 }
 
 const struct sb_handler number_text_handler = {

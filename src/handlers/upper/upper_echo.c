@@ -8,11 +8,11 @@
 
 #include "casemap.h"
 
-static enum sb_verdict	upper_echo_line(struct sb_conn *, const char *,
+static void	upper_echo_line(struct sb_conn *, const char *,
 			    size_t);
 
 /* Echo one line upper-cased. */
-static enum sb_verdict
+static void
 upper_echo_line(struct sb_conn *c, const char *line, size_t len)
 {
 	char	 buf[8192];
@@ -23,7 +23,6 @@ upper_echo_line(struct sb_conn *c, const char *line, size_t len)
 	sb_conn_write(c, out, n);
 	if (out != buf)
 		free(out);
-	return (SB_CONTINUE);
 }
 
 const struct sb_handler upper_echo_handler = {

@@ -113,6 +113,14 @@ struct sb_handler {
 	/* Service-level set-up and tear-down (optional). */
 	int			 (*start)(struct sb_service *);
 	void			 (*stop)(struct sb_service *);
+	/*
+	 * A reload kept the running service with a new conf blob (optional):
+	 * sb_service_conf now returns the new one; old_conf, the blob it
+	 * replaces, is valid only during the call. Called for every reload
+	 * that keeps the service, whether or not its options changed.
+	 */
+	void			 (*reconfigure)(struct sb_service *,
+				    const void *old_conf);
 	/* A client arrived (optional). */
 	void			 (*open)(struct sb_conn *);
 	/* One line, NUL-terminated, without its EOL; valid during the call. */

@@ -76,15 +76,22 @@ service_set_listeners(struct sb_service *svc, struct listener **ls, size_t n)
 	svc->nlisteners = n;
 }
 
-/* A reload kept this service: it now runs on the new config. */
+/*
+ * A reload kept this service: it now runs on the new config, and the
+ * handler's reconfigure hook sees the old blob before it is freed.
+ */
 void
 service_set_conf(struct sb_service *svc, struct conf *gen,
     const struct conf_service *conf)
 {
-	conf_ref(gen);
-	conf_free(svc->gen);
-	svc->gen = gen;
+	struct conf			*old_gen = svc->gen;
+	const struct conf_service	*old = svc->conf;
+
+	svc->gen = conf_ref(gen);
 	svc->conf = conf;
+	if (svc->started && conf->handler->reconfigure != NULL)
+		conf->handler->reconfigure(svc, old->hconf);
+	conf_free(old_gen);
 }
 
 /* Monotonic milliseconds. */

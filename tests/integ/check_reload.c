@@ -283,6 +283,38 @@ START_TEST(test_chat_room_survives_reload)
 }
 END_TEST
 
+/*
+ * A reload that raises a room's history takes effect at once (the
+ * handler's reconfigure hook): what is said after it, before anyone new
+ * joins, is kept up to the new size, not the old one.
+ */
+START_TEST(test_chat_history_grows_at_reload)
+{
+	struct sbd	 d;
+	struct client	*a, *b;
+
+	sbd_start(&d, "services = (\n"
+	    SVC("lobby", "chat-relay", "history = 1;") ");\n");
+	a = cl_tcp(sbd_port(&d, "lobby"));
+	ck_assert_ptr_nonnull(cl_line(a, T_WAIT_MS));
+	sbd_reload(&d, "services = (\n"
+	    SVC("lobby", "chat-relay", "history = 3;") ");\n");
+	cl_send(a, "one\ntwo\nthree\n/who\n");
+	cl_expect(a, "* online (1): guest1");	/* all three were said */
+	b = cl_tcp(sbd_port(&d, "lobby"));
+	ck_assert_ptr_nonnull(cl_line(b, T_WAIT_MS));
+	cl_expect(b, "* last 3 messages:");
+	ck_assert_ptr_nonnull(strstr(cl_line(b, T_WAIT_MS), "] <guest1> one"));
+	ck_assert_ptr_nonnull(strstr(cl_line(b, T_WAIT_MS), "] <guest1> two"));
+	ck_assert_ptr_nonnull(strstr(cl_line(b, T_WAIT_MS),
+	    "] <guest1> three"));
+	cl_expect(b, "* end of history");
+	cl_close(a);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
 /* A client hammering a service sees no error while SIGHUP keeps coming. */
 START_TEST(test_reload_under_traffic)
 {
@@ -332,6 +364,7 @@ main(void)
 	tcase_add_test(tc, test_listen_changes);
 	tcase_add_test(tc, test_limits_apply_to_new_connections);
 	tcase_add_test(tc, test_chat_room_survives_reload);
+	tcase_add_test(tc, test_chat_history_grows_at_reload);
 	tcase_add_test(tc, test_reload_under_traffic);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_reload"));

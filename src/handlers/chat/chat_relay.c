@@ -93,6 +93,7 @@ static void	 chat_budget(const struct chat_conf *, struct chat_member *,
 static void	 chat_replay(struct chat_room *, struct sb_conn *);
 static int	 chat_start(struct sb_service *);
 static void	 chat_stop(struct sb_service *);
+static void	 chat_reconfigure(struct sb_service *, const void *);
 static void	 chat_open(struct sb_conn *);
 static void	 chat_line(struct sb_conn *, const char *, size_t);
 static void	 chat_close(struct sb_conn *, const char *);
@@ -351,6 +352,18 @@ chat_stop(struct sb_service *svc)
 	sb_service_set_data(svc, NULL);
 }
 
+/* A reload kept the room: its history takes the new size at once. */
+static void
+chat_reconfigure(struct sb_service *svc, const void *old)
+{
+	const struct chat_conf	*conf = sb_service_conf(svc);
+	struct chat_room	*room = sb_service_data(svc);
+
+	(void)old;
+	if (room->history.cap != (size_t)conf->history)
+		chat_history_resize(&room->history, (size_t)conf->history);
+}
+
 /* A client arrives: welcome, history, and a notice to the room. */
 static void
 chat_open(struct sb_conn *c)
@@ -370,8 +383,6 @@ chat_open(struct sb_conn *c)
 		sb_conn_close(c, SB_CLOSE_FLUSH, "room is full");
 		return;
 	}
-	if (room->history.cap != (size_t)conf->history)	/* reloaded */
-		chat_history_resize(&room->history, (size_t)conf->history);
 	m->conn = c;
 	m->tokens = (double)conf->burst;
 	m->bytes = (double)conf->byte_rate;
@@ -490,6 +501,7 @@ const struct sb_handler chat_relay_handler = {
 	.conn_size = sizeof(struct chat_member),
 	.start = chat_start,
 	.stop = chat_stop,
+	.reconfigure = chat_reconfigure,
 	.open = chat_open,
 	.line = chat_line,
 	.close = chat_close,

@@ -95,7 +95,6 @@ iptable_get(struct iptable *t, int family, const uint8_t *addr)
 	e = xcalloc(1, sizeof(*e));
 	e->family = (uint8_t)family;
 	memcpy(e->addr, addr, 16);
-	e->tokens = -1;				/* not yet started */
 	e->next = t->buckets[h];
 	t->buckets[h] = e;
 	t->n++;
@@ -110,18 +109,7 @@ int
 iptable_take_token(struct ipentry *e, double rate, double burst,
     uint64_t now_ms)
 {
-	if (e->tokens < 0)
-		e->tokens = burst;
-	else if (now_ms > e->stamp_ms) {
-		e->tokens += rate * (double)(now_ms - e->stamp_ms) / 1000.0;
-		if (e->tokens > burst)
-			e->tokens = burst;
-	}
-	e->stamp_ms = now_ms;
-	if (e->tokens < 1.0)
-		return (0);
-	e->tokens -= 1.0;
-	return (1);
+	return (sb_bucket_take(&e->accepts, rate, burst, 1.0, now_ms));
 }
 
 /*
@@ -136,9 +124,9 @@ iptable_sweep(struct iptable *t, double burst_secs, uint64_t now_ms)
 
 	for (i = 0; i < t->nbuckets; i++) {
 		for (pp = &t->buckets[i]; (e = *pp) != NULL;) {
-			if (e->conns == 0 && (e->tokens < 0 ||
-			    now_ms - e->stamp_ms >= (uint64_t)(burst_secs *
-			    1000.0))) {
+			if (e->conns == 0 && (e->accepts.stamp_ms == 0 ||
+			    now_ms - e->accepts.stamp_ms >=
+			    (uint64_t)(burst_secs * 1000.0))) {
 				*pp = e->next;
 				free(e);
 				t->n--;

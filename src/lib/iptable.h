@@ -8,13 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <switchboard/bucket.h>
+
 struct ipentry {
 	struct ipentry	*next;
 	uint8_t		 family;
 	uint8_t		 addr[16];
 	uint32_t	 conns;		/* live connections */
-	double		 tokens;	/* accept budget left */
-	uint64_t	 stamp_ms;	/* when tokens was computed */
+	struct sb_bucket accepts;	/* accept budget */
 };
 
 struct iptable {

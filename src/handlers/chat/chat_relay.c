@@ -19,6 +19,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include <switchboard/bucket.h>
 #include <switchboard/handler.h>
 
 #include "chat_history.h"
@@ -35,11 +36,10 @@ struct chat_conf {
 struct chat_member {
 	TAILQ_ENTRY(chat_member) entry;
 	struct sb_conn		*conn;
-	int			 joined;
-	double			 tokens;	/* rate budget left */
-	double			 bytes;		/* byte budget left */
-	uint64_t		 stamp_ms;	/* when tokens was computed */
+	struct sb_bucket	 lines;		/* rate budget */
+	struct sb_bucket	 bytes;		/* byte_rate budget */
 	char			 nick[CHAT_NICK_MAX + 1];
+	int			 joined;	/* after nick: no padding */
 };
 
 struct chat_room {
@@ -256,29 +256,21 @@ static void
 chat_budget(const struct chat_conf *conf, struct chat_member *m, size_t len)
 {
 	uint64_t	now = sb_now_ms();
-	double		secs, wait = 0.0, bwait = 0.0, rate, cap;
+	double		wait = 0.0, bwait = 0.0, rate;
 
 	if (conf->rate == 0 && conf->byte_rate == 0)
 		return;
-	secs = m->stamp_ms != 0 ? (double)(now - m->stamp_ms) / 1000.0 : 0.0;
-	m->stamp_ms = now;
 	if (conf->rate > 0) {
 		rate = (double)conf->rate;
-		m->tokens += rate * secs;
-		if (m->tokens > (double)conf->burst)
-			m->tokens = (double)conf->burst;
-		m->tokens -= 1.0;
-		if (m->tokens < 1.0)
-			wait = (1.0 - m->tokens) * 1000.0 / rate;
+		sb_bucket_charge(&m->lines, rate, (double)conf->burst, 1.0,
+		    now);
+		wait = sb_bucket_wait_ms(&m->lines, rate, 1.0);
 	}
 	if (conf->byte_rate > 0) {
-		rate = cap = (double)conf->byte_rate;
-		m->bytes += rate * secs;
-		if (m->bytes > cap)
-			m->bytes = cap;
-		m->bytes -= (double)(len + strlen(m->nick) + 5);
-		if (m->bytes < 0.0)
-			bwait = -m->bytes * 1000.0 / rate;
+		rate = (double)conf->byte_rate;
+		sb_bucket_charge(&m->bytes, rate, rate,
+		    (double)(len + strlen(m->nick) + 5), now);
+		bwait = sb_bucket_wait_ms(&m->bytes, rate, 0.0);
 	}
 	if (bwait > wait)
 		sb_conn_limit(m->conn, SB_LIMIT_RATE, "over %lld bytes per "
@@ -384,8 +376,6 @@ chat_open(struct sb_conn *c)
 		return;
 	}
 	m->conn = c;
-	m->tokens = (double)conf->burst;
-	m->bytes = (double)conf->byte_rate;
 	chat_guest_nick(room, m);
 	n = sb_asprintf(&join, "* %s has joined", m->nick);
 	chat_broadcast(room, NULL, join, (size_t)n);

@@ -116,6 +116,26 @@ static void	conn_watch_send(struct sb_conn *, uint32_t);
 static void	conn_send_check(struct sb_conn *, uint64_t);
 static void	conn_reset(struct sb_conn *);
 
+/* The queues of a new server: all empty. */
+struct conn_queues *
+conn_queues_new(void)
+{
+	struct conn_queues	*q;
+
+	q = xcalloc(1, sizeof(*q));
+	TAILQ_INIT(&q->reap);
+	TAILQ_INIT(&q->dirty);
+	TAILQ_INIT(&q->kept);
+	return (q);
+}
+
+/* Free the queues; the connections on them are gone by now. */
+void
+conn_queues_free(struct conn_queues *q)
+{
+	free(q);
+}
+
 /* Watch for input, with the idle timeout. */
 static void
 conn_want_read(struct sb_conn *c)
@@ -230,7 +250,7 @@ conn_close(struct sb_conn *c, const char *reason, int flush)
 	c->flags |= CONN_CLOSING | (flush ? CONN_FLUSH : 0);
 	c->reason = xstrdup(reason);
 	event_del(c->rev);
-	TAILQ_INSERT_TAIL(&c->svc->srv->reap, c, reap_entry);
+	TAILQ_INSERT_TAIL(&c->svc->srv->queues->reap, c, reap_entry);
 	server_schedule_reap(c->svc->srv);
 }
 
@@ -419,8 +439,8 @@ conn_flush_dirty(struct server *srv)
 {
 	struct sb_conn	*c;
 
-	while ((c = TAILQ_FIRST(&srv->dirty)) != NULL) {
-		TAILQ_REMOVE(&srv->dirty, c, dirty_entry);
+	while ((c = TAILQ_FIRST(&srv->queues->dirty)) != NULL) {
+		TAILQ_REMOVE(&srv->queues->dirty, c, dirty_entry);
 		c->flags &= ~CONN_DIRTY;
 		conn_write_now(c);
 	}
@@ -787,8 +807,8 @@ conn_reap(struct server *srv)
 {
 	struct sb_conn	*c;
 
-	while ((c = TAILQ_FIRST(&srv->reap)) != NULL) {
-		TAILQ_REMOVE(&srv->reap, c, reap_entry);
+	while ((c = TAILQ_FIRST(&srv->queues->reap)) != NULL) {
+		TAILQ_REMOVE(&srv->queues->reap, c, reap_entry);
 		if (c->svc->conf->handler->close != NULL &&
 		    (c->flags & CONN_OPENED))
 			c->svc->conf->handler->close(c, c->reason);
@@ -840,7 +860,7 @@ conn_destroy(struct sb_conn *c)
 	if (!(c->flags & CONN_CLOSED)) {
 		/* Never reaped: unqueue it and run the close hook here. */
 		if (c->flags & CONN_CLOSING)
-			TAILQ_REMOVE(&svc->srv->reap, c, reap_entry);
+			TAILQ_REMOVE(&svc->srv->queues->reap, c, reap_entry);
 		c->flags |= CONN_CLOSING | CONN_CLOSED;
 		if (svc->conf->handler->close != NULL &&
 		    (c->flags & CONN_OPENED))
@@ -849,7 +869,7 @@ conn_destroy(struct sb_conn *c)
 	}
 	sb_conn_log(c, SB_LOG_DEBUG, "closed");
 	if (c->flags & CONN_DIRTY)
-		TAILQ_REMOVE(&svc->srv->dirty, c, dirty_entry);
+		TAILQ_REMOVE(&svc->srv->queues->dirty, c, dirty_entry);
 	conn_out_forget(c);
 	service_detach(svc, c);
 	if (c->throttle != NULL)

@@ -34,7 +34,7 @@ struct server;
 
 struct sb_conn {
 	TAILQ_ENTRY(sb_conn)	 entry;		/* in the service's list */
-	TAILQ_ENTRY(sb_conn)	 reap_entry;	/* in the server's reap queue */
+	TAILQ_ENTRY(sb_conn)	 reap_entry;	/* in the reap queue */
 	TAILQ_ENTRY(sb_conn)	 dirty_entry;	/* output to write this round */
 	TAILQ_ENTRY(sb_conn)	 kept_entry;	/* holds output space */
 	struct sb_service	*svc;
@@ -74,6 +74,19 @@ struct sb_conn {
 	max_align_t		 state[];
 };
 
+/*
+ * The conn module's own lists of connections, one set per server (which
+ * holds it as an opaque pointer): closes for the reaper to run, output to
+ * write this round, and output space kept between rounds.
+ */
+struct conn_queues {
+	TAILQ_HEAD(, sb_conn)	reap;
+	TAILQ_HEAD(, sb_conn)	dirty;
+	TAILQ_HEAD(, sb_conn)	kept;
+};
+
+struct conn_queues *conn_queues_new(void);
+void	conn_queues_free(struct conn_queues *);
 struct sb_conn *conn_accept(struct sb_service *, int, const struct sockaddr *);
 void	conn_close(struct sb_conn *, const char *, int);
 void	conn_reap(struct server *);

@@ -124,7 +124,7 @@ conn_out_write_some(struct sb_conn *c)
 		if (n == (ssize_t)c->stage_len) {
 			c->stage_len = 0;
 			if (!(c->flags & CONN_KEPT))
-				TAILQ_INSERT_TAIL(&c->svc->srv->kept, c,
+				TAILQ_INSERT_TAIL(&c->svc->srv->queues->kept, c,
 				    kept_entry);
 			c->flags |= CONN_KEPT | CONN_KEPT_USED;
 			return (n);
@@ -149,7 +149,7 @@ void
 conn_out_forget(struct sb_conn *c)
 {
 	if (c->flags & CONN_KEPT)
-		TAILQ_REMOVE(&c->svc->srv->kept, c, kept_entry);
+		TAILQ_REMOVE(&c->svc->srv->queues->kept, c, kept_entry);
 	c->flags &= ~(CONN_KEPT | CONN_KEPT_USED);
 }
 
@@ -163,7 +163,7 @@ conn_sweep_kept(struct server *srv)
 {
 	struct sb_conn	*c, *next;
 
-	for (c = TAILQ_FIRST(&srv->kept); c != NULL; c = next) {
+	for (c = TAILQ_FIRST(&srv->queues->kept); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, kept_entry);
 		if (c->flags & CONN_KEPT_USED) {
 			c->flags &= ~CONN_KEPT_USED;
@@ -246,7 +246,7 @@ conn_queued(struct sb_conn *c)
 {
 	if (!(c->flags & CONN_DIRTY)) {
 		c->flags |= CONN_DIRTY;
-		TAILQ_INSERT_TAIL(&c->svc->srv->dirty, c, dirty_entry);
+		TAILQ_INSERT_TAIL(&c->svc->srv->queues->dirty, c, dirty_entry);
 		server_schedule_flush(c->svc->srv);
 	}
 	if (conn_outlen(c) > c->max_output + c->reply_credit &&

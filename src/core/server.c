@@ -66,9 +66,7 @@ server_init(struct server *srv, struct conf *conf)
 	srv->conf = conf;
 	TAILQ_INIT(&srv->services);
 	TAILQ_INIT(&srv->retired);
-	TAILQ_INIT(&srv->reap);
-	TAILQ_INIT(&srv->dirty);
-	TAILQ_INIT(&srv->kept);
+	srv->queues = conn_queues_new();
 	/*
 	 * main() has set PIPE, WINCH, USR1 and USR2 to be ignored rather than
 	 * left at their default action (for the USR signals, to exit):
@@ -270,6 +268,7 @@ server_free(struct server *srv)
 	}
 	if (srv->base != NULL)
 		event_base_free(srv->base);
+	conn_queues_free(srv->queues);
 	conf_free(srv->conf);
 	memset(srv, 0, sizeof(*srv));
 }

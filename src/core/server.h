@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 struct conf;
+struct conn_queues;
 struct event;
 struct event_base;
 struct sb_conn;
@@ -24,9 +25,7 @@ struct server {
 	struct conf			*conf;		/* current generation */
 	struct sb_services		 services;
 	struct sb_services		 retired;	/* finishing clients */
-	TAILQ_HEAD(, sb_conn)		 reap;		/* closes to run */
-	TAILQ_HEAD(, sb_conn)		 dirty;		/* output to write */
-	TAILQ_HEAD(, sb_conn)		 kept;		/* output space kept */
+	struct conn_queues		*queues;	/* the conn module's */
 	struct event			*reaper;
 	struct event			*flusher;
 	struct event			*sig_term;

@@ -197,6 +197,30 @@ uint64_t	 sb_now_ms(void);
 void		 sb_conn_log(struct sb_conn *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 
+/*
+ * Timers, so a handler can do work later or periodically without an event
+ * loop of its own. sb_timer_add calls cb(arg) once ms milliseconds from
+ * now, or, if periodic, every ms milliseconds (at least 1) until
+ * cancelled. A timer belongs to conn if conn is not NULL (a connection of
+ * svc), else to svc.
+ *
+ * The callback runs from the event loop, never inside a hook or another
+ * callback, and may call everything a hook may: send, close (any
+ * connection), add timers, cancel any timer, itself included. A
+ * connection's timers do not fire once a close of it has been asked for.
+ *
+ * The struct sb_timer pointer stays valid until the timer is cancelled
+ * by sb_timer_cancel, a one-shot timer's callback has returned, or its
+ * owner goes: a connection's timers are cancelled when its close hook
+ * returns, a service's when its stop hook returns (or when the service
+ * goes without having started), so the close and stop hooks may still
+ * cancel theirs. sb_timer_cancel(NULL) does nothing.
+ */
+struct sb_timer;
+struct sb_timer	*sb_timer_add(struct sb_service *, struct sb_conn *,
+		    unsigned, bool, void (*)(void *), void *);
+void		 sb_timer_cancel(struct sb_timer *);
+
 const char	*sb_service_name(struct sb_service *);
 const void	*sb_service_conf(struct sb_service *);
 void		*sb_service_data(struct sb_service *);

@@ -221,6 +221,7 @@ conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa)
 		return (NULL);
 	}
 	c->svc = svc;
+	LIST_INIT(&c->timers);
 	c->id = ++svc->srv->next_conn_id;
 	c->max_line = (uint32_t)lim->max_line;
 	c->max_output = (uint32_t)lim->max_output;
@@ -812,6 +813,7 @@ conn_reap(struct server *srv)
 		if (c->svc->conf->handler->close != NULL &&
 		    (c->flags & CONN_OPENED))
 			c->svc->conf->handler->close(c, c->reason);
+		timer_cancel_all(&c->timers);
 		c->flags |= CONN_CLOSED;
 		sb_conn_log(c, SB_LOG_DEBUG, "closing: %s", c->reason);
 		if (c->flags & CONN_FLUSH)
@@ -867,6 +869,7 @@ conn_destroy(struct sb_conn *c)
 			svc->conf->handler->close(c, c->reason != NULL ?
 			    c->reason : svc->stop_reason);
 	}
+	timer_cancel_all(&c->timers);	/* some added after the close hook */
 	sb_conn_log(c, SB_LOG_DEBUG, "closed");
 	if (c->flags & CONN_DIRTY)
 		TAILQ_REMOVE(&svc->srv->queues->dirty, c, dirty_entry);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "framer.h"
+#include "timer.h"
 
 struct event;
 struct evbuffer;
@@ -70,6 +71,7 @@ struct sb_conn {
 	uint8_t			 peer_family;	/* AF_INET for v4-mapped */
 	uint8_t			 ip_counted;	/* in the service's iptable */
 	uint8_t			 peer_addr[16];
+	struct sb_timers	 timers;	/* the handler's, for it */
 	/* The handler's state follows, conn_size bytes. */
 	max_align_t		 state[];
 };

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "server.h"
 #include "service.h"
+#include "timer.h"
 #include "xmalloc.h"
 
 static void	service_refuse(int, const char *);
@@ -46,6 +47,7 @@ service_new(struct server *srv, struct conf *gen,
 	svc->gen = conf_ref(gen);
 	svc->conf = conf;
 	TAILQ_INIT(&svc->conns);
+	LIST_INIT(&svc->timers);
 	iptable_init(&svc->ips);
 	svc->log_budget = SERVICE_LOG_BUDGET;
 	return (svc);
@@ -392,6 +394,7 @@ service_free(struct sb_service *svc)
 		listener_free(svc->listeners[i]);
 	if (svc->started && svc->conf->handler->stop != NULL)
 		svc->conf->handler->stop(svc);
+	timer_cancel_all(&svc->timers);
 	service_log_limits(svc);
 	iptable_free(&svc->ips);
 	free(svc->listeners);

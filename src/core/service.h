@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "iptable.h"
+#include "timer.h"
 
 struct conf;
 struct conf_service;
@@ -49,6 +50,7 @@ struct sb_service {
 	struct listener			**listeners;
 	size_t				 nlisteners;
 	TAILQ_HEAD(, sb_conn)		 conns;
+	struct sb_timers		 timers;	/* the handler's */
 	size_t				 nconns;
 	uint64_t			 accepted;	/* connections so far */
 	bool				 started;	/* start hook ran */

@@ -4,7 +4,63 @@
  * A handler is a line protocol. The core owns sockets, framing, limits and
  * the event loop; a handler sees lines in and sends lines out through the
  * sb_conn_* calls below, and never touches libevent or a file descriptor.
- * This is the only header a handler includes.
+ * This header (with <switchboard/bucket.h> for rate budgets) is all a
+ * handler includes.
+ *
+ * Everything runs on the daemon's one thread: hooks and timer callbacks
+ * are called one at a time from the event loop, never from each other
+ * (except where a hook below says otherwise), and no function here may be
+ * called from another thread.
+ *
+ * A service's life, hook by hook:
+ *   configure  each time a config naming the handler is read (start-up,
+ *              reload, switchboardd -t), on the service's conf blob,
+ *              before any service uses it; the config may still be thrown
+ *              away after it (another error, a refused reload).
+ *   start      once, when the service first runs (at start-up, or when a
+ *              reload adds it), before any client; -1 refuses: start-up
+ *              fails, or the reload is refused and the old configuration
+ *              goes on serving. After a refusal, stop is not called.
+ *   open, line, too_long, close   for each client, in that order (below).
+ *   reconfigure  each time a reload keeps the running service.
+ *   stop       once, after the last client's close hook, when the service
+ *              goes: removed by a reload (after its clients have finished,
+ *              see sb_service_is_stopping) or at shutdown. Free the
+ *              service's data here.
+ *
+ * A connection's life: open (the client arrived), then line for each
+ * complete line, too_long for each line over max_line, then close, exactly
+ * once, with the reason it goes ("client closed the connection", "idle
+ * timeout", a handler's own reason...). The close hook runs even after a
+ * refused open (an open hook that calls sb_conn_close): it is how a
+ * handler learns a connection is gone, whatever the cause, so state
+ * set up before the refusal can be undone there. Once a close has been
+ * asked for, no more lines are handed over and no timer of the connection
+ * fires.
+ *
+ * Shutdown (SIGTERM): every service starts stopping at once with the
+ * reason "server shutting down" (sb_service_stop_reason). Each client is
+ * closed with that reason and flushed (a client whose handler has no
+ * close hook is sent "error: server shutting down" first); its close hook
+ * runs in the next loop round, and may still send a last line. Clients
+ * that have not taken their output after 5 seconds are cut off. Then each
+ * service's stop hook runs and its timers go. A service removed by a
+ * reload goes the same way with "service removed by reload" while the
+ * others serve on; its stop hook runs once its last client has gone.
+ *
+ * Pointers the core gives a handler, and how long they live:
+ *   struct sb_conn *    from open until the close hook returns; the
+ *                       connection may be freed any time after that, so
+ *                       drop every reference to it in the close hook.
+ *   sb_conn_state       as long as the connection (freed with it).
+ *   a line's text       during the line hook only; copy what you keep.
+ *   struct sb_service * from start until the stop hook returns.
+ *   sb_service_conf     until the handler returns to the event loop: a
+ *                       reload may replace the blob (see reconfigure), so
+ *                       fetch it again in each hook instead of keeping it.
+ *                       String options in it live as long as the blob.
+ *   sb_service_data     the handler's own: it frees it in stop.
+ *   sb_conn_peer and sb_service_stop_reason   see each below.
  */
 #ifndef SB_HANDLER_H
 #define SB_HANDLER_H
@@ -102,45 +158,106 @@ struct sb_option {
 #define SB_OPTION_END							\
 	{ NULL, SB_OPT_INT, 0, 0, 0, NULL, NULL, NULL }
 
+/*
+ * A handler: its name, its options and its hooks. Every hook but line is
+ * optional (NULL). The struct, its option table and its strings must live
+ * as long as the daemon (static const data).
+ */
 struct sb_handler {
-	const char		*name;		/* "chat-relay" */
-	const struct sb_option	*options;	/* ends with a NULL name */
-	size_t			 conf_size;	/* per-service conf blob */
-	size_t			 conn_size;	/* per-connection state */
+	const char		*name;		/* "chat-relay", for handler = */
+	const struct sb_option	*options;	/* ends with SB_OPTION_END;
+						   NULL: no options */
+	size_t			 conf_size;	/* the conf blob, per service */
+	size_t			 conn_size;	/* sb_conn_state, per client */
 
-	/* Cross-key checks after the options are applied: NULL or a reason. */
+	/*
+	 * Checks across options once they are stored in conf (which it may
+	 * also complete, e.g. derived fields): NULL if the conf is good, or
+	 * a reason, reported as "file:line: service "NAME": reason". The
+	 * reason must be a string that outlives the call (a literal).
+	 */
 	const char		*(*configure)(void *conf);
-	/* Service-level set-up and tear-down (optional). */
+	/*
+	 * Set up the service's data (sb_service_set_data): 0, or -1 to
+	 * refuse (see the life of a service above). May add service timers.
+	 */
 	int			 (*start)(struct sb_service *);
+	/*
+	 * Free the service's data: every client's close hook has run. The
+	 * service's timers are still valid and are cancelled after it.
+	 */
 	void			 (*stop)(struct sb_service *);
 	/*
-	 * A reload kept the running service with a new conf blob (optional):
-	 * sb_service_conf now returns the new one; old_conf, the blob it
-	 * replaces, is valid only during the call. Called for every reload
-	 * that keeps the service, whether or not its options changed.
+	 * A reload kept the running service with a new conf blob:
+	 * sb_service_conf now returns the new one, and old_conf, the blob it
+	 * replaces, is valid during the call only. Called for every reload
+	 * that keeps the service, whether or not its options changed, while
+	 * its clients stay connected.
 	 */
 	void			 (*reconfigure)(struct sb_service *,
 				    const void *old_conf);
-	/* A client arrived (optional). */
+	/*
+	 * A client arrived: its state is zeroed. It may send (a welcome) or
+	 * refuse the client with sb_conn_close; the close hook runs later
+	 * either way.
+	 */
 	void			 (*open)(struct sb_conn *);
-	/* One line, NUL-terminated, without its EOL; valid during the call. */
+	/*
+	 * One line (required): len bytes without the line ending, followed
+	 * by a NUL (the line itself may hold NUL bytes, so use len). Valid
+	 * during the call only. Lines come one at a time, in order, never
+	 * after a close has been asked for.
+	 */
 	void			 (*line)(struct sb_conn *, const char *, size_t);
-	/* The client is going away, for the reason given (optional). */
+	/*
+	 * The client is going, for reason: the handler's own (sb_conn_close),
+	 * or the core's ("client closed the connection", "idle timeout",
+	 * "slow consumer", the service's stop reason...). Called exactly
+	 * once per client, after a refused open too. The reason is valid
+	 * during the call only. The hook may still send to this client (see
+	 * sending below) and to others, and must forget the connection: it
+	 * may be freed once the hook returns, and its timers are cancelled
+	 * then.
+	 */
 	void			 (*close)(struct sb_conn *, const char *reason);
 	/*
-	 * A line over max bytes was discarded (optional): tell the client,
-	 * in the protocol's words. Without it the core sends "error: line
-	 * too long (max N bytes)".
+	 * A line over max bytes was discarded: tell the client, in the
+	 * protocol's words. Without this hook the core sends "error: line
+	 * too long (max N bytes)". The connection stays open.
 	 */
 	void			 (*too_long)(struct sb_conn *, size_t max);
 };
 
-/* The handler's per-connection state: conn_size bytes, zeroed at open. */
+/*
+ * The handler's per-connection state: conn_size bytes, zeroed before the
+ * open hook, aligned for any type, freed with the connection.
+ */
 void		*sb_conn_state(struct sb_conn *);
+/* The service the connection belongs to. */
 struct sb_service *sb_conn_service(struct sb_conn *);
-/* The client's address as text: "127.0.0.1:5555", "[::1]:5555", "unix". */
+/*
+ * The client's address as text: "127.0.0.1:5555", "[::1]:5555", "unix".
+ * The text is in one buffer shared by all connections: it is valid until
+ * the next call into the core (any sb_* function may overwrite it) and at
+ * most until the hook returns. Copy it to keep it.
+ */
 const char	*sb_conn_peer(struct sb_conn *);
-/* Queue one line; the client's own line ending is appended. */
+/*
+ * Sending. Output is queued, never blocks, and is written once per loop
+ * round. It may be queued from any hook or timer callback, to any
+ * connection, until that connection's close hook has returned, and from
+ * the close hook itself: what it queues is sent before the connection
+ * closes, unless the close was SB_CLOSE_NOW (or the connection broke, or
+ * the daemon is past its shutdown deadline), when it is discarded. Output
+ * to a connection closing with SB_CLOSE_NOW, or whose close hook has
+ * returned, is discarded silently. A client whose queued output passes
+ * its max_output is closed as a slow consumer ("slow consumer"), its
+ * close hook called later as for any close.
+ *
+ * sb_conn_send queues one formatted line with the client's own line
+ * ending appended (CRLF if its last line ended CRLF, else LF; LF before
+ * any line). sb_conn_write queues len bytes the same way, as one line.
+ */
 void		 sb_conn_send(struct sb_conn *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 sb_conn_write(struct sb_conn *, const void *, size_t);
@@ -182,27 +299,37 @@ void		 sb_conn_reply_end(struct sb_conn *);
  * reason; SB_CLOSE_NOW still overrides an earlier SB_CLOSE_FLUSH.
  */
 void		 sb_conn_close(struct sb_conn *, enum sb_close, const char *);
-/* Limits a handler enforces; reported so the core counts and logs them. */
+/*
+ * A limit the handler enforces fired: the core counts it with its own
+ * (SIGUSR1's snapshot) and logs the formatted text with the client's
+ * address, within the service's logging budget. It does not close or
+ * throttle anything by itself.
+ */
 enum sb_limit {
 	SB_LIMIT_MAX_CLIENTS,
 	SB_LIMIT_RATE
 };
 void		 sb_conn_limit(struct sb_conn *, enum sb_limit, const char *,
 		    ...) __attribute__((format(printf, 3, 4)));
-/* Stop reading (and handing over lines) from the client for ms. */
+/*
+ * Stop reading (and handing over lines) from the client for ms
+ * milliseconds, counted from now (a later call starts the time again): a
+ * rate budget's pause. Lines already read wait; nothing is dropped.
+ */
 void		 sb_conn_throttle(struct sb_conn *, unsigned);
-/* Monotonic milliseconds, for rate budgets. */
+/* Monotonic milliseconds (never 0), for rate budgets and timers. */
 uint64_t	 sb_now_ms(void);
-/* Log with the service and client as context; level as in log.h. */
+/* Log a line prefixed "service[peer #id]: "; level SB_LOG_*. */
 void		 sb_conn_log(struct sb_conn *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 
 /*
  * Timers, so a handler can do work later or periodically without an event
  * loop of its own. sb_timer_add calls cb(arg) once ms milliseconds from
- * now, or, if periodic, every ms milliseconds (at least 1) until
- * cancelled. A timer belongs to conn if conn is not NULL (a connection of
- * svc), else to svc.
+ * now (0: in the next loop round), or, if periodic, every ms milliseconds
+ * (at least 1) until cancelled. A timer belongs to conn if conn is not
+ * NULL (it must be a connection of svc), else to svc. Timers may be added
+ * from start on, from any hook or timer callback.
  *
  * The callback runs from the event loop, never inside a hook or another
  * callback, and may call everything a hook may: send, close (any
@@ -221,13 +348,28 @@ struct sb_timer	*sb_timer_add(struct sb_service *, struct sb_conn *,
 		    unsigned, bool, void (*)(void *), void *);
 void		 sb_timer_cancel(struct sb_timer *);
 
+/* The service's name as configured; valid as long as the service. */
 const char	*sb_service_name(struct sb_service *);
+/*
+ * The handler's conf blob (conf_size bytes, filled from the options): to
+ * be cast to the handler's conf struct, read only, and fetched afresh in
+ * each hook (a reload replaces it; see reconfigure).
+ */
 const void	*sb_service_conf(struct sb_service *);
+/* The handler's service-level data: NULL until it sets it (in start). */
 void		*sb_service_data(struct sb_service *);
 void		 sb_service_set_data(struct sb_service *, void *);
-/* True once the service is stopping; the reason says why. */
+/*
+ * True once the service is stopping (shutdown, or removed by a reload):
+ * its clients are being closed and no new ones come. The reason
+ * ("server shutting down", "service removed by reload") is a constant
+ * string, valid as long as the service; NULL while it is not stopping.
+ * A close hook uses them to tell a client why, instead of a farewell to
+ * the others.
+ */
 bool		 sb_service_is_stopping(struct sb_service *);
 const char	*sb_service_stop_reason(struct sb_service *);
+/* Log a line prefixed with the service's name; level SB_LOG_*. */
 void		 sb_service_log(struct sb_service *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 

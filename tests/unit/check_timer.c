@@ -69,12 +69,13 @@ tt_tick(void *arg)
 	sb_conn_send(c, "tick %d", ++ticks);
 }
 
-/* Each client gets a tick every 5 ms. */
+/* Each client is told its address, then gets a tick every 5 ms. */
 static void
 tt_open(struct sb_conn *c)
 {
 	struct tt_conn	*st = sb_conn_state(c);
 
+	sb_conn_send(c, "peer %s", sb_conn_peer(c));
 	st->tick = sb_timer_add(sb_conn_service(c), c, 5, true, tt_tick, c);
 }
 
@@ -178,9 +179,10 @@ START_TEST(test_conn_timer_goes_with_conn)
 	struct server		 srv;
 	struct sb_service	*svc = setup(&srv);
 	struct sockaddr_un	 sun;
-	char			 buf[4096];
+	char			 buf[4096] = "";
+	size_t			 len = 0;
 	ssize_t			 n;
-	int			 sv[2], i, got = 0;
+	int			 sv[2], i;
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
@@ -189,15 +191,15 @@ START_TEST(test_conn_timer_goes_with_conn)
 	sun.sun_family = AF_UNIX;
 	ck_assert_ptr_nonnull(conn_accept(svc, sv[0],
 	    (struct sockaddr *)&sun));
-	for (i = 0; i < 100 && got < 3; i++) {
+	for (i = 0; i < 100 && strstr(buf, "tick 3\n") == NULL; i++) {
 		run_ms(&srv, 5);
-		while ((n = read(sv[1], buf, sizeof(buf) - 1)) > 0) {
-			buf[n] = '\0';
-			ck_assert_ptr_nonnull(strstr(buf, "tick "));
-			got = ticks;
-		}
+		while (len < sizeof(buf) - 1 &&
+		    (n = read(sv[1], buf + len, sizeof(buf) - 1 - len)) > 0)
+			len += (size_t)n;
+		buf[len] = '\0';
 	}
-	ck_assert_int_ge(ticks, 3);
+	ck_assert_msg(strstr(buf, "tick 3\n") != NULL, "got \"%s\"", buf);
+	ck_assert_int_eq(strncmp(buf, "peer unix\ntick 1\n", 17), 0);
 	ck_assert_int_eq(write(sv[1], "bye\n", 4), 4);
 	for (i = 0; i < 100 && closed == 0; i++)
 		run_ms(&srv, 5);

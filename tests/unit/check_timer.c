@@ -2,12 +2,15 @@
  * switchboard tests: handlers' timers (sb_timer_add), run by the real
  * core on its event loop for a handler defined here: one-shot and
  * periodic timers, cancelling (a timer cancelling itself included), and
- * the automatic cancel when a connection or a service goes.
+ * the automatic cancel when a connection or a service goes; with them the
+ * API's peer address and logging.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
 
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,6 +22,7 @@
 #include "../check_common.h"
 #include "conf.h"
 #include "conn.h"
+#include "log.h"
 #include "server.h"
 #include "service.h"
 
@@ -93,6 +97,9 @@ tt_close(struct sb_conn *c, const char *reason)
 {
 	ticks_at_close = ticks;
 	closed++;
+	sb_conn_log(c, SB_LOG_NOTICE, "gone: %s", reason);
+	sb_service_log(sb_conn_service(c), SB_LOG_NOTICE, "%d ticks",
+	    ticks);
 }
 
 /* Run the loop for ms. */
@@ -179,10 +186,11 @@ START_TEST(test_conn_timer_goes_with_conn)
 	struct server		 srv;
 	struct sb_service	*svc = setup(&srv);
 	struct sockaddr_un	 sun;
-	char			 buf[4096] = "";
+	char			 buf[4096] = "", logged[512];
 	size_t			 len = 0;
 	ssize_t			 n;
-	int			 sv[2], i;
+	int			 sv[2], i, err, logfd;
+	char			 logpath[] = "/tmp/check_timer.XXXXXX";
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
@@ -201,9 +209,28 @@ START_TEST(test_conn_timer_goes_with_conn)
 	ck_assert_msg(strstr(buf, "tick 3\n") != NULL, "got \"%s\"", buf);
 	ck_assert_int_eq(strncmp(buf, "peer unix\ntick 1\n", 17), 0);
 	ck_assert_int_eq(write(sv[1], "bye\n", 4), 4);
+	/* What the close hook logs goes to a file, not the test's stderr. */
+	ck_assert_int_ne(logfd = mkstemp(logpath), -1);
+	unlink(logpath);
+	fflush(stderr);
+	err = dup(2);
+	dup2(logfd, 2);
+	log_init(LOG_STYLE_BARE);
+	log_setlevel(LOG_LEVEL_NOTICE);
 	for (i = 0; i < 100 && closed == 0; i++)
 		run_ms(&srv, 5);
+	fflush(stderr);
+	dup2(err, 2);
+	close(err);
 	ck_assert_int_eq(closed, 1);
+	n = pread(logfd, logged, sizeof(logged) - 1, 0);
+	close(logfd);
+	ck_assert_int_gt(n, 0);
+	logged[n] = '\0';
+	ck_assert_msg(strstr(logged, "t[unix #1]: gone: bye\n") != NULL,
+	    "logged \"%s\"", logged);
+	ck_assert_msg(strstr(logged, "t: ") != NULL &&
+	    strstr(logged, " ticks\n") != NULL, "logged \"%s\"", logged);
 	run_ms(&srv, 40);
 	ck_assert_int_eq(ticks, ticks_at_close);
 	close(sv[1]);

@@ -20,7 +20,16 @@
 #include "conf.h"
 #include "handlers.h"
 #include "log.h"
+#include "plugin.h"
 #include "xmalloc.h"
+
+/*
+ * Where plugins are loaded from unless plugin_dir says otherwise:
+ * $(pkglibdir) or configure's --with-plugindir, set by Makefile.am.
+ */
+#ifndef SB_PLUGIN_DIR
+#error "SB_PLUGIN_DIR is not defined (Makefile.am defines it)"
+#endif
 
 static const char *const conf_log_levels[] = {
 	"error", "warning", "notice", "info", "debug", NULL
@@ -70,6 +79,9 @@ static const struct sb_option conf_global_options[] = {
 	  "clients at once, whole daemon" },
 	CONF_LIMIT_OPTIONS(struct conf, "300", "4096", "1048576", "0",
 	    "30", "60", "511"),
+	{ "plugin_dir", SB_OPT_STRING, offsetof(struct conf, plugin_dir),
+	  1, 4096, NULL, SB_PLUGIN_DIR, "where plugins are loaded from" },
+	{ "plugins", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
 	{ "services", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
@@ -106,6 +118,10 @@ static void	conf_check_services(struct conf *, struct conf_report *);
 static void	conf_check_output(const struct conf_limits *,
 		    const config_setting_t *, struct conf_report *);
 static void	conf_read_root(struct conf *, const config_setting_t *,
+		    struct conf_report *);
+static void	conf_read_plugins(struct conf *, const config_setting_t *,
+		    struct conf_report *);
+static void	conf_find_handler(struct conf *, struct conf_service *,
 		    struct conf_report *);
 static bool	conf_name_valid(const char *);
 static int	conf_list_len(const config_setting_t *);
@@ -425,9 +441,8 @@ conf_read_service(struct conf *conf, struct conf_service *svc,
 	if (svc->handler_name == NULL)
 		conf_report(r, svc->line, "service \"%s\" has no handler "
 		    "(add handler = \"%s\";)", svc->name, "uppercase-echo");
-	else if ((svc->handler = handlers_find(svc->handler_name)) == NULL)
-		conf_report(r, svc->line, "unknown handler \"%s\" (known: %s)",
-		    svc->handler_name, handlers_names());
+	else
+		conf_find_handler(conf, svc, r);
 	conf_read_listen(svc, group, r);
 	conf_read_socket_perms(svc, group, r);
 	if (svc->handler == NULL) {
@@ -480,6 +495,89 @@ conf_check_services(struct conf *conf, struct conf_report *r)
 	}
 }
 
+/*
+ * Load the plugins the top-level "plugins" list names (one string or a
+ * list of them), each from the plugin directory; a refusal is an error of
+ * the file, at the name's line.
+ */
+static void
+conf_read_plugins(struct conf *conf, const config_setting_t *root,
+    struct conf_report *r)
+{
+	config_setting_t	*list, *e;
+	const struct plugin	*p;
+	const char		*name;
+	char			*err;
+	int			 i, n;
+
+	if ((list = config_setting_get_member(root, "plugins")) == NULL)
+		return;
+	if ((n = conf_list_len(list)) == -1) {
+		conf_report(r, config_setting_source_line(list), "plugins: "
+		    "a list of names, as in plugins = [ \"reverse\" ];");
+		return;
+	}
+	if (conf->plugin_dir[0] != '/') {
+		conf_report(r, config_setting_source_line(list), "plugin_dir "
+		    "\"%s\" must be an absolute path", conf->plugin_dir);
+		return;
+	}
+	conf->plugins = xcalloc((size_t)n + 1, sizeof(*conf->plugins));
+	for (i = 0; i < n; i++) {
+		e = conf_list_elem(list, i);
+		if ((name = config_setting_get_string(e)) == NULL) {
+			conf_report(r, config_setting_source_line(e), "plugins: "
+			    "each plugin is a name in double quotes");
+			continue;
+		}
+		if (!plugin_name_valid(name)) {
+			conf_report(r, config_setting_source_line(e), "plugin "
+			    "\"%s\": not a plugin name (a name, not a path: "
+			    "the file NAME.so is loaded from %s)", name,
+			    conf->plugin_dir);
+			continue;
+		}
+		if ((p = plugin_load(conf->plugin_dir, name, &err)) == NULL) {
+			conf_report(r, config_setting_source_line(e), "%s", err);
+			free(err);
+			continue;
+		}
+		conf->plugins[conf->nplugins++] = p;
+	}
+}
+
+/*
+ * Find the service's handler: a built-in, or one of a plugin this file
+ * lists (a plugin loaded for an earlier file stays loaded, but a file
+ * that no longer lists it cannot use it).
+ */
+static void
+conf_find_handler(struct conf *conf, struct conf_service *svc,
+    struct conf_report *r)
+{
+	const struct plugin	*from;
+	size_t			 i;
+
+	if ((svc->handler = handlers_builtin(svc->handler_name)) != NULL)
+		return;
+	from = NULL;
+	svc->handler = plugin_find_handler(svc->handler_name, &from);
+	for (i = 0; svc->handler != NULL && i < conf->nplugins; i++) {
+		if (conf->plugins[i] == from)
+			return;
+	}
+	if (svc->handler != NULL) {
+		svc->handler = NULL;
+		conf_report(r, svc->line, "handler \"%s\" is in plugin "
+		    "\"%s\", which plugins does not list (add plugins = "
+		    "[ \"%s\" ];)", svc->handler_name, plugin_name(from),
+		    plugin_name(from));
+		return;
+	}
+	conf_report(r, svc->line, "unknown handler \"%s\" (known: %s)",
+	    svc->handler_name, handlers_names());
+}
+
 /* Read the top level. */
 static void
 conf_read_root(struct conf *conf, const config_setting_t *root,
@@ -495,6 +593,7 @@ conf_read_root(struct conf *conf, const config_setting_t *root,
 	conf_read_acl(root, "allow", &conf->access.allow, r);
 	conf_read_acl(root, "deny", &conf->access.deny, r);
 	conf_unknown_keys(root, tables, 1, "at the top level", r);
+	conf_read_plugins(conf, root, r);
 	list = config_setting_get_member(root, "services");
 	if (list == NULL || config_setting_type(list) != CONFIG_TYPE_LIST ||
 	    config_setting_length(list) == 0) {
@@ -692,6 +791,8 @@ conf_free(struct conf *conf)
 		free(svc->listen);
 	}
 	free(conf->services);
+	free(conf->plugins);
+	free(conf->plugin_dir);
 	free(conf->access.allow.e);
 	free(conf->access.deny.e);
 	free(conf->path);

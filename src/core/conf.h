@@ -12,6 +12,8 @@
 #include <switchboard/handler.h>
 #include "listen_addr.h"
 
+struct plugin;
+
 /* Limits with a daemon-wide default and a per-service override. */
 struct conf_limits {
 	long long	idle_timeout;	/* seconds, 0 = never */
@@ -55,6 +57,9 @@ struct conf {
 	struct conf_access	 access;
 	struct conf_service	*services;
 	size_t			 nservices;
+	char			*plugin_dir;
+	const struct plugin	**plugins;	/* those "plugins" lists */
+	size_t			 nplugins;
 };
 
 struct conf	*conf_load(const char *, struct conf_errors *);

@@ -1,5 +1,5 @@
 /*
- * switchboard: the registry of built-in handlers.
+ * switchboard: the registry of handlers, built-in and from plugins.
  */
 #ifndef SB_HANDLERS_H
 #define SB_HANDLERS_H
@@ -7,6 +7,7 @@
 #include <switchboard/handler.h>
 
 const struct sb_handler	*handlers_find(const char *);
+const struct sb_handler	*handlers_builtin(const char *);
 /* The known names, comma-separated, for error messages. */
 const char		*handlers_names(void);
 

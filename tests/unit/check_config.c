@@ -16,7 +16,8 @@ static const char *const bad[] = {
 	"bad-access.conf", "bad-duplicates.conf", "bad-empty-services.conf", "bad-enum.conf",
 	"bad-handler.conf", "bad-include.conf", "bad-listen.conf",
 	"bad-missing.conf",
-	"bad-no-services.conf", "bad-output.conf", "bad-range.conf",
+	"bad-no-services.conf", "bad-output.conf", "bad-plugin-dir.conf",
+	"bad-plugins.conf", "bad-range.conf",
 	"bad-service-shape.conf",
 	"bad-syntax.conf", "bad-types.conf", "bad-unknown-key.conf",
 };

@@ -300,22 +300,22 @@ plugin_load(const char *dir, const char *name, char **err)
 		    "(is it a switchboard plugin, built with SB_PLUGIN?)");
 		goto unload;
 	}
-	/* The symbol's size, where the object says it, bounds the reads. */
+	/* Where the object gives the symbol's size, it bounds the reads. */
 	if (dladdr1(sym, &info, (void **)&esym, RTLD_DL_SYMENT) != 0 &&
-	    esym != NULL && esym->st_size != 0 &&
-	    esym->st_size < PLUGIN_HEAD_SIZE) {
-		snprintf(why, sizeof(why), "switchboard_plugin_v1 has %zu "
-		    "bytes, too few for a struct sb_plugin",
-		    (size_t)esym->st_size);
-		goto unload;
-	}
-	if (esym != NULL && esym->st_size != 0 && esym->st_size >=
-	    PLUGIN_HEAD_SIZE && ((const struct sb_plugin *)sym)->size >
-	    esym->st_size) {
-		snprintf(why, sizeof(why), "switchboard_plugin_v1 declares %u "
-		    "bytes but has %zu", ((const struct sb_plugin *)sym)->size,
-		    (size_t)esym->st_size);
-		goto unload;
+	    esym != NULL && esym->st_size != 0) {
+		if (esym->st_size < PLUGIN_HEAD_SIZE) {
+			snprintf(why, sizeof(why), "switchboard_plugin_v1 has "
+			    "%zu bytes, too few for a struct sb_plugin",
+			    (size_t)esym->st_size);
+			goto unload;
+		}
+		if (((const struct sb_plugin *)sym)->size > esym->st_size) {
+			snprintf(why, sizeof(why), "switchboard_plugin_v1 "
+			    "declares %u bytes but has %zu",
+			    ((const struct sb_plugin *)sym)->size,
+			    (size_t)esym->st_size);
+			goto unload;
+		}
 	}
 	if (plugin_read(p, sym, why, sizeof(why)) == -1)
 		goto unload;

@@ -21,9 +21,9 @@ struct reverse_conf {
 };
 
 static const struct sb_option reverse_options[] = {
-	{ "prefix", SB_OPT_STRING, offsetof(struct reverse_conf, prefix),
-	  0, 32, NULL, "", "text put before every reply" },
-	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
+	SB_OPTION_STRING(struct reverse_conf, prefix, 0, 32, "",
+	    "text put before every reply"),
+	SB_OPTION_END
 };
 
 /*
@@ -75,7 +75,7 @@ reverse_utf8(const char *in, size_t n, char *out)
 }
 
 /* Send one line back reversed, after the prefix. */
-static enum sb_verdict
+static void
 reverse_line(struct sb_conn *c, const char *line, size_t len)
 {
 	const struct reverse_conf	*conf;
@@ -89,7 +89,6 @@ reverse_line(struct sb_conn *c, const char *line, size_t len)
 	reverse_utf8(line, len, out + plen);
 	sb_conn_write(c, out, plen + len);
 	free(out);
-	return (SB_CONTINUE);
 }
 
 static const struct sb_handler reverse_handler = {

@@ -31,12 +31,11 @@ static char	env[512];		/* pkg-config's variables */
 static const char bad_source[] =
     "#include <switchboard/handler.h>\n"
     "#include <switchboard/plugin.h>\n"
-    "static enum sb_verdict\n"
+    "static void\n"
     "bad_line(struct sb_conn *c, const char *s, size_t n)\n"
     "{\n"
     "	(void)s; (void)n;\n"
     "	sb_conn_send(c, \"%s\", NAME);\n"
-    "	return (SB_CONTINUE);\n"
     "}\n"
     "static const struct sb_handler bad_handler = {\n"
     "	.name = NAME, .line = bad_line\n"
@@ -507,7 +506,8 @@ START_TEST(test_reload_add_remove)
 END_TEST
 
 /*
- * The daemon exports the functions of the installed headers and nothing
+ * The daemon exports the functions of the installed headers (but the
+ * inline ones of bucket.h) and nothing
  * of its own: each sb_ function declared there is in its dynamic symbol
  * table, and the core's private functions are not.
  */
@@ -524,7 +524,9 @@ START_TEST(test_exported_symbols)
 	snprintf(cmd, sizeof(cmd), "nm -D --defined-only '%s' 2>&1 | "
 	    "awk '{ print \" \" $3 \" \" }'", SB_DAEMON);
 	ck_assert_int_eq(run_shell(cmd, syms, sizeof(syms)), 0);
-	snprintf(cmd, sizeof(cmd), "find '%s' -name '*.h' -exec cat {} + | "
+	/* bucket.h is header-only (static inline): nothing to export. */
+	snprintf(cmd, sizeof(cmd), "find '%s' -name '*.h' ! -name bucket.h "
+	    "-exec cat {} + | "
 	    "grep -oE '\\bsb_[a-z_0-9]+\\(' | tr -d '(' | sort -u", sdk);
 	ck_assert_int_eq(run_shell(cmd, out, sizeof(out)), 0);
 	for (p = out; (name = strsep(&p, "\n")) != NULL;) {

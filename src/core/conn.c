@@ -221,7 +221,6 @@ conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa)
 		return (NULL);
 	}
 	c->svc = svc;
-	LIST_INIT(&c->timers);
 	c->id = ++svc->srv->next_conn_id;
 	c->max_line = (uint32_t)lim->max_line;
 	c->max_output = (uint32_t)lim->max_output;
@@ -249,7 +248,7 @@ conn_close(struct sb_conn *c, const char *reason, int flush)
 		return;
 	}
 	c->flags |= CONN_CLOSING | (flush ? CONN_FLUSH : 0);
-	c->reason = xstrdup(reason);
+	conn_extra(c)->reason = xstrdup(reason);
 	event_del(c->rev);
 	TAILQ_INSERT_TAIL(&c->svc->srv->queues->reap, c, reap_entry);
 	server_schedule_reap(c->svc->srv);
@@ -354,7 +353,8 @@ conn_write_out(struct sb_conn *c)
 
 	if ((n = conn_out_write(c)) >= 0) {
 		c->written += (uint32_t)n;
-		if (n > 0 && c->send_since == 0 && !(c->flags & CONN_CLOSED))
+		if (n > 0 && (c->ex == NULL || c->ex->send_since == 0) &&
+		    !(c->flags & CONN_CLOSED))
 			conn_watch_send(c, before);
 		return (0);
 	}
@@ -475,17 +475,20 @@ conn_throttle_cb(evutil_socket_t fd, short what, void *arg)
 void
 sb_conn_throttle(struct sb_conn *c, unsigned ms)
 {
-	struct timeval	tv = { ms / 1000, (suseconds_t)(ms % 1000) * 1000 };
+	struct timeval		 tv = { ms / 1000,
+				    (suseconds_t)(ms % 1000) * 1000 };
+	struct conn_extra	*ex;
 
 	if (c->flags & CONN_CLOSING)
 		return;
-	if (c->throttle == NULL &&
-	    (c->throttle = evtimer_new(c->svc->srv->base, conn_throttle_cb,
+	ex = conn_extra(c);
+	if (ex->throttle == NULL &&
+	    (ex->throttle = evtimer_new(c->svc->srv->base, conn_throttle_cb,
 	    c)) == NULL)
 		fatalx("cannot make a throttle timer");
 	c->flags |= CONN_THROTTLED;
 	event_del(c->rev);
-	evtimer_add(c->throttle, &tv);
+	evtimer_add(ex->throttle, &tv);
 }
 
 /* A handler's limit fired: count and log it like the core's. */
@@ -562,25 +565,44 @@ conn_read(struct sb_conn *c)
 static void
 conn_watch_line(struct sb_conn *c)
 {
-	long long	t = c->svc->conf->limits.line_timeout;
+	long long		 t = c->svc->conf->limits.line_timeout;
+	struct conn_extra	*ex = c->ex;
 
 	if (!c->fr.discarding && evbuffer_get_length(c->in) <= c->fr.pending) {
-		c->since_ms = 0;
+		if (ex != NULL)
+			ex->since_ms = 0;
 		return;
 	}
-	if (c->since_ms != 0 || t == 0)
+	if ((ex != NULL && ex->since_ms != 0) || t == 0)
 		return;
-	c->since_ms = now_ms();
-	conn_timer_at(c, c->since_ms + (uint64_t)t * 1000, c->since_ms);
+	ex = conn_extra(c);
+	ex->since_ms = now_ms();
+	conn_timer_at(c, ex->since_ms + (uint64_t)t * 1000, ex->since_ms);
+}
+
+/*
+ * The connection's less used state, made when first needed. The core's
+ * timers and deadlines (and handlers' timers, timer.c) live there.
+ */
+struct conn_extra *
+conn_extra(struct sb_conn *c)
+{
+	if (c->ex == NULL) {
+		c->ex = xcalloc(1, sizeof(*c->ex));
+		LIST_INIT(&c->ex->timers);
+	}
+	return (c->ex);
 }
 
 /* Make sure the timer fires by at (ms), as it is lazily armed. */
 static void
 conn_timer_at(struct sb_conn *c, uint64_t at, uint64_t now)
 {
-	if (c->timer_at != 0 && c->timer_at <= at)
+	struct conn_extra	*ex = conn_extra(c);
+
+	if (ex->timer_at != 0 && ex->timer_at <= at)
 		return;
-	c->timer_at = at;
+	ex->timer_at = at;
 	conn_timer_add(c, at > now ? at - now : 0);
 }
 
@@ -592,13 +614,15 @@ conn_timer_at(struct sb_conn *c, uint64_t at, uint64_t now)
 static void
 conn_watch_send(struct sb_conn *c, uint32_t before)
 {
-	long long	t = c->svc->conf->limits.send_timeout;
+	long long		 t = c->svc->conf->limits.send_timeout;
+	struct conn_extra	*ex;
 
 	if (t == 0)
 		return;
-	c->acked = before;
-	c->send_since = now_ms();
-	conn_timer_at(c, c->send_since + (uint64_t)t * 1000, c->send_since);
+	ex = conn_extra(c);
+	ex->acked = before;
+	ex->send_since = now_ms();
+	conn_timer_at(c, ex->send_since + (uint64_t)t * 1000, ex->send_since);
 }
 
 /*
@@ -611,39 +635,41 @@ conn_watch_send(struct sb_conn *c, uint32_t before)
 static void
 conn_send_check(struct sb_conn *c, uint64_t now)
 {
-	long long	t = c->svc->conf->limits.send_timeout;
-	uint32_t	taken;
-	int		queued;
+	long long		 t = c->svc->conf->limits.send_timeout;
+	struct conn_extra	*ex = c->ex;
+	uint32_t		 taken;
+	int			 queued;
 
 	if (t == 0 || ioctl(c->fd, TIOCOUTQ, &queued) == -1 || queued <= 0) {
-		c->send_since = 0;
+		ex->send_since = 0;
 		return;
 	}
 	taken = c->written - (uint32_t)queued;
-	if (taken != c->acked) {
-		c->acked = taken;
-		c->send_since = now;
-	} else if (now - c->send_since >= (uint64_t)t * 1000) {
-		c->send_since = 0;
+	if (taken != ex->acked) {
+		ex->acked = taken;
+		ex->send_since = now;
+	} else if (now - ex->send_since >= (uint64_t)t * 1000) {
+		ex->send_since = 0;
 		service_limit(c->svc, LIMIT_SEND_TIMEOUT, sb_conn_peer(c),
 		    "took none of its output for %lld s, disconnecting", t);
 		conn_close(c, "send timeout", 0);
 		return;
 	}
-	conn_timer_at(c, c->send_since + (uint64_t)t * 1000, now);
+	conn_timer_at(c, ex->send_since + (uint64_t)t * 1000, now);
 }
 
 /* (Re)arm the connection's timer ms from now, making it if needed. */
 static void
 conn_timer_add(struct sb_conn *c, uint64_t ms)
 {
-	struct timeval	tv = { (time_t)(ms / 1000),
-			    (suseconds_t)(ms % 1000) * 1000 };
+	struct timeval		 tv = { (time_t)(ms / 1000),
+				    (suseconds_t)(ms % 1000) * 1000 };
+	struct conn_extra	*ex = conn_extra(c);
 
-	if (c->timer == NULL && (c->timer = evtimer_new(c->svc->srv->base,
+	if (ex->timer == NULL && (ex->timer = evtimer_new(c->svc->srv->base,
 	    conn_timer_cb, c)) == NULL)
 		fatalx("cannot make a client's timer");
-	evtimer_add(c->timer, &tv);
+	evtimer_add(ex->timer, &tv);
 }
 
 /*
@@ -653,10 +679,11 @@ conn_timer_add(struct sb_conn *c, uint64_t ms)
 static void
 conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct sb_conn	*c = arg;
-	uint64_t	 now = now_ms();
+	struct sb_conn		*c = arg;
+	struct conn_extra	*ex = c->ex;
+	uint64_t		 now = now_ms();
 
-	c->timer_at = 0;
+	ex->timer_at = 0;
 	if (c->flags & CONN_CLOSED) {
 		conn_reset(c);
 		conn_destroy(c);
@@ -664,9 +691,9 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (c->flags & CONN_CLOSING)
 		return;
-	if (c->since_ms != 0)
+	if (ex->since_ms != 0)
 		conn_line_expired(c, now);
-	if (c->send_since != 0 && !(c->flags & CONN_CLOSING))
+	if (ex->send_since != 0 && !(c->flags & CONN_CLOSING))
 		conn_send_check(c, now);
 }
 
@@ -679,17 +706,18 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 static void
 conn_line_expired(struct sb_conn *c, uint64_t now)
 {
-	long long	t = c->svc->conf->limits.line_timeout;
-	uint64_t	limit = (uint64_t)t * 1000;
+	long long		 t = c->svc->conf->limits.line_timeout;
+	struct conn_extra	*ex = c->ex;
+	uint64_t		 limit = (uint64_t)t * 1000;
 
 	if (t == 0) {			/* a reload turned it off */
-		c->since_ms = 0;
+		ex->since_ms = 0;
 		return;
 	}
 	if (c->flags & (CONN_PAUSED | CONN_THROTTLED))
-		c->since_ms = now;
-	if (now - c->since_ms < limit) {
-		conn_timer_at(c, c->since_ms + limit, now);
+		ex->since_ms = now;
+	if (now - ex->since_ms < limit) {
+		conn_timer_at(c, ex->since_ms + limit, now);
 		return;
 	}
 	service_limit(c->svc, LIMIT_LINE_TIMEOUT, sb_conn_peer(c),
@@ -764,8 +792,10 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 static void
 conn_flush(struct sb_conn *c)
 {
-	c->since_ms = now_ms();
-	c->timer_at = c->since_ms + CONN_CLOSE_SECONDS * 1000;
+	struct conn_extra	*ex = conn_extra(c);
+
+	ex->since_ms = now_ms();
+	ex->timer_at = ex->since_ms + CONN_CLOSE_SECONDS * 1000;
 	conn_timer_add(c, CONN_CLOSE_SECONDS * 1000);
 	if (conn_outlen(c) == 0) {
 		conn_linger(c);
@@ -808,14 +838,15 @@ conn_reap(struct server *srv)
 {
 	struct sb_conn	*c;
 
+	/* Every queued connection has its extra state: conn_close made it. */
 	while ((c = TAILQ_FIRST(&srv->queues->reap)) != NULL) {
 		TAILQ_REMOVE(&srv->queues->reap, c, reap_entry);
 		if (c->svc->conf->handler->close != NULL &&
 		    (c->flags & CONN_OPENED))
-			c->svc->conf->handler->close(c, c->reason);
-		timer_cancel_all(&c->timers);
+			c->svc->conf->handler->close(c, c->ex->reason);
+		timer_cancel_all(&c->ex->timers);
 		c->flags |= CONN_CLOSED;
-		sb_conn_log(c, SB_LOG_DEBUG, "closing: %s", c->reason);
+		sb_conn_log(c, SB_LOG_DEBUG, "closing: %s", c->ex->reason);
 		if (c->flags & CONN_FLUSH)
 			conn_flush(c);
 		else {
@@ -858,6 +889,7 @@ void
 conn_destroy(struct sb_conn *c)
 {
 	struct sb_service	*svc = c->svc;
+	struct conn_extra	*ex;
 
 	if (!(c->flags & CONN_CLOSED)) {
 		/* Never reaped: unqueue it and run the close hook here. */
@@ -866,21 +898,26 @@ conn_destroy(struct sb_conn *c)
 		c->flags |= CONN_CLOSING | CONN_CLOSED;
 		if (svc->conf->handler->close != NULL &&
 		    (c->flags & CONN_OPENED))
-			svc->conf->handler->close(c, c->reason != NULL ?
-			    c->reason : svc->stop_reason);
+			svc->conf->handler->close(c, c->ex != NULL &&
+			    c->ex->reason != NULL ? c->ex->reason :
+			    svc->stop_reason);
 	}
-	timer_cancel_all(&c->timers);	/* some added after the close hook */
+	if ((ex = c->ex) != NULL)	/* some added after the close hook */
+		timer_cancel_all(&ex->timers);
 	sb_conn_log(c, SB_LOG_DEBUG, "closed");
 	if (c->flags & CONN_DIRTY)
 		TAILQ_REMOVE(&svc->srv->queues->dirty, c, dirty_entry);
 	conn_out_forget(c);
 	service_detach(svc, c);
-	if (c->throttle != NULL)
-		event_free(c->throttle);
-	if (c->timer != NULL)
-		event_free(c->timer);
+	if (ex != NULL) {
+		if (ex->throttle != NULL)
+			event_free(ex->throttle);
+		if (ex->timer != NULL)
+			event_free(ex->timer);
+		free(ex->reason);
+		free(ex);
+	}
 	conn_free_io(c);
-	free(c->reason);
 	free(c);
 	server_conn_gone(svc->srv);
 }

@@ -103,7 +103,7 @@ conn_out_write(struct sb_conn *c)
 	n = conn_out_write_some(c);
 	if (n > 0 && c->reply_credit > 0)
 		c->reply_credit -= c->reply_credit < (size_t)n ?
-		    c->reply_credit : (size_t)n;
+		    c->reply_credit : (uint32_t)n;
 	return (n);
 }
 
@@ -249,7 +249,7 @@ conn_queued(struct sb_conn *c)
 		TAILQ_INSERT_TAIL(&c->svc->srv->queues->dirty, c, dirty_entry);
 		server_schedule_flush(c->svc->srv);
 	}
-	if (conn_outlen(c) > c->max_output + c->reply_credit &&
+	if (conn_outlen(c) > (size_t)c->max_output + c->reply_credit &&
 	    !(c->flags & (CONN_CLOSING | CONN_REPLY)))
 		conn_check_output(c);
 }
@@ -258,7 +258,7 @@ conn_queued(struct sb_conn *c)
 static void
 conn_check_output(struct sb_conn *c)
 {
-	if (conn_outlen(c) <= c->max_output + c->reply_credit ||
+	if (conn_outlen(c) <= (size_t)c->max_output + c->reply_credit ||
 	    (c->flags & (CONN_CLOSING | CONN_REPLY)))
 		return;
 	service_limit(c->svc, LIMIT_SLOW_CONSUMER, sb_conn_peer(c),
@@ -270,7 +270,8 @@ conn_check_output(struct sb_conn *c)
 /*
  * Start queuing a reply of the handler's own (handler.h). Until
  * sb_conn_reply_end, reply_credit holds the credit minus the bytes queued
- * before the reply (wrapping, as size_t does), so that adding the bytes
+ * before the reply (wrapping, as uint32_t does: a reply is far below 4
+ * GiB, history times max_line at most), so that adding the bytes
  * queued after it leaves the credit raised by the reply's size.
  */
 void
@@ -279,7 +280,7 @@ sb_conn_reply_begin(struct sb_conn *c)
 	if (c->flags & CONN_REPLY)
 		return;
 	c->flags |= CONN_REPLY;
-	c->reply_credit -= conn_outlen(c);
+	c->reply_credit -= (uint32_t)conn_outlen(c);
 }
 
 /* The reply is queued: count it as credit, and check the bound again. */
@@ -289,7 +290,7 @@ sb_conn_reply_end(struct sb_conn *c)
 	if (!(c->flags & CONN_REPLY))
 		return;
 	c->flags &= ~CONN_REPLY;
-	c->reply_credit += conn_outlen(c);
+	c->reply_credit += (uint32_t)conn_outlen(c);
 	conn_check_output(c);
 }
 

@@ -96,8 +96,8 @@ sb_timer_add(struct sb_service *svc, struct sb_conn *conn, unsigned ms,
 	    timer_cb, t);
 	if (t->ev == NULL)
 		fatalx("%s: cannot make a timer", svc->conf->name);
-	LIST_INSERT_HEAD(conn != NULL ? &conn->timers : &svc->timers, t,
-	    entry);
+	LIST_INSERT_HEAD(conn != NULL ? &conn_extra(conn)->timers :
+	    &svc->timers, t, entry);
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	event_add(t->ev, &tv);

@@ -489,12 +489,15 @@ START_TEST(test_signals_during_start)
 	extra[1] = fifo;
 	extra[2] = NULL;
 	sbd_spawn(&d, "", extra);
-	usleep(300000);			/* blocked opening the FIFO */
+	/* A writer can open the FIFO once the daemon has it open to read. */
+	for (i = 0; i < 3000 && (fd = open(fifo, O_WRONLY | O_NONBLOCK)) == -1;
+	    i++)
+		usleep(10000);
+	ck_assert_int_ge(fd, 0);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		ck_assert_int_eq(kill(d.pid, sigs[i]), 0);
 	usleep(100000);
 	ck_assert_int_eq(sbd_wait_exit(&d, 0), -1);
-	ck_assert_int_ge(fd = open(fifo, O_WRONLY), 0);
 	ck_assert_int_eq(write(fd, conf, strlen(conf)), (ssize_t)strlen(conf));
 	close(fd);
 	ck_assert(sbd_wait_notify(&d, "READY=1", T_WAIT_MS));

@@ -1,11 +1,15 @@
 /*
  * switchboard tests: chat command parsing, nicks, text cleaning, history.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include <check.h>
 
 #include "../check_common.h"
+#include <switchboard/handler.h>
+
+#include "../../src/core/line.h"
 #include "chat_history.h"
 #include "chat_proto.h"
 
@@ -150,27 +154,43 @@ START_TEST(test_sanitize)
 }
 END_TEST
 
+/* A history line's text, without its line ending, in a static buffer. */
+static const char *
+hline(struct chat_history *h, size_t i)
+{
+	static char	 buf[64];
+	const char	*p;
+	size_t		 n;
+
+	p = line_text(chat_history_get(h, i), false, &n);
+	ck_assert_uint_lt(n, sizeof(buf));
+	memcpy(buf, p, n - 1);
+	buf[n - 1] = '\0';
+	return (buf);
+}
+
+/* Add a line made from a string. */
+static void
+hadd(struct chat_history *h, const char *s)
+{
+	chat_history_add(h, sb_line_new(s, strlen(s)));
+}
+
 START_TEST(test_history)
 {
 	struct chat_history	h;
-	const char		*line;
-	size_t			 len;
 
 	chat_history_init(&h, 3);
 	ck_assert_uint_eq(h.n, 0);
-	chat_history_add(&h, "one", 3, 100);
-	chat_history_add(&h, "two", 3, 200);
+	hadd(&h, "one");
+	hadd(&h, "two");
 	ck_assert_uint_eq(h.n, 2);
-	line = chat_history_get(&h, 0, &len);
-	ck_assert_str_eq(line, "one");
-	chat_history_add(&h, "three", 5, 300);
-	chat_history_add(&h, "four", 4, 400);
+	ck_assert_str_eq(hline(&h, 0), "one");
+	hadd(&h, "three");
+	hadd(&h, "four");
 	ck_assert_uint_eq(h.n, 3);
-	ck_assert_str_eq(chat_history_get(&h, 0, &len), "two");
-	ck_assert_str_eq(chat_history_get(&h, 2, &len), "four");
-	ck_assert_uint_eq(len, 4);
-	ck_assert_int_eq(chat_history_time(&h, 0), 200);	/* "two" */
-	ck_assert_int_eq(chat_history_time(&h, 2), 400);
+	ck_assert_str_eq(hline(&h, 0), "two");
+	ck_assert_str_eq(hline(&h, 2), "four");
 	chat_history_free(&h);
 }
 END_TEST
@@ -178,21 +198,19 @@ END_TEST
 START_TEST(test_history_resize)
 {
 	struct chat_history	h;
-	size_t			len;
 
 	chat_history_init(&h, 4);
-	chat_history_add(&h, "a", 1, 500);
-	chat_history_add(&h, "b", 1, 600);
-	chat_history_add(&h, "c", 1, 700);
+	hadd(&h, "a");
+	hadd(&h, "b");
+	hadd(&h, "c");
 	chat_history_resize(&h, 2);		/* keeps the newest */
 	ck_assert_uint_eq(h.n, 2);
-	ck_assert_str_eq(chat_history_get(&h, 0, &len), "b");
-	ck_assert_str_eq(chat_history_get(&h, 1, &len), "c");
-	ck_assert_int_eq(chat_history_time(&h, 1), 700);	/* kept */
+	ck_assert_str_eq(hline(&h, 0), "b");
+	ck_assert_str_eq(hline(&h, 1), "c");
 	chat_history_resize(&h, 5);
-	chat_history_add(&h, "d", 1, 800);
+	hadd(&h, "d");
 	ck_assert_uint_eq(h.n, 3);
-	ck_assert_str_eq(chat_history_get(&h, 2, &len), "d");
+	ck_assert_str_eq(hline(&h, 2), "d");
 	chat_history_resize(&h, 0);
 	ck_assert_uint_eq(h.n, 0);
 	chat_history_free(&h);
@@ -204,7 +222,7 @@ START_TEST(test_history_off)
 	struct chat_history	h;
 
 	chat_history_init(&h, 0);
-	chat_history_add(&h, "lost", 4, 900);
+	hadd(&h, "lost");
 	ck_assert_uint_eq(h.n, 0);
 	chat_history_free(&h);
 }

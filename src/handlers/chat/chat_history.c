@@ -1,6 +1,7 @@
 /*
  * switchboard: chat history ring. Holds at most cap lines; adding to a
- * full ring frees the oldest.
+ * full ring lets go of the oldest. A line leaves memory once the ring and
+ * every client buffer still holding it are done with it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,46 +16,35 @@ chat_history_init(struct chat_history *h, size_t cap)
 {
 	memset(h, 0, sizeof(*h));
 	h->cap = cap;
-	if (cap > 0) {
+	if (cap > 0)
 		h->lines = sb_calloc(cap, sizeof(*h->lines));
-		h->lens = sb_calloc(cap, sizeof(*h->lens));
-		h->times = sb_calloc(cap, sizeof(*h->times));
-	}
 }
 
-/* Free every line and the ring. */
+/* Let go of every line and free the ring. */
 void
 chat_history_free(struct chat_history *h)
 {
 	size_t	i;
 
 	for (i = 0; i < h->cap; i++)
-		free(h->lines[i]);
+		sb_line_free(h->lines[i]);
 	free(h->lines);
-	free(h->lens);
-	free(h->times);
 	memset(h, 0, sizeof(*h));
 }
 
 /*
- * Keep a copy of a line said at a time, dropping the oldest if the ring
- * is full.
+ * Keep a line, taking over the caller's reference to it, and let go of
+ * the oldest if the ring is full.
  */
 void
-chat_history_add(struct chat_history *h, const char *line, size_t len,
-    time_t when)
+chat_history_add(struct chat_history *h, struct sb_line *l)
 {
-	char	*copy;
-
-	if (h->cap == 0)
+	if (h->cap == 0) {
+		sb_line_free(l);
 		return;
-	copy = sb_malloc(len + 1);
-	memcpy(copy, line, len);
-	copy[len] = '\0';
-	free(h->lines[h->head]);
-	h->lines[h->head] = copy;
-	h->lens[h->head] = len;
-	h->times[h->head] = when;
+	}
+	sb_line_free(h->lines[h->head]);
+	h->lines[h->head] = l;
 	h->head = (h->head + 1) % h->cap;
 	if (h->n < h->cap)
 		h->n++;
@@ -64,32 +54,24 @@ chat_history_add(struct chat_history *h, const char *line, size_t len,
 void
 chat_history_resize(struct chat_history *h, size_t cap)
 {
-	struct chat_history	 n;
-	const char		*line;
-	size_t			 i, len;
+	struct chat_history	n;
+	size_t			i, slot;
 
 	chat_history_init(&n, cap);
-	for (i = h->n > cap ? h->n - cap : 0; i < h->n; i++) {
-		line = chat_history_get(h, i, &len);
-		chat_history_add(&n, line, len, chat_history_time(h, i));
+	for (i = 0; i < h->n; i++) {
+		slot = (h->head + h->cap - h->n + i) % h->cap;
+		if (i + cap >= h->n) {
+			chat_history_add(&n, h->lines[slot]);
+			h->lines[slot] = NULL;
+		}
 	}
 	chat_history_free(h);
 	*h = n;
 }
 
-/* The i-th oldest line and its length. */
-const char *
-chat_history_get(const struct chat_history *h, size_t i, size_t *len)
+/* The i-th oldest line. */
+struct sb_line *
+chat_history_get(const struct chat_history *h, size_t i)
 {
-	size_t	slot = (h->head + h->cap - h->n + i) % h->cap;
-
-	*len = h->lens[slot];
-	return (h->lines[slot]);
-}
-
-/* When the i-th oldest line was said. */
-time_t
-chat_history_time(const struct chat_history *h, size_t i)
-{
-	return (h->times[(h->head + h->cap - h->n + i) % h->cap]);
+	return (h->lines[(h->head + h->cap - h->n + i) % h->cap]);
 }

@@ -83,6 +83,7 @@ static void	 chat_broadcast(struct chat_room *, struct chat_member *,
 		    const char *, size_t);
 static void	 chat_say(struct chat_room *, struct chat_member *,
 		    const char *, size_t, int);
+static void	 chat_remember(struct chat_room *, const char *, size_t);
 static void	 chat_nick(struct chat_room *, struct chat_member *,
 		    const struct chat_cmd *);
 static void	 chat_msg(struct chat_room *, struct chat_member *,
@@ -180,9 +181,32 @@ chat_say(struct chat_room *room, struct chat_member *from, const char *text,
 	else
 		linelen = sb_asprintf(&line, "<%s> %s", from->nick, clean);
 	chat_broadcast(room, from, line, (size_t)linelen);
-	chat_history_add(&room->history, line, (size_t)linelen, time(NULL));
+	if (room->history.cap > 0)
+		chat_remember(room, line, (size_t)linelen);
 	free(line);
 	free(clean);
+}
+
+/*
+ * Keep a line in the history as newcomers will get it, with the UTC time
+ * it was said: "[14:05] <bob> hi". It is made once, here: a replay only
+ * queues references to it, so a newcomer that never reads costs the
+ * daemon a little per line, not a copy of the history.
+ */
+static void
+chat_remember(struct chat_room *room, const char *line, size_t len)
+{
+	struct tm	 tm;
+	time_t		 now = time(NULL);
+	char		*text;
+	int		 n;
+
+	if (gmtime_r(&now, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	n = sb_asprintf(&text, "[%02d:%02d] %.*s", tm.tm_hour, tm.tm_min,
+	    (int)len, line);
+	chat_history_add(&room->history, sb_line_new(text, (size_t)n));
+	free(text);
 }
 
 /* /nick NAME */
@@ -285,27 +309,19 @@ chat_budget(const struct chat_conf *conf, struct chat_member *m, size_t len)
 
 /*
  * Replay the history to a newcomer, framed so it is not taken for live
- * talk, each line with the UTC time it was said: "[14:05] <bob> hi".
+ * talk. Each line is the shared one the history keeps, stamped with its
+ * time when it was said.
  */
 static void
 chat_replay(struct chat_room *room, struct sb_conn *c)
 {
-	const char	*line;
-	struct tm	 tm;
-	time_t		 when;
-	size_t		 i, len;
+	size_t	i;
 
 	if (room->history.n == 0)
 		return;
 	sb_conn_send(c, "* last %zu messages:", room->history.n);
-	for (i = 0; i < room->history.n; i++) {
-		line = chat_history_get(&room->history, i, &len);
-		when = chat_history_time(&room->history, i);
-		if (gmtime_r(&when, &tm) == NULL)
-			memset(&tm, 0, sizeof(tm));
-		sb_conn_send(c, "[%02d:%02d] %.*s", tm.tm_hour, tm.tm_min,
-		    (int)len, line);
-	}
+	for (i = 0; i < room->history.n; i++)
+		sb_conn_write_line(c, chat_history_get(&room->history, i));
 	sb_conn_send(c, "* end of history");
 }
 

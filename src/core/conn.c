@@ -908,6 +908,7 @@ conn_destroy(struct sb_conn *c)
 	if (c->flags & CONN_DIRTY)
 		TAILQ_REMOVE(&svc->srv->queues->dirty, c, dirty_entry);
 	conn_out_forget(c);
+	conn_out_release(c);
 	service_detach(svc, c);
 	if (ex != NULL) {
 		if (ex->throttle != NULL)

@@ -15,6 +15,7 @@
 #include "framer.h"
 #include "timer.h"
 
+struct conn_held;
 struct event;
 struct evbuffer;
 struct sb_service;
@@ -50,6 +51,8 @@ struct conn_extra {
 						   send_since, modulo 2^32 */
 	char			*reason;	/* why it is closing */
 	struct sb_timers	 timers;	/* the handler's, for it */
+	struct conn_held	*held;		/* lines not yet in out */
+	size_t			 held_len;	/* their bytes */
 };
 
 struct sb_conn {
@@ -107,6 +110,7 @@ void	conn_shutdown(struct sb_conn *, const char *);
 void	conn_destroy(struct sb_conn *);
 size_t	conn_outlen(struct sb_conn *);
 void	conn_out_commit(struct sb_conn *);
+void	conn_out_release(struct sb_conn *);
 void	conn_write_raw(struct sb_conn *, const void *, size_t);
 ssize_t	conn_out_write(struct sb_conn *);
 void	conn_out_forget(struct sb_conn *);

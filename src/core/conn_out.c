@@ -23,6 +23,14 @@
  * written, so what others send the client is still cut off at max_output
  * plus the replies it asked for, and a client that sends no more requests
  * (reading pauses at the high-water mark) cannot raise it further.
+ *
+ * The credit bounds what is queued, not what it costs: a history replay
+ * of shared lines is the same text for every newcomer, and even by
+ * reference each line in an evbuffer costs a chain (about 1 KiB with
+ * libevent 2.1). So once CONN_HELD_FEED bytes are queued, a reply's shared
+ * lines, and everything queued after them, wait in a list of pointers
+ * (held) and go into the buffer as it drains. A newcomer that never reads
+ * then pins a pointer per line of its replay, not a chain or a copy.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -39,10 +47,24 @@
 #include "log.h"
 #include "server.h"
 #include "service.h"
+#include "xmalloc.h"
 
 /* Space reserved at a time, and the largest line copied into it. */
 #define CONN_STAGE_MIN	1024
 #define CONN_STAGE_MAX	4096
+/* Past this many bytes in the buffer, a reply's shared lines are held. */
+#define CONN_HELD_FEED	(16 * 1024)
+
+/* Lines queued to a client but not yet in its buffer, oldest first. */
+struct conn_held {
+	struct sb_line	**v;		/* v[head] to v[head + n - 1] */
+	size_t		  head;
+	size_t		  n;
+	size_t		  cap;
+};
+
+/* A line built in place while lines are held (sb_conn_line_space). */
+static char	conn_scratch[CONN_STAGE_MAX];
 
 static struct evbuffer *conn_out_buffer(struct sb_conn *);
 static char	*conn_out_room(struct sb_conn *, size_t);
@@ -51,6 +73,17 @@ static bool	conn_writable(struct sb_conn *);
 static void	conn_queued(struct sb_conn *);
 static void	conn_check_output(struct sb_conn *);
 static ssize_t	conn_out_write_some(struct sb_conn *);
+static size_t	conn_out_line(struct sb_conn *, struct sb_line *);
+static void	conn_hold(struct sb_conn *, struct sb_line *);
+static void	conn_hold_copy(struct sb_conn *, const void *, size_t);
+static void	conn_out_feed(struct sb_conn *);
+
+/* Bytes of the lines held for the client. */
+static inline size_t
+conn_held_len(struct sb_conn *c)
+{
+	return (c->ex != NULL ? c->ex->held_len : 0);
+}
 
 /*
  * Bytes queued to the client, staged ones included. Everything that adds
@@ -60,7 +93,7 @@ static ssize_t	conn_out_write_some(struct sb_conn *);
 size_t
 conn_outlen(struct sb_conn *c)
 {
-	return (c->out_len + c->stage_len);
+	return (c->out_len + c->stage_len + conn_held_len(c));
 }
 
 /*
@@ -100,6 +133,7 @@ conn_out_write(struct sb_conn *c)
 {
 	ssize_t	n;
 
+	conn_out_feed(c);
 	n = conn_out_write_some(c);
 	if (n > 0 && c->reply_credit > 0)
 		c->reply_credit -= c->reply_credit < (size_t)n ?
@@ -300,11 +334,18 @@ sb_conn_write(struct sb_conn *c, const void *data, size_t len)
 {
 	if (!conn_writable(c))
 		return;
-	conn_out_add(c, data, len, c->fr.crlf ? 2 : 1);
+	if (conn_held_len(c) > 0)
+		conn_hold_copy(c, data, len);
+	else
+		conn_out_add(c, data, len, c->fr.crlf ? 2 : 1);
 	conn_queued(c);
 }
 
-/* Queue bytes as they are, with no line ending (telnet answers). */
+/*
+ * Queue bytes as they are, with no line ending (telnet answers). They
+ * never wait behind held lines: what is in the buffer ends with a whole
+ * line, and a telnet answer may come between two.
+ */
 void
 conn_write_raw(struct sb_conn *c, const void *data, size_t len)
 {
@@ -320,6 +361,8 @@ sb_conn_line_space(struct sb_conn *c, size_t max)
 {
 	if (!conn_writable(c) || max > CONN_STAGE_MAX - 2)
 		return (NULL);
+	if (conn_held_len(c) > 0)
+		return (conn_scratch);
 	return (conn_out_room(c, max + 2));
 }
 
@@ -329,6 +372,11 @@ sb_conn_line_done(struct sb_conn *c, size_t len)
 {
 	char	*dst = c->stage + c->stage_len;
 
+	if (conn_held_len(c) > 0) {
+		conn_hold_copy(c, conn_scratch, len);
+		conn_queued(c);
+		return;
+	}
 	if (c->fr.crlf)
 		dst[len++] = '\r';
 	dst[len++] = '\n';
@@ -336,15 +384,34 @@ sb_conn_line_done(struct sb_conn *c, size_t len)
 	conn_queued(c);
 }
 
-/* Queue a line made once for many clients. */
+/*
+ * Queue a line made once for many clients. Within a reply, past
+ * CONN_HELD_FEED bytes queued, it is held instead; and once lines are
+ * held, the rest waits behind them.
+ */
 void
 sb_conn_write_line(struct sb_conn *c, struct sb_line *l)
+{
+	if (!conn_writable(c))
+		return;
+	if (conn_held_len(c) > 0 || ((c->flags & CONN_REPLY) &&
+	    conn_outlen(c) >= CONN_HELD_FEED))
+		conn_hold(c, l);
+	else
+		conn_out_line(c, l);
+	conn_queued(c);
+}
+
+/*
+ * Put a shared line in the buffer, copied if small, by reference if
+ * large; returns its length with the client's line ending.
+ */
+static size_t
+conn_out_line(struct sb_conn *c, struct sb_line *l)
 {
 	const char	*text;
 	size_t		 n;
 
-	if (!conn_writable(c))
-		return;
 	text = line_text(l, c->fr.crlf, &n);
 	if (n < LINE_SHARE_MIN)
 		conn_out_add(c, text, n, 0);
@@ -353,7 +420,84 @@ sb_conn_write_line(struct sb_conn *c, struct sb_line *l)
 		line_add_reference(l, conn_out_buffer(c), c->fr.crlf);
 		c->out_len += n;
 	}
-	conn_queued(c);
+	return (n);
+}
+
+/*
+ * Hold a reference to a line at the end of the held list. Held bytes are
+ * counted with an LF, whatever ending the client gets when it is fed.
+ */
+static void
+conn_hold(struct sb_conn *c, struct sb_line *l)
+{
+	struct conn_extra	*ex = conn_extra(c);
+	struct conn_held	*h = ex->held;
+	size_t			 n;
+
+	if (h == NULL)
+		h = ex->held = xcalloc(1, sizeof(*h));
+	if (h->head + h->n == h->cap) {
+		if (h->cap > 0 && h->head >= h->cap / 2) {
+			memmove(h->v, h->v + h->head, h->n * sizeof(*h->v));
+			h->head = 0;
+		} else {
+			h->cap = h->cap == 0 ? 64 : h->cap * 2;
+			h->v = xreallocarray(h->v, h->cap, sizeof(*h->v));
+		}
+	}
+	line_hold(l);
+	h->v[h->head + h->n++] = l;
+	line_text(l, false, &n);
+	ex->held_len += n;
+}
+
+/* Hold a line of the client's alone, behind those already held. */
+static void
+conn_hold_copy(struct sb_conn *c, const void *data, size_t len)
+{
+	struct sb_line	*l;
+
+	l = sb_line_new(data, len);
+	conn_hold(c, l);
+	sb_line_free(l);
+}
+
+/* Move held lines into the buffer while it has less than CONN_HELD_FEED. */
+static void
+conn_out_feed(struct sb_conn *c)
+{
+	struct conn_held	*h = c->ex != NULL ? c->ex->held : NULL;
+	struct sb_line		*l;
+	size_t			 n;
+
+	while (h != NULL && h->n > 0 &&
+	    c->out_len + c->stage_len < CONN_HELD_FEED) {
+		l = h->v[h->head++];
+		if (--h->n == 0)
+			h->head = 0;
+		line_text(l, false, &n);
+		c->ex->held_len -= n;
+		conn_out_line(c, l);
+		sb_line_free(l);
+	}
+}
+
+/* Let go of the held lines (the connection is being freed). */
+void
+conn_out_release(struct sb_conn *c)
+{
+	struct conn_held	*h = c->ex != NULL ? c->ex->held : NULL;
+
+	if (h == NULL)
+		return;
+	while (h->n > 0) {
+		sb_line_free(h->v[h->head++]);
+		h->n--;
+	}
+	free(h->v);
+	free(h);
+	c->ex->held = NULL;
+	c->ex->held_len = 0;
 }
 
 /* Queue one formatted line. */

@@ -61,6 +61,13 @@ sb_line_free(struct sb_line *l)
 		line_unref(NULL, 0, l);
 }
 
+/* Take one more reference (let go of it with sb_line_free). */
+void
+line_hold(struct sb_line *l)
+{
+	l->refs++;
+}
+
 /* The line's text with CRLF or LF, and its length with it. */
 const char *
 line_text(const struct sb_line *l, bool crlf, size_t *len)

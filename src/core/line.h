@@ -17,5 +17,6 @@ struct sb_line;
 
 const char	*line_text(const struct sb_line *, bool, size_t *);
 void		 line_add_reference(struct sb_line *, struct evbuffer *, bool);
+void		 line_hold(struct sb_line *);
 
 #endif

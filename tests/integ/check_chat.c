@@ -467,6 +467,72 @@ START_TEST(test_history_bigger_than_max_output)
 END_TEST
 
 /*
+ * A history replay is the newcomer's own reply, so it never cuts it off,
+ * but it may not cost the daemon a copy per newcomer either: with 1000
+ * lines of 4000 bytes kept, 50 members with small receive buffers join
+ * and never read, and the daemon grows by far less than the 200 MB that
+ * 50 copies of the history would take.
+ */
+#define RSS_JOINERS	50
+START_TEST(test_replay_to_nonreaders_is_shared)
+{
+	struct sbd	 d;
+	struct client	*a, *j[RSS_JOINERS];
+	char		 line[4002], want[4100], *got;
+	long		 rss0, rss1;
+	int		 i;
+
+	sbd_start(&d, "services = ( { name = \"lobby\"; handler = "
+	    "\"chat-relay\"; listen = [ \"127.0.0.1:0\" ];\n"
+	    "  history = 1000; max_output = 65536; byte_rate = 0;\n"
+	    "  sndbuf = 16384; } );\n");
+	a = join(&d, "* welcome");
+	memset(line, 'x', 4000);
+	line[4000] = '\n';
+	line[4001] = '\0';
+	for (i = 0; i < 1000; i++) {
+		snprintf(line, 6, "%05d", i);
+		line[5] = ' ';
+		cl_send(a, line);
+	}
+	cl_send(a, "/who\n");
+	cl_expect(a, "* online (1): guest1");	/* all 1000 were said */
+	rss0 = sbd_rss_kb(&d);
+	for (i = 0; i < RSS_JOINERS; i++) {
+		j[i] = cl_tcp_rcvbuf(sbd_port(&d, "lobby"), 4096);
+		snprintf(want, sizeof(want), "* guest%d has joined", i + 2);
+		cl_expect(a, want);
+	}
+	cl_send(a, "/who\n");
+	ck_assert_ptr_nonnull(cl_line(a, T_WAIT_MS));	/* all queued */
+	rss1 = sbd_rss_kb(&d);
+	printf("replay to %d non-readers: RSS %ld -> %ld KiB\n", RSS_JOINERS,
+	    rss0, rss1);
+	if (sbd_rss_meaningful())
+		ck_assert_msg(rss1 - rss0 < 4 * 1024, "RSS grew from %ld to "
+		    "%ld KiB for %d joiners", rss0, rss1, RSS_JOINERS);
+	ck_assert(!sbd_log_has(&d, "slow consumer"));
+	/* A joiner that does read gets the whole history after all. */
+	got = cl_line(j[0], T_WAIT_MS);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_msg(strncmp(got, "* welcome", 9) == 0, "got %.60s", got);
+	cl_expect(j[0], "* last 1000 messages:");
+	line[4000] = '\0';
+	for (i = 0; i < 1000; i++) {
+		snprintf(line, 6, "%05d", i);
+		line[5] = ' ';
+		snprintf(want, sizeof(want), "<guest1> %s", line);
+		expect_stamped(j[0], want);
+	}
+	cl_expect(j[0], "* end of history");
+	for (i = 0; i < RSS_JOINERS; i++)
+		cl_close(j[i]);
+	cl_close(a);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+/*
  * With max_output = 4096, 130 members with 32-character nicks all join
  * and stay: the welcome and /who list more than max_output of nicks, and
  * they are each member's own reply.
@@ -680,6 +746,7 @@ main(void)
 	tcase_add_test(tc, test_notices);
 	tcase_add_test(tc, test_history_bigger_than_max_output);
 	tcase_add_test(tc, test_many_long_nicks_small_output);
+	tcase_add_test(tc, test_replay_to_nonreaders_is_shared);
 	tcase_add_test(tc, test_flooder_cannot_empty_room);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_chat"));

@@ -8,7 +8,8 @@
  * and its close hook tells the room. What a member asked for (the welcome,
  * the history, /who, /help) is queued as its own reply, which never cuts
  * it off; what others say is bounded by each member's budget of lines and
- * bytes per second, so one flooder cannot outrun members who read.
+ * bytes per second and by the room's budget of bytes per second, so no
+ * flooder, nor several together, can outrun members who read.
  */
 #include <sys/queue.h>
 
@@ -31,6 +32,7 @@ struct chat_conf {
 	long long	rate;		/* lines per second, 0 = no budget */
 	long long	burst;		/* lines saved up */
 	long long	byte_rate;	/* bytes per second, 0 = no budget */
+	long long	room_byte_rate;	/* ... for the whole room */
 };
 
 struct chat_member {
@@ -47,6 +49,7 @@ struct chat_room {
 	size_t			 count;
 	unsigned long		 next_guest;
 	struct chat_history	 history;
+	struct sb_bucket	 bytes;		/* room_byte_rate budget */
 };
 
 static const struct sb_option chat_options[] = {
@@ -60,6 +63,9 @@ static const struct sb_option chat_options[] = {
 	    "lines a member may send at once before rate applies"),
 	SB_OPTION_INT(struct chat_conf, byte_rate, 0, 1073741824, "65536",
 	    "bytes per second relayed from one member, 0 = no limit"),
+	SB_OPTION_INT(struct chat_conf, room_byte_rate, 0, 1073741824,
+	    "65536", "bytes per second relayed from all members together, "
+	    "0 = no limit"),
 	SB_OPTION_END
 };
 
@@ -89,8 +95,8 @@ static void	 chat_nick(struct chat_room *, struct chat_member *,
 static void	 chat_msg(struct chat_room *, struct chat_member *,
 		    const struct chat_cmd *);
 static void	 chat_guest_nick(struct chat_room *, struct chat_member *);
-static void	 chat_budget(const struct chat_conf *, struct chat_member *,
-		    size_t);
+static void	 chat_budget(const struct chat_conf *, struct chat_room *,
+		    struct chat_member *, size_t);
 static void	 chat_replay(struct chat_room *, struct sb_conn *);
 static int	 chat_start(struct sb_service *);
 static void	 chat_stop(struct sb_service *);
@@ -272,18 +278,24 @@ chat_msg(struct chat_room *room, struct chat_member *m,
  * Charge a line of len bytes to a member's budgets: `rate` lines per
  * second (at most `burst` saved up) and `byte_rate` bytes per second (at
  * most one second's worth saved up), the bytes counted as every other
- * member gets them, with the nick and line ending. Past either, stop
- * reading from the member until the budget has refilled: nothing is
- * dropped, the sender just waits, and its own socket buffers fill.
+ * member gets them, with the nick and line ending; and the same bytes to
+ * the room's `room_byte_rate`, which all members share (one second's
+ * worth saved up), so that several flooders together cannot outrun a
+ * reader either. Past any of them, stop reading from the member until
+ * the budget has refilled: nothing is dropped, the sender just waits, and
+ * its own socket buffers fill.
  */
 static void
-chat_budget(const struct chat_conf *conf, struct chat_member *m, size_t len)
+chat_budget(const struct chat_conf *conf, struct chat_room *room,
+    struct chat_member *m, size_t len)
 {
 	uint64_t	now = sb_now_ms();
-	double		wait = 0.0, bwait = 0.0, rate;
+	double		wait = 0.0, bwait = 0.0, rwait = 0.0, rate, cost;
 
-	if (conf->rate == 0 && conf->byte_rate == 0)
+	if (conf->rate == 0 && conf->byte_rate == 0 &&
+	    conf->room_byte_rate == 0)
 		return;
+	cost = (double)(len + strlen(m->nick) + 5);
 	if (conf->rate > 0) {
 		rate = (double)conf->rate;
 		sb_bucket_charge(&m->lines, rate, (double)conf->burst, 1.0,
@@ -292,11 +304,18 @@ chat_budget(const struct chat_conf *conf, struct chat_member *m, size_t len)
 	}
 	if (conf->byte_rate > 0) {
 		rate = (double)conf->byte_rate;
-		sb_bucket_charge(&m->bytes, rate, rate,
-		    (double)(len + strlen(m->nick) + 5), now);
+		sb_bucket_charge(&m->bytes, rate, rate, cost, now);
 		bwait = sb_bucket_wait_ms(&m->bytes, rate, 0.0);
 	}
-	if (bwait > wait)
+	if (conf->room_byte_rate > 0) {
+		rate = (double)conf->room_byte_rate;
+		sb_bucket_charge(&room->bytes, rate, rate, cost, now);
+		rwait = sb_bucket_wait_ms(&room->bytes, rate, 0.0);
+	}
+	if (rwait > bwait && rwait > wait)
+		sb_conn_limit(m->conn, SB_LIMIT_RATE, "room over %lld bytes "
+		    "per second, pausing %.0f ms", conf->room_byte_rate, rwait);
+	else if (bwait > wait)
 		sb_conn_limit(m->conn, SB_LIMIT_RATE, "over %lld bytes per "
 		    "second, pausing %.0f ms", conf->byte_rate, bwait);
 	else if (wait > 0.0)
@@ -304,7 +323,11 @@ chat_budget(const struct chat_conf *conf, struct chat_member *m, size_t len)
 		    "second, pausing %.0f ms", conf->rate, wait);
 	else
 		return;
-	sb_conn_throttle(m->conn, (unsigned)(bwait > wait ? bwait : wait) + 1);
+	if (bwait > wait)
+		wait = bwait;
+	if (rwait > wait)
+		wait = rwait;
+	sb_conn_throttle(m->conn, (unsigned)wait + 1);
 }
 
 /*
@@ -419,7 +442,7 @@ chat_line(struct sb_conn *c, const char *text, size_t len)
 	char			*names, reason[128];
 	size_t			 i;
 
-	chat_budget(sb_service_conf(sb_conn_service(c)), m, len);
+	chat_budget(sb_service_conf(sb_conn_service(c)), room, m, len);
 	chat_parse(text, len, &cmd);
 	switch (cmd.kind) {
 	case CHAT_CMD_EMPTY:

@@ -22,7 +22,8 @@
 static const char conf_chat[] =
     "services = ( { name = \"lobby\"; handler = \"chat-relay\";\n"
     "  listen = [ \"127.0.0.1:0\" ]; history = 2; max_clients = 3;\n"
-    "  max_output = 65536; byte_rate = 0; } );\n";
+    "  max_output = 65536; byte_rate = 0;\n"
+    "  room_byte_rate = 0; } );\n";
 
 /*
  * The next line is a replayed one: "[HH:MM] " (UTC, now or a minute ago)
@@ -322,7 +323,8 @@ START_TEST(test_flood_does_not_starve)
 
 	sbd_start(&d, "services = ( { name = \"lobby\"; handler = "
 	    "\"chat-relay\"; listen = [ \"127.0.0.1:0\" ];\n"
-	    "  history = 0; max_output = 67108864; byte_rate = 0; } );\n");
+	    "  history = 0; max_output = 67108864; byte_rate = 0;\n"
+	    "  room_byte_rate = 0; } );\n");
 	obs = join(&d, "* welcome");
 	talk = join(&d, "* welcome");
 	flood = join(&d, "* welcome");		/* guest3 */
@@ -434,7 +436,8 @@ START_TEST(test_history_bigger_than_max_output)
 
 	sbd_start(&d, "services = ( { name = \"lobby\"; handler = "
 	    "\"chat-relay\"; listen = [ \"127.0.0.1:0\" ];\n"
-	    "  history = 1000; max_output = 65536; byte_rate = 0; } );\n");
+	    "  history = 1000; max_output = 65536; byte_rate = 0;\n"
+	    "  room_byte_rate = 0; } );\n");
 	a = join(&d, "* welcome");
 	memset(line, 'x', 4000);
 	line[4000] = '\n';
@@ -485,7 +488,7 @@ START_TEST(test_replay_to_nonreaders_is_shared)
 	sbd_start(&d, "services = ( { name = \"lobby\"; handler = "
 	    "\"chat-relay\"; listen = [ \"127.0.0.1:0\" ];\n"
 	    "  history = 1000; max_output = 65536; byte_rate = 0;\n"
-	    "  sndbuf = 16384; } );\n");
+	    "  room_byte_rate = 0; sndbuf = 16384; } );\n");
 	a = join(&d, "* welcome");
 	memset(line, 'x', 4000);
 	line[4000] = '\n';
@@ -591,6 +594,7 @@ struct flood_reader {
 	char		 part[FLOOD_TEXT + 64];
 	size_t		 plen;
 	int		 next;		/* the next flood line */
+	int		 from[8];	/* ... from each of several flooders */
 	int		 closed;
 	char		 bad[128];	/* the first wrong line */
 };
@@ -600,8 +604,27 @@ static void
 flood_check(struct flood_reader *r, const char *line, size_t len)
 {
 	char	want[32];
-	int	n;
+	int	n, who;
 
+	if (r->from[0] != 0) {		/* several: guest9, guest10, ... */
+		who = atoi(line + 6) - 9;
+		if (strncmp(line, "<guest", 6) != 0 || who < 0 || who >= 8) {
+			if (r->bad[0] == '\0')
+				snprintf(r->bad, sizeof(r->bad), "%.*s",
+				    (int)(len > 60 ? 60 : len), line);
+			return;
+		}
+		n = snprintf(want, sizeof(want), "<guest%d> %08d ", who + 9,
+		    r->from[who] - 1);
+		if (r->bad[0] == '\0' && (len != (size_t)n + FLOOD_TEXT - 9 ||
+		    memcmp(line, want, (size_t)n) != 0))
+			snprintf(r->bad, sizeof(r->bad), "line %d from guest%d:"
+			    " %.*s", r->from[who] - 1, who + 9,
+			    (int)(len > 60 ? 60 : len), line);
+		r->from[who]++;
+		r->next++;
+		return;
+	}
 	n = snprintf(want, sizeof(want), "<guest17> %08d ", r->next);
 	if (r->bad[0] == '\0' && (len != (size_t)n + FLOOD_TEXT - 9 ||
 	    memcmp(line, want, (size_t)n) != 0))
@@ -729,6 +752,151 @@ START_TEST(test_flooder_cannot_empty_room)
 }
 END_TEST
 
+#define FLOODERS	6
+#define FLOOD_MANY_READERS 8
+
+/* A member sending flood lines as fast as the daemon takes them. */
+struct flooder {
+	struct client	*c;
+	char		 chunk[64 * (FLOOD_TEXT + 1)];
+	size_t		 off;
+	size_t		 len;
+	int		 sent;
+};
+
+/*
+ * Send what the socket takes now, the lines numbered from 0, and throw
+ * away what the others sent (a flooder that reads is not slowed by its
+ * own output backing up).
+ */
+static void
+flooder_send(struct flooder *f)
+{
+	char	junk[65536];
+	ssize_t	n;
+	int	j;
+
+	while (recv(f->c->fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+		;
+	for (j = 0; j < 16; j++) {
+		if (f->off == f->len) {
+			for (f->len = 0, f->off = 0; f->len <
+			    sizeof(f->chunk); f->sent++) {
+				snprintf(f->chunk + f->len, 10, "%08u ",
+				    (unsigned)f->sent % 100000000u);
+				memset(f->chunk + f->len + 9, 'f',
+				    FLOOD_TEXT - 9);
+				f->len += FLOOD_TEXT;
+				f->chunk[f->len++] = '\n';
+			}
+		}
+		n = send(f->c->fd, f->chunk + f->off, f->len - f->off,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		ck_assert_msg(n > 0, "flooder disconnected: %s",
+		    strerror(errno));
+		f->off += (size_t)n;
+	}
+}
+
+/*
+ * Several flooders add up: with the built-in budgets (and the shipped
+ * sndbuf), 6 members flooding at full speed for 6 seconds cannot cut off
+ * 8 members who each read 100 KB/s, because the room's byte budget
+ * (room_byte_rate) bounds them together. Every reader gets each
+ * flooder's lines in order with none missing, and the flooders are
+ * slowed (paused), not disconnected. Without the room budget the readers
+ * fall 280 KB/s behind and pass max_output within about 4 seconds.
+ */
+START_TEST(test_flooders_cannot_empty_room)
+{
+	static struct flood_reader	 rd[FLOOD_MANY_READERS];
+	static struct flooder		 fl[FLOODERS];
+	struct pollfd			 pfd[FLOODERS];
+	struct sbd			 d;
+	char				*got, buf[256];
+	long				 start, tick, now;
+	ssize_t				 n;
+	int				 i, k, port, least, sent = 0;
+
+	sbd_start(&d, "services = ( { name = \"lobby\"; handler = "
+	    "\"chat-relay\"; listen = [ \"127.0.0.1:0\" ];\n"
+	    "  history = 0; sndbuf = 65536; } );\n");
+	port = sbd_port(&d, "lobby");
+	memset(rd, 0, sizeof(rd));
+	memset(fl, 0, sizeof(fl));
+	for (i = 0; i < FLOOD_MANY_READERS; i++) {
+		rd[i].c = cl_tcp_rcvbuf(port, 8192);
+		ck_assert_ptr_nonnull(cl_line(rd[i].c, T_WAIT_MS));
+	}
+	for (i = 0; i < FLOODERS; i++) {
+		fl[i].c = join(&d, "* welcome");	/* guest9 ... */
+		fcntl(fl[i].c->fd, F_SETFL, O_NONBLOCK);
+		pfd[i].fd = fl[i].c->fd;
+		pfd[i].events = POLLOUT;
+	}
+	snprintf(buf, sizeof(buf), "* guest%d has joined", 8 + FLOODERS);
+	for (i = 0; i < FLOODERS - 1; i++) {
+		do {
+			got = cl_line(fl[i].c, T_WAIT_MS);
+			ck_assert_ptr_nonnull(got);
+		} while (strcmp(got, buf) != 0);
+	}
+	for (i = 0; i < FLOOD_MANY_READERS; i++) {
+		do {
+			got = cl_line(rd[i].c, T_WAIT_MS);
+			ck_assert_ptr_nonnull(got);
+		} while (strcmp(got, buf) != 0);
+		ck_assert_uint_eq(rd[i].c->off, rd[i].c->len);
+		/* from[k] - 1 is the next line wanted from guest(9 + k) */
+		for (k = 0; k < 8; k++)
+			rd[i].from[k] = 1;
+	}
+	start = tick = flood_now_ms();
+	while ((now = flood_now_ms()) < start + 6000) {
+		for (i = 0; i < FLOODERS; i++)
+			flooder_send(&fl[i]);
+		if (now >= tick) {
+			for (i = 0; i < FLOOD_MANY_READERS; i++)
+				flood_read(&rd[i], 10000);
+			tick += 100;
+		}
+		poll(pfd, FLOODERS, (int)(tick > now ? tick - now : 0));
+	}
+	ck_assert_msg(!sbd_log_has(&d, "slow consumer"), "a reader was cut "
+	    "off as a slow consumer");
+	least = rd[0].next;
+	for (i = 0; i < FLOOD_MANY_READERS; i++) {
+		ck_assert_msg(!rd[i].closed, "reader %d cut off after %d lines",
+		    i, rd[i].next);
+		ck_assert_msg(rd[i].bad[0] == '\0', "reader %d: %s", i,
+		    rd[i].bad);
+		if (rd[i].next < least)
+			least = rd[i].next;
+	}
+	for (i = 0; i < FLOODERS; i++) {
+		sent += fl[i].sent;
+		/* Still connected (it gets the others' lines). */
+		while ((n = recv(fl[i].c->fd, buf, sizeof(buf),
+		    MSG_DONTWAIT)) > 0)
+			;
+		ck_assert_msg(n == -1 && (errno == EAGAIN ||
+		    errno == EWOULDBLOCK), "flooder %d disconnected", i);
+	}
+	printf("%d flooders: %d lines made, readers got at least %d\n",
+	    FLOODERS, sent, least);
+	ck_assert_int_gt(least, 10);
+	ck_assert(sbd_log_has(&d, "room over 65536 bytes per second, "
+	    "pausing"));
+	for (i = 0; i < FLOOD_MANY_READERS; i++)
+		cl_close(rd[i].c);
+	for (i = 0; i < FLOODERS; i++)
+		cl_close(fl[i].c);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -748,6 +916,7 @@ main(void)
 	tcase_add_test(tc, test_many_long_nicks_small_output);
 	tcase_add_test(tc, test_replay_to_nonreaders_is_shared);
 	tcase_add_test(tc, test_flooder_cannot_empty_room);
+	tcase_add_test(tc, test_flooders_cannot_empty_room);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_chat"));
 }

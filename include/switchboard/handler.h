@@ -273,7 +273,9 @@ void		 sb_conn_line_done(struct sb_conn *, size_t);
 /*
  * A line to send to many clients (a broadcast): made once, queued to each
  * with its own line ending, and freed by the handler when it has queued
- * it everywhere (clients' buffers keep what they still need).
+ * it everywhere (clients' buffers keep what they still need). A handler
+ * may keep it to queue again later (chat history): queued in a reply, a
+ * kept line costs each client a pointer until it is sent, never a copy.
  */
 struct sb_line;
 struct sb_line	*sb_line_new(const char *, size_t);

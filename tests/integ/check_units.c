@@ -68,12 +68,13 @@ END_TEST
 START_TEST(test_man_pages_clean)
 {
 	static const char *const pages[] = { "switchboardd.8",
-	    "switchboard.conf.5", "switchboard-bench.1" };
+	    "switchboard.conf.5", "switchboard-bench.1",
+	    "switchboard-handler.3" };
 	char	cmd[1024], out[8192];
-	int	i;
+	size_t	i;
 
-	for (i = 0; i < 3; i++) {
-		snprintf(cmd, sizeof(cmd), "groff -man -ww -z '%s/%s' 2>&1",
+	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "groff -t -man -ww -z '%s/%s' 2>&1",
 		    SB_MAN, pages[i]);
 		ck_assert_msg(run_shell(cmd, out, sizeof(out)) == 0, "%s", out);
 		ck_assert_msg(out[0] == '\0', "%s: %s", pages[i], out);

@@ -389,6 +389,13 @@ sbd_rss_meaningful(void)
 #endif
 }
 
+/* Waits are this many times longer when the daemon runs under valgrind. */
+int
+sbd_wait_scale(void)
+{
+	return (sbd_valgrind() ? 3 : 1);
+}
+
 /* Open descriptors of the daemon, from /proc. */
 int
 sbd_fd_count(struct sbd *d)

@@ -14,7 +14,9 @@
 #include <stddef.h>
 
 #define SBD_NOTE_END	'\x1e'	/* ends each notify message in notes */
-#define T_WAIT_MS	10000		/* how long to wait for an answer */
+/* How long to wait for an answer: longer with the daemon under valgrind,
+ * which runs it some twenty times slower. */
+#define T_WAIT_MS	(sbd_wait_scale() * 10000)
 
 struct sbd {
 	pid_t	pid;
@@ -55,6 +57,7 @@ int	 sbd_log_has(struct sbd *, const char *);
 long	 sbd_rss_kb(struct sbd *);
 int	 sbd_fd_count(struct sbd *);
 int	 sbd_rss_meaningful(void);
+int	 sbd_wait_scale(void);
 int	 sbd_run(const char *const *, char *, size_t);
 
 struct client *cl_tcp(int);

@@ -33,6 +33,7 @@ struct server;
 #define CONN_KEPT	0x0200	/* output space kept between rounds */
 #define CONN_KEPT_USED	0x0400	/* ... and used since the last sweep */
 #define CONN_REPLY	0x0800	/* queuing the handler's own reply */
+#define CONN_HELD	0x1000	/* lines wait in ex->held */
 
 /*
  * What a connection needs only once it is doing more than sitting idle:
@@ -108,12 +109,29 @@ void	conn_reap(struct server *);
 void	conn_flush_dirty(struct server *);
 void	conn_shutdown(struct sb_conn *, const char *);
 void	conn_destroy(struct sb_conn *);
-size_t	conn_outlen(struct sb_conn *);
 void	conn_out_commit(struct sb_conn *);
 void	conn_out_release(struct sb_conn *);
 void	conn_write_raw(struct sb_conn *, const void *, size_t);
 ssize_t	conn_out_write(struct sb_conn *);
 void	conn_out_forget(struct sb_conn *);
 void	conn_sweep_kept(struct server *);
+
+/* Bytes of the lines held for the client (conn_out.c). */
+static inline size_t
+conn_held_len(const struct sb_conn *c)
+{
+	return ((c->flags & CONN_HELD) ? c->ex->held_len : 0);
+}
+
+/*
+ * Bytes queued to the client, staged and held ones included. Everything
+ * that adds to or writes from the output buffer keeps out_len up to date,
+ * so this costs no call into libevent (it is asked once or twice a line).
+ */
+static inline size_t
+conn_outlen(const struct sb_conn *c)
+{
+	return (c->out_len + c->stage_len + conn_held_len(c));
+}
 
 #endif

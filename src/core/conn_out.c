@@ -78,24 +78,6 @@ static void	conn_hold(struct sb_conn *, struct sb_line *);
 static void	conn_hold_copy(struct sb_conn *, const void *, size_t);
 static void	conn_out_feed(struct sb_conn *);
 
-/* Bytes of the lines held for the client. */
-static inline size_t
-conn_held_len(struct sb_conn *c)
-{
-	return (c->ex != NULL ? c->ex->held_len : 0);
-}
-
-/*
- * Bytes queued to the client, staged ones included. Everything that adds
- * to or writes from the output buffer keeps out_len up to date, so this
- * costs no call into libevent (it is asked once or twice a line).
- */
-size_t
-conn_outlen(struct sb_conn *c)
-{
-	return (c->out_len + c->stage_len + conn_held_len(c));
-}
-
 /*
  * The output buffer, made when first needed: an idle connection has none.
  */
@@ -449,6 +431,7 @@ conn_hold(struct sb_conn *c, struct sb_line *l)
 	h->v[h->head + h->n++] = l;
 	line_text(l, false, &n);
 	ex->held_len += n;
+	c->flags |= CONN_HELD;
 }
 
 /* Hold a line of the client's alone, behind those already held. */
@@ -476,7 +459,8 @@ conn_out_feed(struct sb_conn *c)
 		if (--h->n == 0)
 			h->head = 0;
 		line_text(l, false, &n);
-		c->ex->held_len -= n;
+		if ((c->ex->held_len -= n) == 0)
+			c->flags &= ~CONN_HELD;
 		conn_out_line(c, l);
 		sb_line_free(l);
 	}
@@ -498,6 +482,7 @@ conn_out_release(struct sb_conn *c)
 	free(h);
 	c->ex->held = NULL;
 	c->ex->held_len = 0;
+	c->flags &= ~CONN_HELD;
 }
 
 /* Queue one formatted line. */

@@ -46,13 +46,10 @@ sb_asprintf(char **out, const char *fmt, ...)
 void
 sb_fatal(const char *fmt, ...)
 {
-	char	msg[512];
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fatalx("%s", msg);
+	vfatalx(fmt, ap);
 }
 
 const char *

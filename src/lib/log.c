@@ -222,12 +222,19 @@ fatal(const char *fmt, ...)
 void
 fatalx(const char *fmt, ...)
 {
-	char	msg[1024];
 	va_list	ap;
 
 	va_start(ap, fmt);
+	vfatalx(fmt, ap);
+}
+
+/* fatalx with a va_list. */
+void
+vfatalx(const char *fmt, va_list ap)
+{
+	char	msg[1024];
+
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	log_msg(LOG_LEVEL_ERROR, "fatal: %s", msg);
 	exit(70);	/* EX_SOFTWARE */
 }

@@ -42,5 +42,7 @@ void	fatal(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 void	fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
+void	vfatalx(const char *, va_list)
+	    __attribute__((format(printf, 1, 0), noreturn));
 
 #endif

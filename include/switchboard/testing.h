@@ -38,21 +38,16 @@
 
 /*
  * A service running handler h, named name, with options written as in a
- * service's group of the config file ("history = 5; rate = 2;" or NULL).
- * The options are checked as the daemon checks them (unknown keys, types,
- * bounds, choices), then the configure hook runs. NULL if they are
+ * service's group of the config file ("history = 5; rate = 2;" or NULL),
+ * the core's max_line and max_output among them (4096 and 1048576 unless
+ * set). The options are checked as the daemon checks them (unknown keys,
+ * types, bounds, choices), then the configure hook runs. NULL if they are
  * refused: sb_test_error says why.
  */
 struct sb_service *sb_test_service(const struct sb_handler *, const char *,
 		    const char *);
 /* Why the last sb_test_service or sb_test_reconfigure was refused. */
 const char	*sb_test_error(void);
-/*
- * Limits the core enforces for every service (the config's max_line and
- * max_output; 4096 and 1048576 unless set), for the service's next
- * connections.
- */
-void		 sb_test_limits(struct sb_service *, size_t, size_t);
 /* Run the start hook: its result (0 without one). */
 int		 sb_test_start(struct sb_service *);
 /*

@@ -2,7 +2,8 @@
  * switchboard integration tests: handler plugins. The SDK is installed
  * into a temporary DESTDIR (make install-sdk), examples/reverse/ is built
  * there with its own Makefile and pkg-config alone, and the daemon loads
- * it by name from plugin_dir. Small bad plugins, built the same way, are
+ * it by name from plugin_dir; its unit tests (make check) link the
+ * installed test harness instead. Small bad plugins, built the same way, are
  * refused with messages that name the plugin, the path and the reason.
  */
 #include <sys/stat.h>
@@ -107,8 +108,9 @@ setup_workspace(void)
 	setup_run("env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C '%s' "
 	    "install-sdk DESTDIR='%s' 2>&1", SB_BUILDDIR, sdk);
 	setup_run("mkdir '%s/reverse' && cp '%s/reverse/Makefile' "
-	    "'%s/reverse/reverse.c' '%s/reverse/' && chmod u+w "
-	    "'%s/reverse/'*", work, SB_EXAMPLES, SB_EXAMPLES, work, work);
+	    "'%s/reverse/reverse.c' '%s/reverse/test_reverse.c' "
+	    "'%s/reverse/' && chmod u+w '%s/reverse/'*", work, SB_EXAMPLES,
+	    SB_EXAMPLES, SB_EXAMPLES, work, work);
 	setup_run("cd '%s/reverse' && %s env -u MAKEFLAGS -u MFLAGS "
 	    "-u MAKELEVEL make -s && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "
 	    "make -s install && pkg-config --variable=plugindir "
@@ -261,6 +263,30 @@ START_TEST(test_reverse_prefix)
 	cl_expect(c, "rev> ");
 	cl_close(c);
 	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+/*
+ * The example's own unit tests build against the installed SDK alone
+ * (pkg-config switchboard-testing: the header and the harness library)
+ * and pass.
+ */
+START_TEST(test_reverse_unit_tests)
+{
+	char	cmd[1024], out[8192];
+	int	rc;
+
+	snprintf(cmd, sizeof(cmd), "cd '%s/reverse' && %s env -u MAKEFLAGS "
+	    "-u MFLAGS -u MAKELEVEL make -s check 2>&1", work, env);
+	rc = run_shell(cmd, out, sizeof(out));
+	ck_assert_msg(rc == 0, "make check of the example failed: %s", out);
+	ck_assert_msg(strstr(out, "test_reverse: all passed") != NULL,
+	    "make check of the example said: %s", out);
+	/* It was linked from the temporary SDK, not from elsewhere. */
+	snprintf(cmd, sizeof(cmd), "%s pkg-config --libs switchboard-testing",
+	    env);
+	ck_assert_int_eq(run_shell(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, sdk) != NULL, "pkg-config: %s", out);
 }
 END_TEST
 
@@ -524,8 +550,12 @@ START_TEST(test_exported_symbols)
 	snprintf(cmd, sizeof(cmd), "nm -D --defined-only '%s' 2>&1 | "
 	    "awk '{ print \" \" $3 \" \" }'", SB_DAEMON);
 	ck_assert_int_eq(run_shell(cmd, syms, sizeof(syms)), 0);
-	/* bucket.h is header-only (static inline): nothing to export. */
+	/*
+	 * bucket.h is header-only (static inline): nothing to export;
+	 * testing.h is the test harness's, which replaces the daemon.
+	 */
 	snprintf(cmd, sizeof(cmd), "find '%s' -name '*.h' ! -name bucket.h "
+	    "! -name testing.h "
 	    "-exec cat {} + | "
 	    "grep -oE '\\bsb_[a-z_0-9]+\\(' | tr -d '(' | sort -u", sdk);
 	ck_assert_int_eq(run_shell(cmd, out, sizeof(out)), 0);
@@ -557,6 +587,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_reverse_over_tcp);
 	tcase_add_test(tc, test_reverse_prefix);
+	tcase_add_test(tc, test_reverse_unit_tests);
 	tcase_add_test(tc, test_test_config);
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_refuse_other_owner);

@@ -69,7 +69,7 @@ START_TEST(test_man_pages_clean)
 {
 	static const char *const pages[] = { "switchboardd.8",
 	    "switchboard.conf.5", "switchboard-bench.1",
-	    "switchboard-handler.3" };
+	    "switchboard-handler.3", "switchboard-testing.3" };
 	char	cmd[1024], out[8192];
 	size_t	i;
 

@@ -61,6 +61,9 @@ main(void)
 	/* A byte that starts no valid character is reversed alone. */
 	sb_test_line(c, "a\xc3(b\xe2\x82");
 	expect("invalid UTF-8", sb_test_read(c), "\x82\xe2" "b(\xc3" "a");
+	sb_test_line(c, "x\xc0\xaf\xed\xa0\x80y");	/* overlong, surrogate */
+	expect("not characters", sb_test_read(c),
+	    "y\x80\xa0\xed\xaf\xc0x");
 	sb_test_service_free(svc);
 
 	/* The prefix goes before every reply. */

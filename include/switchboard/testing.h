@@ -15,8 +15,8 @@
  *	assert(strcmp(sb_test_read(c), "> olléh") == 0);
  *	sb_test_service_free(svc);
  *
- * Each driving call (open, input, hang-up, advance, reconfigure, stop) is
- * one round of the daemon's event loop: the hooks it runs queue output and
+ * Each driving call (start, open, input, line, hang-up, stall, advance,
+ * reconfigure, stop) is one round of the daemon's event loop: the hooks it runs queue output and
  * closes, and before it returns the closes asked for run their close hooks
  * and the round's output reaches the client, where sb_test_read finds it.
  * Nothing else happens between calls: the clock only moves when the test
@@ -25,7 +25,11 @@
  * Connections and their records (output, close reason, limits) stay
  * readable after they close, until the service is freed. A handler error
  * the daemon would treat as fatal (sb_fatal, a close without a reason, a
- * timer for another service's connection) aborts the test program.
+ * timer for another service's connection), and a misuse of the API the
+ * core does not check (output queued between sb_conn_line_space and
+ * sb_conn_line_done, a hook returning with a reply open) abort the test
+ * program with a message. The library defines only sb_* and fake_*
+ * symbols; it keeps its state in globals, for one thread.
  */
 #ifndef SB_TESTING_H
 #define SB_TESTING_H

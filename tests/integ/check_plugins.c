@@ -276,8 +276,13 @@ START_TEST(test_reverse_unit_tests)
 	char	cmd[1024], out[8192];
 	int	rc;
 
+	/*
+	 * The build's LDFLAGS: a sanitizer build's harness library needs
+	 * the sanitizers' runtime.
+	 */
 	snprintf(cmd, sizeof(cmd), "cd '%s/reverse' && %s env -u MAKEFLAGS "
-	    "-u MFLAGS -u MAKELEVEL make -s check 2>&1", work, env);
+	    "-u MFLAGS -u MAKELEVEL make -s check CC='%s' LDFLAGS='%s' 2>&1",
+	    work, env, SB_CC, SB_LDFLAGS);
 	rc = run_shell(cmd, out, sizeof(out));
 	ck_assert_msg(rc == 0, "make check of the example failed: %s", out);
 	ck_assert_msg(strstr(out, "test_reverse: all passed") != NULL,

@@ -123,7 +123,7 @@ START_TEST(test_pipelining_small_max_output)
 	    "\"number-to-text\"; listen = [ \"127.0.0.1:0\" ]; "
 	    "max_output = 9216; } );\n");
 	c = cl_tcp(sbd_port(&d, "numbers"));
-	req = malloc(200 * strlen(big));
+	req = malloc(200 * strlen(big) + 1);	/* sprintf's NUL */
 	for (i = 0; i < 200; i++)
 		off += (size_t)sprintf(req + off, "%s", big);
 	cl_sendn(c, req, off);		/* one write */

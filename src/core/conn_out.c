@@ -73,7 +73,7 @@ static bool	conn_writable(struct sb_conn *);
 static void	conn_queued(struct sb_conn *);
 static void	conn_check_output(struct sb_conn *);
 static ssize_t	conn_out_write_some(struct sb_conn *);
-static size_t	conn_out_line(struct sb_conn *, struct sb_line *);
+static inline size_t conn_out_line(struct sb_conn *, struct sb_line *);
 static void	conn_hold(struct sb_conn *, struct sb_line *);
 static void	conn_hold_copy(struct sb_conn *, const void *, size_t);
 static void	conn_out_feed(struct sb_conn *);
@@ -376,8 +376,8 @@ sb_conn_write_line(struct sb_conn *c, struct sb_line *l)
 {
 	if (!conn_writable(c))
 		return;
-	if (conn_held_len(c) > 0 || ((c->flags & CONN_REPLY) &&
-	    conn_outlen(c) >= CONN_HELD_FEED))
+	if ((c->flags & (CONN_HELD | CONN_REPLY)) != 0 &&
+	    ((c->flags & CONN_HELD) || conn_outlen(c) >= CONN_HELD_FEED))
 		conn_hold(c, l);
 	else
 		conn_out_line(c, l);
@@ -388,7 +388,7 @@ sb_conn_write_line(struct sb_conn *c, struct sb_line *l)
  * Put a shared line in the buffer, copied if small, by reference if
  * large; returns its length with the client's line ending.
  */
-static size_t
+static inline __attribute__((always_inline)) size_t
 conn_out_line(struct sb_conn *c, struct sb_line *l)
 {
 	const char	*text;

@@ -75,7 +75,8 @@ static void	conn_check_output(struct sb_conn *);
 static ssize_t	conn_out_write_some(struct sb_conn *);
 static inline size_t conn_out_line(struct sb_conn *, struct sb_line *);
 static void	conn_hold(struct sb_conn *, struct sb_line *);
-static void	conn_hold_copy(struct sb_conn *, const void *, size_t);
+static void	conn_hold_copy(struct sb_conn *, const void *, size_t)
+		    __attribute__((noinline, cold));
 static void	conn_out_feed(struct sb_conn *);
 
 /*
@@ -316,8 +317,8 @@ sb_conn_write(struct sb_conn *c, const void *data, size_t len)
 {
 	if (!conn_writable(c))
 		return;
-	if (conn_held_len(c) > 0)
-		conn_hold_copy(c, data, len);
+	if (__builtin_expect((c->flags & CONN_HELD) != 0, 0))
+		conn_hold_copy(c, data, len);	/* behind the held lines */
 	else
 		conn_out_add(c, data, len, c->fr.crlf ? 2 : 1);
 	conn_queued(c);

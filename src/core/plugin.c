@@ -58,9 +58,14 @@ struct plugin {
 #define PLUGIN_HEAD_SIZE	(3 * sizeof(uint32_t))
 /* More handlers than this in one plugin is taken for a missing NULL. */
 #define PLUGIN_MAX_HANDLERS	64
+/* Options one handler may declare, and the largest blobs it may ask for. */
+#define PLUGIN_MAX_OPTIONS	256
+#define PLUGIN_MAX_BLOB		(1024 * 1024)
 
 static struct plugin	*plugins;
 
+static size_t	plugin_option_size(enum sb_opt_type);
+static int	plugin_check_options(const struct sb_handler *, char *, size_t);
 static int	plugin_check_owner(const struct stat *, const char *,
 		    char *, size_t);
 static int	plugin_open(const char *, const char *, char *, size_t);
@@ -115,24 +120,34 @@ plugin_check_owner(const struct stat *st, const char *what, char *why,
 static int
 plugin_open(const char *dir, const char *path, char *why, size_t len)
 {
-	struct stat	st;
-	int		fd;
+	struct stat	 st;
+	const char	*file = strrchr(path, '/') + 1;
+	int		 dfd, fd;
 
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		snprintf(why, len, "cannot open the plugin directory %s: %s",
 		    dir, strerror(errno));
 		return (-1);
 	}
-	if (fstat(fd, &st) == -1) {
+	if (fstat(dfd, &st) == -1) {
 		snprintf(why, len, "cannot stat the plugin directory %s: %s",
 		    dir, strerror(errno));
-		close(fd);
+		close(dfd);
 		return (-1);
 	}
-	close(fd);
-	if (plugin_check_owner(&st, "the plugin directory", why, len) == -1)
+	if (plugin_check_owner(&st, "the plugin directory", why, len) == -1) {
+		close(dfd);
 		return (-1);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+	}
+	/*
+	 * The file is opened in the directory just checked, not by its path
+	 * again, and without waiting: a FIFO would otherwise hold the open
+	 * (and the event loop, at a reload) until someone wrote to it.
+	 */
+	fd = openat(dfd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	close(dfd);
+	if (fd == -1) {
 		if (errno == ELOOP)
 			snprintf(why, len, "is a symbolic link (put the file "
 			    "itself in the plugin directory)");
@@ -155,6 +170,77 @@ plugin_open(const char *dir, const char *path, char *why, size_t len)
 		return (-1);
 	}
 	return (fd);
+}
+
+/* The size of the field an option of this type fills in the conf blob. */
+static size_t
+plugin_option_size(enum sb_opt_type type)
+{
+	switch (type) {
+	case SB_OPT_INT:
+		return (sizeof(long long));
+	case SB_OPT_BOOL:
+		return (sizeof(bool));
+	case SB_OPT_STRING:
+		return (sizeof(char *));
+	case SB_OPT_ENUM:
+		return (sizeof(int));
+	}
+	return (0);
+}
+
+/*
+ * The core writes a handler's options into blobs of the sizes it asks
+ * for: check that every option is one the core knows, lies inside the
+ * conf blob, and makes sense, before anything is written. Returns 0, or
+ * -1 with why set.
+ */
+static int
+plugin_check_options(const struct sb_handler *h, char *why, size_t len)
+{
+	const struct sb_option	*o;
+	size_t			 i, size;
+
+	if (h->conf_size > PLUGIN_MAX_BLOB || h->conn_size > PLUGIN_MAX_BLOB) {
+		snprintf(why, len, "handler \"%s\" asks for a conf or "
+		    "connection state over %d bytes", h->name, PLUGIN_MAX_BLOB);
+		return (-1);
+	}
+	for (i = 0; h->options != NULL && h->options[i].name != NULL; i++) {
+		o = &h->options[i];
+		if (i == PLUGIN_MAX_OPTIONS) {
+			snprintf(why, len, "handler \"%s\" has more than %d "
+			    "options (does its table end with SB_OPTION_END?)",
+			    h->name, PLUGIN_MAX_OPTIONS);
+			return (-1);
+		}
+		if ((size = plugin_option_size(o->type)) == 0) {
+			snprintf(why, len, "handler \"%s\", option \"%s\": "
+			    "unknown type %d", h->name, o->name, (int)o->type);
+			return (-1);
+		}
+		if (o->offset > h->conf_size || size > h->conf_size - o->offset) {
+			snprintf(why, len, "handler \"%s\", option \"%s\": "
+			    "its field (offset %zu, %zu bytes) is outside the "
+			    "conf blob of %zu bytes (use SB_OPTION_* and set "
+			    "conf_size)", h->name, o->name, o->offset, size,
+			    h->conf_size);
+			return (-1);
+		}
+		if (o->min > o->max) {
+			snprintf(why, len, "handler \"%s\", option \"%s\": "
+			    "its minimum is above its maximum", h->name,
+			    o->name);
+			return (-1);
+		}
+		if (o->type == SB_OPT_ENUM && (o->choices == NULL ||
+		    o->choices[0] == NULL)) {
+			snprintf(why, len, "handler \"%s\", option \"%s\": "
+			    "an enum without choices", h->name, o->name);
+			return (-1);
+		}
+	}
+	return (0);
 }
 
 /*
@@ -242,6 +328,8 @@ plugin_read(struct plugin *p, const void *sym, char *why, size_t len)
 			    h->name);
 			goto fail;
 		}
+		if (plugin_check_options(h, why, len) == -1)
+			goto fail;
 		if (plugin_clash(p, n, h->name, who, sizeof(who))) {
 			snprintf(why, len, "handler \"%s\" clashes with %s "
 			    "(handler names must be unique)", h->name, who);
@@ -274,6 +362,7 @@ plugin_load(const char *dir, const char *name, char **err)
 	const ElfW(Sym)	*esym = NULL;
 	char		 why[512], *path, fdpath[64];
 	const void	*sym;
+	void		*again;
 	int		 fd;
 
 	*err = NULL;
@@ -326,9 +415,17 @@ plugin_load(const char *dir, const char *name, char **err)
 	return (p);
 
 unload:
-	/* Nothing of it is referenced yet: it can go. */
+	/*
+	 * Nothing of it is referenced yet: it can go. If it stays loaded all
+	 * the same (built with -z nodelete, say), glibc still knows it by
+	 * /proc/self/fd/N: the descriptor is kept, or the next plugin given
+	 * that number would be handed this object.
+	 */
 	dlclose(p->dl);
-	close(p->fd);
+	if ((again = dlopen(fdpath, RTLD_NOLOAD | RTLD_LAZY)) != NULL)
+		dlclose(again);
+	else
+		close(p->fd);
 	free(p);
 fail:
 	xasprintf(err, "plugin \"%s\" (%s): %s", name, path, why);

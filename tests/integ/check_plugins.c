@@ -38,8 +38,23 @@ static const char bad_source[] =
     "	(void)s; (void)n;\n"
     "	sb_conn_send(c, \"%s\", NAME);\n"
     "}\n"
+    "#if defined(BADOPT)\n"
+    "static const struct sb_option bad_opts[] = {\n"
+    "	{ \"big\", SB_OPT_STRING, 4096, 0, 8, NULL, NULL, \"x\" },\n"
+    "	SB_OPTION_END\n"
+    "};\n"
+    "#define OPTS .options = bad_opts, .conf_size = sizeof(int),\n"
+    "#elif defined(BADENUM)\n"
+    "static const struct sb_option bad_opts[] = {\n"
+    "	{ \"mode\", SB_OPT_ENUM, 0, 0, 0, NULL, NULL, \"x\" },\n"
+    "	SB_OPTION_END\n"
+    "};\n"
+    "#define OPTS .options = bad_opts, .conf_size = sizeof(int),\n"
+    "#else\n"
+    "#define OPTS\n"
+    "#endif\n"
     "static const struct sb_handler bad_handler = {\n"
-    "	.name = NAME, .line = bad_line\n"
+    "	.name = NAME, OPTS .line = bad_line\n"
     "};\n"
     "#define SZ ((uint32_t)sizeof(struct sb_plugin))\n"
     "#ifndef NOSYM\n"
@@ -136,11 +151,14 @@ setup_workspace(void)
 	build_bad("builtin", "-DMAJOR=1 -DMINOR=0 -DSIZE=SZ "
 	    "-DNAME2='\"uppercase-echo\"' -UNAME -DNAME=NAME2");
 	build_bad("other", "-DMAJOR=1 -DMINOR=0 -DSIZE=SZ");
+	build_bad("badopt", "-DMAJOR=1 -DMINOR=0 -DSIZE=SZ -DBADOPT");
+	build_bad("badenum", "-DMAJOR=1 -DMINOR=0 -DSIZE=SZ -DBADENUM");
 	setup_run("cd '%s' && cp '%s/reverse.so' reverse.so && "
 	    "cp reverse.so reverse2.so && cp reverse.so writable.so && "
 	    "chmod 0666 writable.so && cp reverse.so notmine.so && "
 	    "ln -s reverse.so link.so && mkdir -m 0755 open && "
-	    "cp reverse.so open/reverse.so && chmod 0777 open", baddir,
+	    "cp reverse.so open/reverse.so && chmod 0777 open && "
+	    "mkfifo -m 0644 fifo.so", baddir,
 	    plugdir);
 	/* A file of another user: only root can make one. */
 	if (geteuid() == 0)
@@ -360,6 +378,14 @@ START_TEST(test_refusals)
 	    "itself in the plugin directory)");
 	expect_refused(baddir, "builtin", "handler \"uppercase-echo\" clashes "
 	    "with a built-in handler (handler names must be unique)");
+	/* Option tables the core would write out of bounds by. */
+	expect_refused(baddir, "badopt", "handler \"badopt\", option \"big\": "
+	    "its field (offset 4096, 8 bytes) is outside the conf blob of 4 "
+	    "bytes (use SB_OPTION_* and set conf_size)");
+	expect_refused(baddir, "badenum", "handler \"badenum\", option "
+	    "\"mode\": an enum without choices");
+	/* A FIFO is refused at once, not waited on. */
+	expect_refused(baddir, "fifo", "is not a regular file");
 	snprintf(why, sizeof(why), "%s/open", baddir);
 	expect_refused(why, "reverse", "the plugin directory is writable by "
 	    "group or others (mode 0777; chmod go-w it)");

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -36,4 +37,15 @@ sb_check_run(Suite *s, const char *name)
 	srunner_free(sr);
 	return (run > 0 && failures + errors == 0 ? EXIT_SUCCESS :
 	    EXIT_FAILURE);
+}
+
+/*
+ * A private directory for a test's files. Always under /tmp, not $TMPDIR:
+ * unix socket paths in it must fit the 108 bytes of sun_path.
+ */
+int
+sb_tmpdir(char *dir, size_t size, const char *name)
+{
+	snprintf(dir, size, "/tmp/%s.XXXXXX", name);
+	return (mkdtemp(dir) != NULL ? 0 : -1);
 }

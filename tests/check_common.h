@@ -8,5 +8,7 @@
 
 /* Run every test in a suite; returns the exit status for main. */
 int	sb_check_run(Suite *, const char *);
+/* Make a private directory /tmp/NAME.XXXXXX: 0, or -1 with errno set. */
+int	sb_tmpdir(char *, size_t, const char *);
 
 #endif

@@ -109,8 +109,8 @@ setup_workspace(void)
 {
 	FILE	*f;
 
-	strcpy(work, "/tmp/sbplug.XXXXXX");
-	if (mkdtemp(work) == NULL || chmod(work, 0755) == -1) {
+	if (sb_tmpdir(work, sizeof(work), "sbplug") == -1 ||
+	    chmod(work, 0755) == -1) {
 		perror("check_plugins: mkdtemp");
 		exit(1);
 	}

@@ -42,14 +42,6 @@ static const char conf_numbers[] = "services = (\n"
     "  { name = \"numbers\"; handler = \"number-to-text\";\n"
     "    listen = [ \"127.0.0.1:0\" ]; }\n);\n";
 
-/* A private directory for socket files, made before the daemon starts. */
-static void
-sock_dir(char *dir, size_t size)
-{
-	snprintf(dir, size, "/tmp/sbstart.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
 /* A unix stream socket address for path. */
 static void
 unix_addr(struct sockaddr_un *sun, const char *path)
@@ -195,7 +187,7 @@ START_TEST(test_busy_unix_path_at_start)
 	char		 dir[64], path[100], conf[512], want[256], *log;
 	int		 rc;
 
-	sock_dir(dir, sizeof(dir));
+	ck_assert_int_eq(sb_tmpdir(dir, sizeof(dir), "sbstart"), 0);
 	snprintf(path, sizeof(path), "%s/busy.sock", dir);
 	busy_listen(&b, path);
 	snprintf(conf, sizeof(conf), "services = (\n"
@@ -231,7 +223,7 @@ START_TEST(test_busy_unix_path_at_reload)
 	struct client	*c, *fresh;
 	char		 dir[64], path[100], conf[512], want[256];
 
-	sock_dir(dir, sizeof(dir));
+	ck_assert_int_eq(sb_tmpdir(dir, sizeof(dir), "sbstart"), 0);
 	snprintf(path, sizeof(path), "%s/busy.sock", dir);
 	busy_listen(&b, path);
 	sbd_start(&d, conf_numbers);
@@ -270,7 +262,7 @@ START_TEST(test_stale_unix_socket_replaced)
 	char			 dir[64], path[100], conf[512];
 	int			 fd;
 
-	sock_dir(dir, sizeof(dir));
+	ck_assert_int_eq(sb_tmpdir(dir, sizeof(dir), "sbstart"), 0);
 	snprintf(path, sizeof(path), "%s/stale.sock", dir);
 	unix_addr(&sun, path);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -306,7 +298,7 @@ START_TEST(test_reload_rollback_after_failed_bind)
 	char		 dir[64], path[100], npath[100], conf[1024], want[256];
 	int		 port, taken, fd, extra;
 
-	sock_dir(dir, sizeof(dir));
+	ck_assert_int_eq(sb_tmpdir(dir, sizeof(dir), "sbstart"), 0);
 	snprintf(path, sizeof(path), "%s/extra.sock", dir);
 	snprintf(npath, sizeof(npath), "%s/numbers.sock", dir);
 	fd = port_taken(&taken);
@@ -431,7 +423,7 @@ START_TEST(test_start_failure_closes_bound)
 	char		 dir[64], path[100], conf[1024], want[256], *log;
 	int		 rc, taken, fd;
 
-	sock_dir(dir, sizeof(dir));
+	ck_assert_int_eq(sb_tmpdir(dir, sizeof(dir), "sbstart"), 0);
 	snprintf(path, sizeof(path), "%s/first.sock", dir);
 	fd = port_taken(&taken);
 	snprintf(conf, sizeof(conf), "services = (\n"
@@ -482,7 +474,7 @@ START_TEST(test_signals_during_start)
 	size_t		 i;
 	int		 fd;
 
-	sock_dir(dir, sizeof(dir));
+	ck_assert_int_eq(sb_tmpdir(dir, sizeof(dir), "sbstart"), 0);
 	snprintf(fifo, sizeof(fifo), "%s/switchboard.conf", dir);
 	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
 	extra[0] = "-c";
@@ -617,7 +609,7 @@ START_TEST(test_socket_mode_and_group)
 	mode_t		 old;
 
 	ck_assert_ptr_nonnull(gr = getgrgid(getgid()));
-	sock_dir(dir, sizeof(dir));
+	ck_assert_int_eq(sb_tmpdir(dir, sizeof(dir), "sbstart"), 0);
 	snprintf(a, sizeof(a), "%s/a.sock", dir);
 	snprintf(b, sizeof(b), "%s/b.sock", dir);
 	snprintf(conf, sizeof(conf), "services = (\n"

@@ -51,9 +51,9 @@ END_TEST
 
 START_TEST(test_verify)
 {
-	char	dir[] = "/tmp/sbunits.XXXXXX", cmd[2048], out[8192];
+	char	dir[64], cmd[2048], out[8192];
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(sb_tmpdir(dir, sizeof(dir), "sbunits"), 0);
 	snprintf(cmd, sizeof(cmd), "for u in switchboard.service "
 	    "switchboard-activated.service switchboard.socket; do "
 	    "sed 's|/usr/sbin/switchboardd|%s|g' '%s'/$u > '%s'/$u; done && "

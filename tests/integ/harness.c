@@ -21,6 +21,7 @@
 
 #include <check.h>
 
+#include "../check_common.h"
 #include "harness.h"
 
 static long	now_ms(void);
@@ -58,8 +59,8 @@ sbd_write_conf(struct sbd *d, const char *conf)
 	FILE	*f;
 
 	if (d->dir[0] == '\0') {
-		strcpy(d->dir, "/tmp/sbtest.XXXXXX");
-		ck_assert_ptr_nonnull(mkdtemp(d->dir));
+		ck_assert_int_eq(sb_tmpdir(d->dir, sizeof(d->dir), "sbtest"),
+		    0);
 		snprintf(d->conf, sizeof(d->conf), "%s/switchboard.conf", d->dir);
 		snprintf(d->log, sizeof(d->log), "%s/log", d->dir);
 		snprintf(d->notify, sizeof(d->notify), "%s/notify", d->dir);

@@ -190,7 +190,7 @@ START_TEST(test_conn_timer_goes_with_conn)
 	size_t			 len = 0;
 	ssize_t			 n;
 	int			 sv[2], i, err, logfd;
-	char			 logpath[] = "/tmp/check_timer.XXXXXX";
+	FILE			*logf;
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
@@ -210,8 +210,8 @@ START_TEST(test_conn_timer_goes_with_conn)
 	ck_assert_int_eq(strncmp(buf, "peer unix\ntick 1\n", 17), 0);
 	ck_assert_int_eq(write(sv[1], "bye\n", 4), 4);
 	/* What the close hook logs goes to a file, not the test's stderr. */
-	ck_assert_int_ne(logfd = mkstemp(logpath), -1);
-	unlink(logpath);
+	ck_assert_ptr_nonnull(logf = tmpfile());
+	logfd = fileno(logf);
 	fflush(stderr);
 	err = dup(2);
 	dup2(logfd, 2);
@@ -224,7 +224,7 @@ START_TEST(test_conn_timer_goes_with_conn)
 	close(err);
 	ck_assert_int_eq(closed, 1);
 	n = pread(logfd, logged, sizeof(logged) - 1, 0);
-	close(logfd);
+	fclose(logf);
 	ck_assert_int_gt(n, 0);
 	logged[n] = '\0';
 	ck_assert_msg(strstr(logged, "t[unix #1]: gone: bye\n") != NULL,

@@ -162,22 +162,13 @@ END_TEST
  */
 START_TEST(test_failed_start_leaves_passed_file)
 {
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
 	struct sbd		 d;
 	struct client		*a;
 	char			 conf[512], path[128], want[128];
 	const char		*wrap[8];
 	int			 fd, port;
 
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(listen(fd, 1), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
+	fd = port_taken(&port);
 	memset(&d, 0, sizeof(d));
 	sbd_write_conf(&d, "");
 	snprintf(path, sizeof(path), "%s/lobby.sock", d.dir);

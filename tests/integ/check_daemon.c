@@ -133,25 +133,6 @@ START_TEST(test_bad_config_does_not_start)
 }
 END_TEST
 
-/* Occupy a loopback port: returns the listening socket, *port its number. */
-static int
-port_taken(int *port)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof(sin);
-	int			fd;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(listen(fd, 1), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	*port = ntohs(sin.sin_port);
-	return (fd);
-}
-
 START_TEST(test_port_in_use)
 {
 	struct sbd		 d;

@@ -28,23 +28,6 @@ static const char conf_two[] = "max_line = 64;\nservices = (\n"
     SVC("upper", "uppercase-echo", "")
     ");\n";
 
-/* Is anything listening on 127.0.0.1:port? */
-static int
-port_open(int port)
-{
-	struct sockaddr_in	sin;
-	int			fd, r;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	r = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
-	close(fd);
-	return (r == 0);
-}
-
 START_TEST(test_notify_sequence)
 {
 	struct timespec	 ts;

@@ -92,42 +92,6 @@ busy_close(struct busy *b, const char *path)
 	unlink(path);
 }
 
-/* Is anything listening on 127.0.0.1:port? */
-static int
-port_open(int port)
-{
-	struct sockaddr_in	sin;
-	int			fd, r;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	r = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
-	close(fd);
-	return (r == 0);
-}
-
-/* Occupy a loopback port: returns the listening socket, *port its number. */
-static int
-port_taken(int *port)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof(sin);
-	int			fd;
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(listen(fd, 1), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	*port = ntohs(sin.sin_port);
-	return (fd);
-}
-
 /* How many times the log contains needle. */
 static int
 log_count(struct sbd *d, const char *needle)

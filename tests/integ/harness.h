@@ -74,5 +74,7 @@ void	 cl_close(struct client *);
 void	 cl_reset(struct client *);
 
 int	 run_shell(const char *, char *, size_t);
+int	 port_open(int);
+int	 port_taken(int *);
 
 #endif

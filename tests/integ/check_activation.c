@@ -48,18 +48,14 @@ connect_when_there(const char *path)
 	return (NULL);
 }
 
-/* The backlog of a listening unix socket: ss shows it as its Send-Q. */
+/* The backlog of a listening unix socket. */
 static int
 unix_backlog(const char *path)
 {
-	char	cmd[256], out[1024];
-	int	recvq = -1, sendq = -1;
+	char	filter[256];
 
-	snprintf(cmd, sizeof(cmd), "ss -Hlx src '%s'", path);
-	run_shell(cmd, out, sizeof(out));
-	ck_assert_msg(sscanf(out, "%*s %*s %d %d", &recvq, &sendq) == 2, "%s",
-	    out);
-	return (sendq);
+	snprintf(filter, sizeof(filter), "-x src '%s'", path);
+	return (listen_backlog_of(filter));
 }
 
 START_TEST(test_passed_sockets_adopted)

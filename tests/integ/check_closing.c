@@ -366,18 +366,14 @@ START_TEST(test_trickle_cannot_hold_a_removed_service)
 }
 END_TEST
 
-/* The backlog the kernel really has: ss shows it as Send-Q of a listener. */
+/* The backlog the kernel really has for the listener on port. */
 static int
 backlog_of(int port)
 {
-	char	cmd[256], out[1024];
-	int	recvq = -1, sendq = -1;
+	char	filter[64];
 
-	snprintf(cmd, sizeof(cmd), "ss -Hltn '( sport = :%d )'", port);
-	run_shell(cmd, out, sizeof(out));
-	ck_assert_msg(sscanf(out, "%*s %d %d", &recvq, &sendq) == 2, "%s",
-	    out);
-	return (sendq);
+	snprintf(filter, sizeof(filter), "-t '( sport = :%d )'", port);
+	return (listen_backlog_of(filter));
 }
 
 START_TEST(test_listen_backlog)

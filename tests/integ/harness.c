@@ -699,3 +699,25 @@ port_taken(int *port)
 	*port = ntohs(sin.sin_port);
 	return (fd);
 }
+
+/*
+ * The backlog of the listening socket ss shows for filter ("-t '( sport
+ * = :7001 )'", "-x src /path"): ss gives it as the socket's Send-Q.
+ */
+int
+listen_backlog_of(const char *filter)
+{
+	char	cmd[512], out[1024], *p, *tok;
+	int	n = 0, sendq = -1;
+
+	/* Netid and State come first, or State alone: Send-Q is the second
+	 * number. */
+	snprintf(cmd, sizeof(cmd), "ss -Hln %s", filter);
+	run_shell(cmd, out, sizeof(out));
+	for (p = out; n < 2 && (tok = strsep(&p, " \t\n")) != NULL;) {
+		if (*tok >= '0' && *tok <= '9' && ++n == 2)
+			sendq = atoi(tok);
+	}
+	ck_assert_msg(sendq >= 0, "%s: %s", cmd, out);
+	return (sendq);
+}

@@ -76,5 +76,6 @@ void	 cl_reset(struct client *);
 int	 run_shell(const char *, char *, size_t);
 int	 port_open(int);
 int	 port_taken(int *);
+int	 listen_backlog_of(const char *);
 
 #endif

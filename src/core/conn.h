@@ -109,7 +109,6 @@ void	conn_reap(struct server *);
 void	conn_flush_dirty(struct server *);
 void	conn_shutdown(struct sb_conn *, const char *);
 void	conn_destroy(struct sb_conn *);
-void	conn_out_commit(struct sb_conn *);
 void	conn_out_release(struct sb_conn *);
 void	conn_write_raw(struct sb_conn *, const void *, size_t);
 ssize_t	conn_out_write(struct sb_conn *);

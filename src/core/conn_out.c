@@ -67,6 +67,7 @@ struct conn_held {
 static char	conn_scratch[CONN_STAGE_MAX];
 
 static struct evbuffer *conn_out_buffer(struct sb_conn *);
+static void	conn_out_commit(struct sb_conn *);
 static char	*conn_out_room(struct sb_conn *, size_t);
 static void	conn_out_add(struct sb_conn *, const void *, size_t, size_t);
 static bool	conn_writable(struct sb_conn *);
@@ -91,7 +92,7 @@ conn_out_buffer(struct sb_conn *c)
 }
 
 /* Make the staged bytes part of the output buffer; end the reservation. */
-void
+static void
 conn_out_commit(struct sb_conn *c)
 {
 	struct evbuffer_iovec	v;

@@ -37,6 +37,8 @@ static void	server_watchdog_cb(evutil_socket_t, short, void *);
 static void	server_timers_start(struct server *);
 static void	server_stop(struct server *);
 static void	server_snapshot(struct server *);
+static void	server_status(struct server *, char *, size_t);
+static void	server_reload(struct server *);
 static struct event *server_signal(struct server *, int);
 
 /* A persistent signal event. */
@@ -149,7 +151,7 @@ server_start(struct server *srv)
  * Any error leaves the running configuration as it was, and says so in
  * the log and to systemd.
  */
-void
+static void
 server_reload(struct server *srv)
 {
 	struct conf_errors	 errs = { NULL, NULL, 0 };
@@ -329,7 +331,7 @@ server_conn_gone(struct server *srv)
 }
 
 /* A one-line summary: services, connections and bound addresses. */
-void
+static void
 server_status(struct server *srv, char *buf, size_t size)
 {
 	struct sb_service	*svc;

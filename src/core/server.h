@@ -58,7 +58,5 @@ void	server_free(struct server *);
 void	server_schedule_reap(struct server *);
 void	server_schedule_flush(struct server *);
 void	server_conn_gone(struct server *);
-void	server_status(struct server *, char *, size_t);
-void	server_reload(struct server *);
 
 #endif

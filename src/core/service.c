@@ -28,6 +28,7 @@
 #include "xmalloc.h"
 
 static void	service_refuse(int, const char *);
+static void	service_log_limits(struct sb_service *);
 static void	service_peer_text(const struct sockaddr *, socklen_t, int,
 		    const uint8_t *, char *, size_t);
 static void	*service_admit(struct sb_service *, int,
@@ -335,7 +336,7 @@ service_format_limits(const struct sb_service *svc, char *buf, size_t size)
 }
 
 /* Log the service's limit counters, if any fired. */
-void
+static void
 service_log_limits(struct sb_service *svc)
 {
 	char	buf[512];

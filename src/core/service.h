@@ -78,7 +78,6 @@ void	service_limit(struct sb_service *, enum service_limit, const char *,
 	    const char *, ...) __attribute__((format(printf, 4, 5)));
 void	service_tick(struct sb_service *, uint64_t);
 uint64_t service_limits_total(const struct sb_service *);
-void	service_log_limits(struct sb_service *);
 void	service_log_stats(struct sb_service *);
 uint64_t now_ms(void);
 

@@ -226,6 +226,24 @@ struct sb_handler {
 	 * too long (max N bytes)". The connection stays open.
 	 */
 	void			 (*too_long)(struct sb_conn *, size_t max);
+
+	/* ABI 1.1 (a plugin built for 1.0 has neither; they read as NULL). */
+	/*
+	 * Describe the client to the operator (switchboardctl clients and
+	 * who), e.g. by its nick: write at most size - 1 bytes and a NUL to
+	 * buf and return the length, or 0 for nothing to say. "who" lists
+	 * the clients that have a description. NULL: none has one.
+	 */
+	size_t			 (*describe)(struct sb_conn *, char *buf,
+				    size_t size);
+	/*
+	 * The operator disconnects the client (switchboardctl kill) for
+	 * reason (possibly ""): tell it, in the protocol's words. The core
+	 * then closes it, output flushed, for the reason "disconnected by the
+	 * operator", and the close hook runs as for any close. Without this
+	 * hook the core sends "error: disconnected by the operator".
+	 */
+	void			 (*kicked)(struct sb_conn *, const char *reason);
 };
 
 /*

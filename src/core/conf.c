@@ -82,6 +82,11 @@ static const struct sb_option conf_global_options[] = {
 	{ "plugin_dir", SB_OPT_STRING, offsetof(struct conf, plugin_dir),
 	  1, 4096, NULL, SB_PLUGIN_DIR, "where plugins are loaded from" },
 	{ "plugins", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
+	{ "metrics_listen", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
+	{ "control_socket", SB_OPT_STRING,
+	  offsetof(struct conf, control_socket), 2, CONF_UNIX_PATH_MAX, NULL,
+	  NULL, "the control socket's path" },
+	{ "control_socket_mode", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
 	{ "services", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
@@ -106,6 +111,11 @@ static void	conf_unknown_keys(const config_setting_t *,
 		    struct conf_report *);
 static void	conf_read_listen(struct conf_service *,
 		    const config_setting_t *, struct conf_report *);
+static void	conf_read_addrs(const config_setting_t *, const char *,
+		    const char *, struct listen_addr **, char ***, size_t *,
+		    struct conf_report *);
+static void	conf_read_ops(struct conf *, const config_setting_t *,
+		    struct conf_report *);
 static int	conf_read_socket_mode(const config_setting_t *,
 		    struct conf_report *);
 static long long conf_read_socket_group(const config_setting_t *,
@@ -265,44 +275,64 @@ static void
 conf_read_listen(struct conf_service *svc, const config_setting_t *group,
     struct conf_report *r)
 {
-	config_setting_t	*list, *e;
-	const char		*text, *why;
-	int			 i, n;
+	config_setting_t	*list;
 
 	if ((list = config_setting_get_member(group, "listen")) == NULL) {
 		conf_report(r, svc->line, "service \"%s\" has no listen key "
 		    "(add listen = [ \"7001\" ];)", svc->name);
 		return;
 	}
-	if ((n = conf_list_len(list)) <= 0) {
-		conf_report(r, config_setting_source_line(list), "listen: "
-		    "expected a list of addresses, as in listen = "
-		    "[ \"127.0.0.1:7001\", \"[::1]:7001\" ];");
+	conf_read_addrs(list, "listen", "7001", &svc->listen,
+	    &svc->listen_text, &svc->nlisten, r);
+}
+
+/*
+ * A list of listen addresses under key (listen, metrics_listen), into
+ * *addrs and *texts (as written), *n of them.
+ */
+static void
+conf_read_addrs(const config_setting_t *list, const char *key,
+    const char *port, struct listen_addr **addrs, char ***texts, size_t *n,
+    struct conf_report *r)
+{
+	config_setting_t	*e;
+	const char		*text, *why;
+	int			 i, len;
+
+	if ((len = conf_list_len(list)) <= 0) {
+		conf_report(r, config_setting_source_line(list), "%s: "
+		    "expected a list of addresses, as in %s = "
+		    "[ \"127.0.0.1:%s\", \"[::1]:%s\" ];", key, key, port,
+		    port);
 		return;
 	}
-	svc->listen = xcalloc((size_t)n, sizeof(*svc->listen));
-	svc->listen_text = xcalloc((size_t)n, sizeof(*svc->listen_text));
-	for (i = 0; i < n; i++) {
-		e = conf_list_elem(list, i);
+	*addrs = xcalloc((size_t)len, sizeof(**addrs));
+	*texts = xcalloc((size_t)len, sizeof(**texts));
+	for (i = 0; i < len; i++) {
+		e = conf_list_elem((config_setting_t *)list, i);
 		if ((text = config_setting_get_string(e)) == NULL) {
-			conf_report(r, config_setting_source_line(e), "listen: "
-			    "each address is a string, as in \"7001\"");
+			conf_report(r, config_setting_source_line(e), "%s: "
+			    "each address is a string, as in \"%s\"", key,
+			    port);
 			continue;
 		}
-		if (listen_addr_parse(text, &svc->listen[svc->nlisten],
-		    &why) == -1) {
+		if (listen_addr_parse(text, &(*addrs)[*n], &why) == -1) {
 			conf_report(r, config_setting_source_line(e),
-			    "listen \"%s\": %s", text, why);
+			    "%s \"%s\": %s", key, text, why);
 			continue;
 		}
-		svc->listen_text[svc->nlisten++] = xstrdup(text);
+		(*texts)[(*n)++] = xstrdup(text);
 	}
 }
 
-/* socket_mode: an octal string up to "0777"; -1 (reported) if it is not. */
+/*
+ * socket_mode, control_socket_mode: an octal string up to "0777"; -1
+ * (reported) if it is not.
+ */
 static int
 conf_read_socket_mode(const config_setting_t *s, struct conf_report *r)
 {
+	const char	*key = config_setting_name(s);
 	const char	*text = config_setting_get_string(s);
 	size_t		 len;
 	long		 mode;
@@ -311,10 +341,10 @@ conf_read_socket_mode(const config_setting_t *s, struct conf_report *r)
 	    strspn(text, "01234567") == len &&
 	    (mode = strtol(text, NULL, 8)) <= 0777)
 		return ((int)mode);
-	conf_report(r, config_setting_source_line(s), "socket_mode%s%s%s: "
+	conf_report(r, config_setting_source_line(s), "%s%s%s%s: "
 	    "expected an octal mode from \"0000\" to \"0777\" in double "
-	    "quotes, as in socket_mode = \"0660\";", text ? " \"" : "",
-	    text ? text : "", text ? "\"" : "");
+	    "quotes, as in %s = \"0660\";", key, text ? " \"" : "",
+	    text ? text : "", text ? "\"" : "", key);
 	return (-1);
 }
 
@@ -578,6 +608,37 @@ conf_find_handler(struct conf *conf, struct conf_service *svc,
 	    svc->handler_name, handlers_names());
 }
 
+/*
+ * The operator's ways in: metrics_listen, control_socket and its mode
+ * (0600 unless control_socket_mode says otherwise).
+ */
+static void
+conf_read_ops(struct conf *conf, const config_setting_t *root,
+    struct conf_report *r)
+{
+	config_setting_t	*s;
+
+	if ((s = config_setting_get_member(root, "metrics_listen")) != NULL)
+		conf_read_addrs(s, "metrics_listen", "9100",
+		    &conf->metrics_listen, &conf->metrics_listen_text,
+		    &conf->nmetrics_listen, r);
+	conf->control_socket_mode = 0600;
+	s = config_setting_get_member(root, "control_socket_mode");
+	if (s != NULL && (conf->control_socket_mode =
+	    conf_read_socket_mode(s, r)) == -1)
+		conf->control_socket_mode = 0600;
+	if (s != NULL && conf->control_socket == NULL)
+		conf_report(r, config_setting_source_line(s), "%s: there is no "
+		    "control_socket (add control_socket = "
+		    "\"/run/switchboard/control.sock\";)",
+		    config_setting_name(s));
+	s = config_setting_get_member(root, "control_socket");
+	if (conf->control_socket != NULL && conf->control_socket[0] != '/')
+		conf_report(r, config_setting_source_line(s), "control_socket "
+		    "\"%s\" must be an absolute path, as in "
+		    "\"/run/switchboard/control.sock\"", conf->control_socket);
+}
+
 /* Read the top level. */
 static void
 conf_read_root(struct conf *conf, const config_setting_t *root,
@@ -594,6 +655,7 @@ conf_read_root(struct conf *conf, const config_setting_t *root,
 	conf_read_acl(root, "deny", &conf->access.deny, r);
 	conf_unknown_keys(root, tables, 1, "at the top level", r);
 	conf_read_plugins(conf, root, r);
+	conf_read_ops(conf, root, r);
 	list = config_setting_get_member(root, "services");
 	if (list == NULL || config_setting_type(list) != CONFIG_TYPE_LIST ||
 	    config_setting_length(list) == 0) {
@@ -793,6 +855,11 @@ conf_free(struct conf *conf)
 	free(conf->services);
 	free(conf->plugins);
 	free(conf->plugin_dir);
+	for (i = 0; i < conf->nmetrics_listen; i++)
+		free(conf->metrics_listen_text[i]);
+	free(conf->metrics_listen_text);
+	free(conf->metrics_listen);
+	free(conf->control_socket);
 	free(conf->access.allow.e);
 	free(conf->access.deny.e);
 	free(conf->path);

@@ -60,7 +60,15 @@ struct conf {
 	char			*plugin_dir;
 	const struct plugin	**plugins;	/* those "plugins" lists */
 	size_t			 nplugins;
+	struct listen_addr	*metrics_listen;	/* none: no metrics */
+	char			**metrics_listen_text;	/* as written */
+	size_t			 nmetrics_listen;
+	char			*control_socket;	/* NULL: none */
+	int			 control_socket_mode;
 };
+
+/* The longest unix socket path (sun_path, less its NUL). */
+#define CONF_UNIX_PATH_MAX	107
 
 struct conf	*conf_load(const char *, struct conf_errors *);
 struct conf	*conf_load_text(const char *, const char *,

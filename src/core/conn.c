@@ -222,6 +222,7 @@ conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa)
 	}
 	c->svc = svc;
 	c->id = ++svc->srv->next_conn_id;
+	c->since = c->last_in = server_clock(svc->srv);
 	c->max_line = (uint32_t)lim->max_line;
 	c->max_output = (uint32_t)lim->max_output;
 	c->idle_timeout = (uint32_t)lim->idle_timeout;
@@ -233,6 +234,26 @@ conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa)
 	if (h->open != NULL)
 		h->open(c);
 	return (c);
+}
+
+/*
+ * The operator disconnects the client (control socket "kill"): the
+ * handler says so in its words, or the core does, and the client is
+ * closed after its output. Returns -1 if it is already closing.
+ */
+int
+conn_kick(struct sb_conn *c, const char *reason)
+{
+	const struct sb_handler	*h = c->svc->conf->handler;
+
+	if (c->flags & (CONN_CLOSING | CONN_CLOSED))
+		return (-1);
+	if (h->kicked != NULL)
+		h->kicked(c, reason);
+	else
+		sb_conn_send(c, "error: disconnected by the operator");
+	conn_close(c, "disconnected by the operator", 1);
+	return (0);
 }
 
 /*
@@ -272,6 +293,7 @@ conn_frame(struct sb_conn *c, enum framer_status st, char *line, size_t len)
 	const struct conf_service	*conf = c->svc->conf;
 	char				 quoted[ESCAPE_BUFSZ];
 
+	c->svc->count.lines_in++;
 	if (st == FRAMER_TOO_LONG) {
 		service_limit(c->svc, LIMIT_LINE_TOO_LONG, sb_conn_peer(c),
 		    "line over %u bytes discarded", c->max_line);
@@ -353,6 +375,7 @@ conn_write_out(struct sb_conn *c)
 
 	if ((n = conn_out_write(c)) >= 0) {
 		c->written += (uint32_t)n;
+		c->svc->count.bytes_out += (uint64_t)n;
 		if (n > 0 && (c->ex == NULL || c->ex->send_since == 0) &&
 		    !(c->flags & CONN_CLOSED))
 			conn_watch_send(c, before);
@@ -537,6 +560,8 @@ conn_read(struct sb_conn *c)
 	}
 	n = readv(c->fd, iov, nvec);
 	if (n > 0) {
+		c->svc->count.bytes_in += (uint64_t)n;
+		c->last_in = c->svc->srv->clock_s;
 		left = (size_t)n;
 		for (i = 0; i < nvec && left > 0; i++) {
 			if (vec[i].iov_len > left)

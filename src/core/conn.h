@@ -75,6 +75,8 @@ struct sb_conn {
 	uint32_t		 written;	/* bytes given to the kernel,
 						   modulo 2^32 */
 	uint64_t		 id;
+	uint32_t		 since;		/* accepted, server clock_s */
+	uint32_t		 last_in;	/* last read, server clock_s */
 	uint32_t		 max_line;	/* limits when accepted */
 	uint32_t		 max_output;
 	uint32_t		 idle_timeout;
@@ -105,6 +107,7 @@ struct conn_queues *conn_queues_new(void);
 void	conn_queues_free(struct conn_queues *);
 struct sb_conn *conn_accept(struct sb_service *, int, const struct sockaddr *);
 void	conn_close(struct sb_conn *, const char *, int);
+int	conn_kick(struct sb_conn *, const char *);
 void	conn_reap(struct server *);
 void	conn_flush_dirty(struct server *);
 void	conn_shutdown(struct sb_conn *, const char *);

@@ -318,6 +318,7 @@ sb_conn_write(struct sb_conn *c, const void *data, size_t len)
 {
 	if (!conn_writable(c))
 		return;
+	c->svc->count.lines_out++;
 	if (__builtin_expect((c->flags & CONN_HELD) != 0, 0))
 		conn_hold_copy(c, data, len);	/* behind the held lines */
 	else
@@ -356,6 +357,7 @@ sb_conn_line_done(struct sb_conn *c, size_t len)
 {
 	char	*dst = c->stage + c->stage_len;
 
+	c->svc->count.lines_out++;
 	if (conn_held_len(c) > 0) {
 		conn_hold_copy(c, conn_scratch, len);
 		conn_queued(c);
@@ -378,6 +380,7 @@ sb_conn_write_line(struct sb_conn *c, struct sb_line *l)
 {
 	if (!conn_writable(c))
 		return;
+	c->svc->count.lines_out++;
 	if ((c->flags & (CONN_HELD | CONN_REPLY)) != 0 &&
 	    ((c->flags & CONN_HELD) || conn_outlen(c) >= CONN_HELD_FEED))
 		conn_hold(c, l);

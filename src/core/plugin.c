@@ -47,6 +47,7 @@ struct plugin {
 	int			 fd;		/* kept open, see above */
 	const struct sb_handler	**handlers;	/* copied, NULL-terminated */
 	size_t			 nhandlers;
+	struct sb_handler	*older;		/* ABI 1.0 handlers, widened */
 	struct plugin		*next;
 };
 
@@ -56,6 +57,8 @@ struct plugin {
 	    sizeof(((struct sb_plugin *)0)->handlers))
 /* The fixed head every version starts with: major, minor, size. */
 #define PLUGIN_HEAD_SIZE	(3 * sizeof(uint32_t))
+/* The part of struct sb_handler a plugin built for ABI 1.0 has. */
+#define PLUGIN_HANDLER_1_0_SIZE	offsetof(struct sb_handler, describe)
 /* More handlers than this in one plugin is taken for a missing NULL. */
 #define PLUGIN_MAX_HANDLERS	64
 /* Options one handler may declare, and the largest blobs it may ask for. */
@@ -70,6 +73,7 @@ static int	plugin_check_owner(const struct stat *, const char *,
 		    char *, size_t);
 static int	plugin_open(const char *, const char *, char *, size_t);
 static int	plugin_read(struct plugin *, const void *, char *, size_t);
+static void	plugin_widen(struct plugin *);
 static int	plugin_clash(const struct plugin *, size_t, const char *,
 		    char *, size_t);
 
@@ -277,6 +281,22 @@ plugin_clash(const struct plugin *self, size_t n, const char *name,
 }
 
 /*
+ * A plugin built for ABI 1.0 has shorter handler structs: read only their
+ * 1.0 part, into copies whose later hooks are NULL.
+ */
+static void
+plugin_widen(struct plugin *p)
+{
+	size_t	i;
+
+	p->older = xcalloc(p->nhandlers, sizeof(*p->older));
+	for (i = 0; i < p->nhandlers; i++) {
+		memcpy(&p->older[i], p->handlers[i], PLUGIN_HANDLER_1_0_SIZE);
+		p->handlers[i] = &p->older[i];
+	}
+}
+
+/*
  * Check the plugin's symbol (sym) and copy its handler list: 0, or -1
  * with why set.
  */
@@ -341,6 +361,8 @@ plugin_read(struct plugin *p, const void *sym, char *why, size_t len)
 		p->handlers[n + 1] = NULL;
 		p->nhandlers = n + 1;
 	}
+	if (head.abi_minor == 0)
+		plugin_widen(p);
 	return (0);
 fail:
 	free(p->handlers);

@@ -15,6 +15,7 @@
 #include <sysexits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -38,7 +39,6 @@ static void	server_timers_start(struct server *);
 static void	server_stop(struct server *);
 static void	server_snapshot(struct server *);
 static void	server_status(struct server *, char *, size_t);
-static void	server_reload(struct server *);
 static struct event *server_signal(struct server *, int);
 
 /* A persistent signal event. */
@@ -66,6 +66,9 @@ server_init(struct server *srv, struct conf *conf)
 
 	memset(srv, 0, sizeof(*srv));
 	srv->conf = conf;
+	srv->start_ms = now_ms();
+	srv->start_time = srv->reload_time = time(NULL);
+	srv->generation = 1;
 	TAILQ_INIT(&srv->services);
 	TAILQ_INIT(&srv->retired);
 	srv->queues = conn_queues_new();
@@ -147,16 +150,17 @@ server_start(struct server *srv)
 }
 
 /*
- * SIGHUP: reload the config file, by the same transaction as the start.
- * Any error leaves the running configuration as it was, and says so in
- * the log and to systemd.
+ * SIGHUP (or the control socket's reload): reload the config file, by the
+ * same transaction as the start. Any error leaves the running
+ * configuration as it was, and says so in the log and to systemd. Returns
+ * 0, or -1 with the reason in why.
  */
-static void
-server_reload(struct server *srv)
+int
+server_reload(struct server *srv, char *why, size_t len)
 {
 	struct conf_errors	 errs = { NULL, NULL, 0 };
 	struct conf		*conf;
-	char			 why[512], status[sizeof(srv->status) + 64];
+	char			 status[sizeof(srv->status) + 64];
 	size_t			 i;
 	int			 err;
 
@@ -165,23 +169,38 @@ server_reload(struct server *srv)
 	if ((conf = conf_load(srv->conf->path, &errs)) == NULL) {
 		for (i = 0; i < errs.n; i++)
 			log_msg(LOG_LEVEL_ERROR, "%s", errs.msgs[i]);
-		snprintf(why, sizeof(why), "%s", errs.n > 0 ? errs.msgs[0] :
+		snprintf(why, len, "%s", errs.n > 0 ? errs.msgs[0] :
 		    "cannot read the configuration");
 		conf_errors_free(&errs);
-	} else if (generation_apply(srv, conf, NULL, why, sizeof(why),
-	    &err) == 0)
+	} else if (generation_apply(srv, conf, NULL, why, len, &err) == 0)
 		why[0] = '\0';
 	server_status(srv, srv->status, sizeof(srv->status));
 	if (why[0] != '\0') {
+		srv->reloads_failed++;
 		log_msg(LOG_LEVEL_ERROR, "reload failed, still serving the "
 		    "previous configuration: %s", why);
 		snprintf(status, sizeof(status), "reload failed (%s); %s",
 		    why, srv->status);
 		notify_ready(status);
-		return;
+		return (-1);
 	}
+	srv->reloads_ok++;
+	srv->generation++;
+	srv->reload_time = time(NULL);
 	log_info("reloaded: %s", srv->status);
 	notify_ready(srv->status);
+	return (0);
+}
+
+/*
+ * Seconds since the daemon started, as the clients' times (connected,
+ * last read) are kept; refreshed here and once a tick.
+ */
+uint32_t
+server_clock(struct server *srv)
+{
+	srv->clock_s = (uint32_t)((now_ms() - srv->start_ms) / 1000);
+	return (srv->clock_s);
 }
 
 /* The status refresh, and the watchdog if systemd asked for one. */
@@ -217,6 +236,7 @@ server_status_cb(evutil_socket_t fd, short what, void *arg)
 	char			 status[sizeof(srv->status)];
 	uint64_t		 now = now_ms();
 
+	server_clock(srv);
 	TAILQ_FOREACH(svc, &srv->services, entry)
 		service_tick(svc, now);
 	TAILQ_FOREACH(svc, &srv->retired, entry)
@@ -410,6 +430,7 @@ static void
 server_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct server	*srv = arg;
+	char		 why[512];
 
 	if (sig == SIGUSR1) {
 		server_snapshot(srv);
@@ -423,7 +444,7 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 		if (srv->stopping)
 			log_notice("SIGHUP ignored: shutting down");
 		else
-			server_reload(srv);
+			server_reload(srv, why, sizeof(why));
 		return;
 	}
 	if (srv->stopping) {

@@ -6,6 +6,7 @@
 #define SB_SERVER_H
 
 #include <sys/queue.h>
+#include <sys/types.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,6 +41,15 @@ struct server {
 	unsigned			 status_ticks;
 	size_t				 nconns;
 	uint64_t			 next_conn_id;
+	uint32_t			 clock_s;	/* seconds since start,
+							   refreshed each tick */
+	uint64_t			 start_ms;	/* now_ms() at start */
+	time_t				 start_time;	/* wall clock at start */
+	uint64_t			 reloads_ok;
+	uint64_t			 reloads_failed;
+	time_t				 reload_time;	/* last good load */
+	unsigned			 generation;	/* 1 at start, +1 per
+							   good reload */
 	bool				 stopping;
 	bool				 log_fixed;	/* -l given */
 };
@@ -58,5 +68,7 @@ void	server_free(struct server *);
 void	server_schedule_reap(struct server *);
 void	server_schedule_flush(struct server *);
 void	server_conn_gone(struct server *);
+int	server_reload(struct server *, char *, size_t);
+uint32_t server_clock(struct server *);
 
 #endif

@@ -240,7 +240,7 @@ service_attach(struct sb_service *svc, struct sb_conn *c)
 {
 	TAILQ_INSERT_TAIL(&svc->conns, c, entry);
 	svc->nconns++;
-	svc->accepted++;
+	svc->count.accepted++;
 	svc->srv->nconns++;
 }
 
@@ -266,6 +266,13 @@ static const char *const service_limit_names[LIMIT_COUNT] = {
 	"send_timeout", "max_clients", "rate"
 };
 
+/* The limit's name as the config and the logs spell it. */
+const char *
+service_limit_name(enum service_limit what)
+{
+	return (service_limit_names[what]);
+}
+
 /*
  * A limit fired: count it, and log it with the service and the peer
  * unless this second's log budget is spent.
@@ -277,7 +284,7 @@ service_limit(struct sb_service *svc, enum service_limit what,
 	char	msg[256];
 	va_list	ap;
 
-	svc->limits[what]++;
+	svc->count.limits[what]++;
 	if (svc->log_budget == 0) {
 		svc->log_suppressed++;
 		return;
@@ -310,7 +317,7 @@ service_limits_total(const struct sb_service *svc)
 	int		i;
 
 	for (i = 0; i < LIMIT_COUNT; i++)
-		n += svc->limits[i];
+		n += svc->count.limits[i];
 	return (n);
 }
 
@@ -326,11 +333,11 @@ service_format_limits(const struct sb_service *svc, char *buf, size_t size)
 
 	buf[0] = '\0';
 	for (i = 0; i < LIMIT_COUNT && off < size; i++) {
-		if (svc->limits[i] == 0)
+		if (svc->count.limits[i] == 0)
 			continue;
 		off += (size_t)snprintf(buf + off, size - off, "%s%s %llu",
 		    off ? ", " : "", service_limit_names[i],
-		    (unsigned long long)svc->limits[i]);
+		    (unsigned long long)svc->count.limits[i]);
 	}
 	return (off);
 }
@@ -355,7 +362,7 @@ service_log_stats(struct sb_service *svc)
 		snprintf(buf, sizeof(buf), "none");
 	log_notice("%s: stats: %zu connection%s now, %llu accepted, %zu "
 	    "listener%s; limits fired: %s%s", svc->conf->name, svc->nconns,
-	    svc->nconns == 1 ? "" : "s", (unsigned long long)svc->accepted,
+	    svc->nconns == 1 ? "" : "s", (unsigned long long)svc->count.accepted,
 	    svc->nlisteners, svc->nlisteners == 1 ? "" : "s", buf,
 	    svc->stopping ? " (removed, finishing its clients)" : "");
 }

@@ -38,6 +38,19 @@ enum service_limit {
 	LIMIT_COUNT
 };
 
+/*
+ * What a service counts for the operator (metrics, control socket, the
+ * SIGUSR1 snapshot). Kept across reloads that keep the service.
+ */
+struct service_counters {
+	uint64_t	accepted;		/* connections */
+	uint64_t	lines_in;		/* framed, too long ones too */
+	uint64_t	lines_out;		/* queued to a client */
+	uint64_t	bytes_in;		/* read from clients */
+	uint64_t	bytes_out;		/* written to the kernel */
+	uint64_t	limits[LIMIT_COUNT];	/* events per limit */
+};
+
 /* Limit events logged per service per second; the rest are counted. */
 #define SERVICE_LOG_BUDGET	20
 
@@ -52,12 +65,11 @@ struct sb_service {
 	TAILQ_HEAD(, sb_conn)		 conns;
 	struct sb_timers		 timers;	/* the handler's */
 	size_t				 nconns;
-	uint64_t			 accepted;	/* connections so far */
+	struct service_counters		 count;
 	bool				 started;	/* start hook ran */
 	bool				 stopping;
 	const char			*stop_reason;
 	struct iptable			 ips;		/* per-address state */
-	uint64_t			 limits[LIMIT_COUNT];
 	unsigned			 log_budget;
 	uint64_t			 log_suppressed;
 };
@@ -78,6 +90,7 @@ void	service_limit(struct sb_service *, enum service_limit, const char *,
 	    const char *, ...) __attribute__((format(printf, 4, 5)));
 void	service_tick(struct sb_service *, uint64_t);
 uint64_t service_limits_total(const struct sb_service *);
+const char *service_limit_name(enum service_limit);
 void	service_log_stats(struct sb_service *);
 uint64_t now_ms(void);
 

@@ -523,6 +523,26 @@ chat_too_long(struct sb_conn *c, size_t max)
 	sb_conn_send(c, "* line too long (max %zu bytes), not sent", max);
 }
 
+/* For the operator: a member is its nick. */
+static size_t
+chat_describe(struct sb_conn *c, char *buf, size_t size)
+{
+	struct chat_member	*m = sb_conn_state(c);
+
+	if (!m->joined || size == 0)
+		return (0);
+	return ((size_t)snprintf(buf, size, "%s", m->nick) >= size ?
+	    size - 1 : strlen(buf));
+}
+
+/* The operator disconnects the member: a notice like the others. */
+static void
+chat_kicked(struct sb_conn *c, const char *reason)
+{
+	sb_conn_send(c, "* disconnected by the operator%s%s",
+	    *reason != '\0' ? ": " : "", reason);
+}
+
 const struct sb_handler chat_relay_handler = {
 	.name = "chat-relay",
 	.options = chat_options,
@@ -535,4 +555,6 @@ const struct sb_handler chat_relay_handler = {
 	.line = chat_line,
 	.close = chat_close,
 	.too_long = chat_too_long,
+	.describe = chat_describe,
+	.kicked = chat_kicked,
 };

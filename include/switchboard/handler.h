@@ -159,6 +159,52 @@ struct sb_option {
 	{ NULL, SB_OPT_INT, 0, 0, 0, NULL, NULL, NULL }
 
 /*
+ * The relay: a service's room shared by several daemons through Redis
+ * (ABI 1.1). The core owns the connection; the handler appends opaque
+ * entries to the room's stream with sb_relay_send and gets every entry of
+ * the stream back, in the stream's order, through its relayed hook, its
+ * own included: delivering only what comes back is what gives every
+ * member on every daemon one order.
+ */
+struct sb_relay_conf {
+	const char	*addr;		/* "IP:PORT", "[IPv6]:PORT", "unix:/path" */
+	const char	*room;		/* the stream's name, after prefix */
+	const char	*prefix;	/* Redis key prefix, "" for none */
+	const char	*password;	/* AUTH, NULL or "" for none */
+	size_t		 max_queue;	/* bytes of lines waiting to be relayed */
+	unsigned	 timeout_ms;	/* connect, and wait for an answer */
+	unsigned	 history;	/* entries replayed at start */
+	unsigned	 keep;		/* entries the stream keeps, about */
+};
+
+/* One entry for the relayed hook; valid during the call only. */
+struct sb_relayed {
+	const char	*data;		/* as given to sb_relay_send */
+	size_t		 len;
+	uint64_t	 time_ms;	/* when appended, Unix ms (0: unknown) */
+	bool		 mine;		/* sent by this daemon */
+	bool		 history;	/* said before the relay started: for a
+					   history only, not for members */
+	bool		 local;		/* one of ours that was never relayed
+					   (the relay went down first) */
+};
+
+enum sb_relay_event {
+	SB_RELAY_LOST,		/* unreachable: lines stay on this daemon */
+	SB_RELAY_RESTORED,	/* back, and lines said elsewhere meanwhile
+				   that the stream still held were relayed */
+	SB_RELAY_GAP		/* back, but lines may have been missed (comes
+				   just before SB_RELAY_RESTORED) */
+};
+
+/* What sb_relay_send did with a line. */
+enum sb_relay_sent {
+	SB_RELAY_QUEUED,	/* on its way: relayed comes back with it */
+	SB_RELAY_DOWN,		/* the relay is lost: deliver it locally */
+	SB_RELAY_FULL		/* over max_queue: not sent, say so */
+};
+
+/*
  * A handler: its name, its options and its hooks. Every hook but line is
  * optional (NULL). The struct, its option table and its strings must live
  * as long as the daemon (static const data).
@@ -244,6 +290,17 @@ struct sb_handler {
 	 * hook the core sends "error: disconnected by the operator".
 	 */
 	void			 (*kicked)(struct sb_conn *, const char *reason);
+	/*
+	 * The relay (see sb_relay_start below) read an entry of the room's
+	 * stream, or hands back one of this daemon's own lines that it could
+	 * not relay (e->local). Entries come in the stream's order, the same
+	 * on every daemon, each once. NULL: the handler starts no relay.
+	 */
+	void			 (*relayed)(struct sb_service *,
+				    const struct sb_relayed *e);
+	/* The relay was lost, restored, or may have lost lines (below). */
+	void			 (*relay_event)(struct sb_service *,
+				    enum sb_relay_event);
 };
 
 /*
@@ -416,6 +473,31 @@ void		 sb_fatal(const char *, ...)
 #define SB_ESCAPE_MAX		64
 #define SB_ESCAPE_BUFSZ		(SB_ESCAPE_MAX * 4 + 4)
 const char	*sb_escape(const void *, size_t, char *, size_t);
+
+/*
+ * The relay's calls. sb_relay_check says whether an address is one the
+ * relay takes (NULL) or why not (a literal), for a configure hook: an IP
+ * and a port, or unix: and a path, never a name, which would need a
+ * blocking lookup. sb_relay_start (from start or reconfigure) connects
+ * the service's relay, or, called again, takes the new settings
+ * (reconnecting if the address, room, prefix or password changed); the
+ * strings are copied; with no address (NULL or "") it stops the relay.
+ * It never blocks and never fails: an unreachable
+ * Redis is retried with backoff, and the relay_event hook says when it is
+ * lost and back. The relay goes with the service.
+ *
+ * sb_relay_send appends len bytes to the room (see enum sb_relay_sent).
+ * A line queued while the relay is lost before it reached Redis comes
+ * back through relayed with local set, once, and is never delivered
+ * again from the stream. sb_relay_lost is true from SB_RELAY_LOST to
+ * SB_RELAY_RESTORED (and for a service without relay): then lines go
+ * only to this daemon's members.
+ */
+const char	*sb_relay_check(const char *);
+void		 sb_relay_start(struct sb_service *,
+		    const struct sb_relay_conf *);
+enum sb_relay_sent sb_relay_send(struct sb_service *, const void *, size_t);
+bool		 sb_relay_lost(struct sb_service *);
 
 /* Levels for sb_conn_log and sb_service_log (match log.h). */
 #define SB_LOG_WARNING	1

@@ -26,6 +26,7 @@
 #include "listener.h"
 #include "log.h"
 #include "notify.h"
+#include "relay.h"
 #include "server.h"
 #include "service.h"
 
@@ -373,6 +374,10 @@ server_status(struct server *srv, char *buf, size_t size)
 			off += (size_t)snprintf(buf + off, size - off,
 			    " %s=%s", svc->conf->name,
 			    svc->listeners[i]->bound);
+	}
+	TAILQ_FOREACH(svc, &srv->services, entry) {
+		if (off < size)
+			off += relay_status(svc, buf + off, size - off);
 	}
 }
 

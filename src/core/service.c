@@ -22,6 +22,7 @@
 #include "listen_addr.h"
 #include "listener.h"
 #include "log.h"
+#include "relay.h"
 #include "server.h"
 #include "service.h"
 #include "timer.h"
@@ -365,6 +366,7 @@ service_log_stats(struct sb_service *svc)
 	    svc->nconns == 1 ? "" : "s", (unsigned long long)svc->count.accepted,
 	    svc->nlisteners, svc->nlisteners == 1 ? "" : "s", buf,
 	    svc->stopping ? " (removed, finishing its clients)" : "");
+	relay_log_stats(svc);
 }
 
 /*
@@ -400,6 +402,7 @@ service_free(struct sb_service *svc)
 		conn_destroy(c);
 	for (i = 0; i < svc->nlisteners; i++)
 		listener_free(svc->listeners[i]);
+	relay_free(svc->relay);
 	if (svc->started && svc->conf->handler->stop != NULL)
 		svc->conf->handler->stop(svc);
 	timer_cancel_all(&svc->timers);

@@ -19,6 +19,7 @@
 struct conf;
 struct conf_service;
 struct listener;
+struct relay;
 struct sb_conn;
 struct server;
 
@@ -60,6 +61,7 @@ struct sb_service {
 	struct conf			*gen;		/* holds conf */
 	const struct conf_service	*conf;
 	void				*data;		/* the handler's */
+	struct relay			*relay;		/* NULL: none */
 	struct listener			**listeners;
 	size_t				 nlisteners;
 	TAILQ_HEAD(, sb_conn)		 conns;

@@ -64,6 +64,13 @@ struct sb_conn {
 };
 TAILQ_HEAD(fake_conns, sb_conn);
 
+/* A line handed to the fake relay, delivered back at the round's end. */
+struct fake_relayed {
+	TAILQ_ENTRY(fake_relayed) entry;
+	size_t			 len;
+	char			 data[];
+};
+
 struct sb_service {
 	TAILQ_ENTRY(sb_service)	 entry;
 	const struct sb_handler	*h;
@@ -77,6 +84,8 @@ struct sb_service {
 	unsigned long long	 next_id;
 	TAILQ_HEAD(, fake_log)	 logs;
 	char			*log_read;	/* the last line read */
+	bool			 relay_on;	/* sb_relay_start, an address */
+	TAILQ_HEAD(, fake_relayed) relay;	/* sent, not yet delivered */
 };
 
 struct sb_timer {
@@ -113,5 +122,8 @@ int	fake_vasprintf(char **, const char *, va_list)
 void	*fake_options(const struct sb_handler *, const char *, const char *,
 	    size_t *, size_t *, char **);
 void	 fake_options_free(const struct sb_handler *, void *);
+
+void	fake_relay_round(struct sb_service *);
+void	fake_relay_free(struct sb_service *);
 
 #endif

@@ -84,6 +84,8 @@ fake_round(void)
 	struct sb_service	*svc;
 	struct sb_conn		*c;
 
+	TAILQ_FOREACH(svc, &fake_services, entry)
+		fake_relay_round(svc);
 	while ((c = TAILQ_FIRST(&fake_reap)) != NULL) {
 		TAILQ_REMOVE(&fake_reap, c, reap_entry);
 		c->reaping = false;
@@ -135,6 +137,7 @@ sb_test_service(const struct sb_handler *h, const char *name,
 	svc->max_output = max_output;
 	TAILQ_INIT(&svc->conns);
 	TAILQ_INIT(&svc->logs);
+	TAILQ_INIT(&svc->relay);
 	TAILQ_INSERT_TAIL(&fake_services, svc, entry);
 	return (svc);
 }
@@ -240,6 +243,7 @@ sb_test_service_free(struct sb_service *svc)
 		free(l->text);
 		free(l);
 	}
+	fake_relay_free(svc);
 	TAILQ_REMOVE(&fake_services, svc, entry);
 	fake_options_free(svc->h, svc->conf);
 	free(svc->log_read);

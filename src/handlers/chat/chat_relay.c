@@ -10,6 +10,12 @@
  * it off; what others say is bounded by each member's budget of lines and
  * bytes per second and by the room's budget of bytes per second, so no
  * flooder, nor several together, can outrun members who read.
+ *
+ * With `relay` set, the room spans every daemon whose service names the
+ * same Redis room: lines and notices go through the core's relay
+ * (chat_publish), and each daemon delivers what comes back, in the room's
+ * one order (chat_relayed). While the relay is lost, members here still talk among
+ * themselves, as without a relay, and are told so.
  */
 #include <sys/queue.h>
 
@@ -33,6 +39,13 @@ struct chat_conf {
 	long long	burst;		/* lines saved up */
 	long long	byte_rate;	/* bytes per second, 0 = no budget */
 	long long	room_byte_rate;	/* ... for the whole room */
+	char		*relay;		/* Redis address, "" = none */
+	char		*room;		/* its room, "" = the service's name */
+	char		*relay_prefix;
+	char		*relay_password;
+	long long	relay_queue;	/* bytes waiting to be relayed */
+	long long	relay_timeout;	/* ms */
+	long long	relay_keep;	/* entries the stream keeps */
 };
 
 struct chat_member {
@@ -42,12 +55,15 @@ struct chat_member {
 	struct sb_bucket	 bytes;		/* byte_rate budget */
 	char			 nick[CHAT_NICK_MAX + 1];
 	int			 joined;	/* after nick: no padding */
+	unsigned long long	 id;		/* in this room, from 1 */
 };
 
 struct chat_room {
 	TAILQ_HEAD(, chat_member) members;
 	size_t			 count;
 	unsigned long		 next_guest;
+	unsigned long long	 next_id;
+	bool			 shared;	/* relay set */
 	struct chat_history	 history;
 	struct sb_bucket	 bytes;		/* room_byte_rate budget */
 };
@@ -66,6 +82,21 @@ static const struct sb_option chat_options[] = {
 	SB_OPTION_INT(struct chat_conf, room_byte_rate, 0, 1073741824,
 	    "65536", "bytes per second relayed from all members together, "
 	    "0 = no limit"),
+	SB_OPTION_STRING(struct chat_conf, relay, 0, 200, "",
+	    "Redis that shares the room between daemons: IP:PORT or "
+	    "unix:/path, \"\" = none"),
+	SB_OPTION_STRING(struct chat_conf, room, 0, 200, "",
+	    "the room's name in Redis, \"\" = the service's name"),
+	SB_OPTION_STRING(struct chat_conf, relay_prefix, 0, 100,
+	    "switchboard:", "put before the room's Redis key"),
+	SB_OPTION_STRING(struct chat_conf, relay_password, 0, 200, "",
+	    "Redis AUTH password, \"\" = none"),
+	SB_OPTION_INT(struct chat_conf, relay_queue, 1024, 1073741824,
+	    "1048576", "bytes of lines waiting to be relayed"),
+	SB_OPTION_INT(struct chat_conf, relay_timeout, 50, 600000, "3000",
+	    "milliseconds to connect to Redis or wait for its answer"),
+	SB_OPTION_INT(struct chat_conf, relay_keep, 10, 100000000, "1000",
+	    "lines the room's Redis stream keeps, about"),
 	SB_OPTION_END
 };
 
@@ -89,7 +120,16 @@ static void	 chat_broadcast(struct chat_room *, struct chat_member *,
 		    const char *, size_t);
 static void	 chat_say(struct chat_room *, struct chat_member *,
 		    const char *, size_t, int);
-static void	 chat_remember(struct chat_room *, const char *, size_t);
+static void	 chat_remember(struct chat_room *, const char *, size_t,
+		    time_t);
+static void	 chat_notice(struct sb_service *, struct chat_member *,
+		    const char *, size_t);
+static int	 chat_publish(struct sb_service *, struct chat_member *, char,
+		    const char *, size_t);
+static void	 chat_relay_start(struct sb_service *);
+static void	 chat_relayed(struct sb_service *, const struct sb_relayed *);
+static void	 chat_relay_event(struct sb_service *, enum sb_relay_event);
+static const char *chat_configure(void *);
 static void	 chat_nick(struct chat_room *, struct chat_member *,
 		    const struct chat_cmd *);
 static void	 chat_msg(struct chat_room *, struct chat_member *,
@@ -186,24 +226,27 @@ chat_say(struct chat_room *room, struct chat_member *from, const char *text,
 		linelen = sb_asprintf(&line, "* %s %s", from->nick, clean);
 	else
 		linelen = sb_asprintf(&line, "<%s> %s", from->nick, clean);
-	chat_broadcast(room, from, line, (size_t)linelen);
-	if (room->history.cap > 0)
-		chat_remember(room, line, (size_t)linelen);
+	if (chat_publish(sb_conn_service(from->conn), from, 'L', line,
+	    (size_t)linelen) == -1) {
+		chat_broadcast(room, from, line, (size_t)linelen);
+		if (room->history.cap > 0)
+			chat_remember(room, line, (size_t)linelen, time(NULL));
+	}
 	free(line);
 	free(clean);
 }
 
 /*
  * Keep a line in the history as newcomers will get it, with the UTC time
- * it was said: "[14:05] <bob> hi". It is made once, here: a replay only
+ * it was said (now): "[14:05] <bob> hi". It is made once, here: a replay only
  * queues references to it, so a newcomer that never reads costs the
  * daemon a little per line, not a copy of the history.
  */
 static void
-chat_remember(struct chat_room *room, const char *line, size_t len)
+chat_remember(struct chat_room *room, const char *line, size_t len,
+    time_t now)
 {
 	struct tm	 tm;
-	time_t		 now = time(NULL);
 	char		*text;
 	int		 n;
 
@@ -213,6 +256,144 @@ chat_remember(struct chat_room *room, const char *line, size_t len)
 	    (int)len, line);
 	chat_history_add(&room->history, sb_line_new(text, (size_t)n));
 	free(text);
+}
+
+/*
+ * A notice for the room ("* bob has joined"), except for one member (or
+ * NULL): relayed if the room is shared, else sent here at once.
+ */
+static void
+chat_notice(struct sb_service *svc, struct chat_member *except,
+    const char *line, size_t len)
+{
+	if (chat_publish(svc, except, 'N', line, len) == -1)
+		chat_broadcast(sb_service_data(svc), except, line, len);
+}
+
+/*
+ * Hand a line to the relay as "KID LINE": K is L for a line of the room's
+ * (kept in the history) or N for a notice, ID the member who said it on
+ * this daemon (not to be sent its own line back), 0 for none. Returns 0
+ * if the relay took it or refused it (the member is told), or -1 if it is
+ * for this daemon's members only (no relay, or the relay is lost).
+ */
+static int
+chat_publish(struct sb_service *svc, struct chat_member *from, char kind,
+    const char *line, size_t len)
+{
+	struct chat_room	*room = sb_service_data(svc);
+	char			*msg;
+	int			 n;
+	enum sb_relay_sent	 rc;
+
+	if (!room->shared)
+		return (-1);
+	n = sb_asprintf(&msg, "%c%llu %.*s", kind, from != NULL ? from->id :
+	    0ULL, (int)len, line);
+	rc = sb_relay_send(svc, msg, (size_t)n);
+	free(msg);
+	if (rc == SB_RELAY_DOWN)
+		return (-1);
+	if (rc == SB_RELAY_FULL && from != NULL && kind == 'L')
+		sb_conn_send(from->conn, "* relay busy: your message was not "
+		    "sent, try again");
+	return (0);
+}
+
+/*
+ * A line came back from the relay, in the room's order: send it to every
+ * member here but the one who said it, and keep a room line in the
+ * history. Entries from before the relay started only fill the history.
+ */
+static void
+chat_relayed(struct sb_service *svc, const struct sb_relayed *e)
+{
+	struct chat_room	*room = sb_service_data(svc);
+	struct chat_member	*from = NULL, *m;
+	unsigned long long	 id = 0;
+	const char		*p, *end = e->data + e->len;
+	time_t			 when;
+
+	if (room == NULL || e->len < 3 || (e->data[0] != 'L' &&
+	    e->data[0] != 'N'))
+		return;
+	for (p = e->data + 1; p < end && *p >= '0' && *p <= '9'; p++)
+		id = id * 10 + (unsigned long long)(*p - '0');
+	if (p == end || *p != ' ')
+		return;
+	p++;
+	when = e->time_ms != 0 ? (time_t)(e->time_ms / 1000) : time(NULL);
+	if (e->data[0] == 'L' && room->history.cap > 0)
+		chat_remember(room, p, (size_t)(end - p), when);
+	if (e->history)
+		return;
+	if (e->mine && id != 0) {
+		TAILQ_FOREACH(m, &room->members, entry) {
+			if (m->id == id) {
+				from = m;
+				break;
+			}
+		}
+	}
+	chat_broadcast(room, from, p, (size_t)(end - p));
+}
+
+/* The relay was lost, or is back: tell everyone here. */
+static void
+chat_relay_event(struct sb_service *svc, enum sb_relay_event ev)
+{
+	struct chat_room	*room = sb_service_data(svc);
+	const char		*text;
+
+	if (room == NULL)
+		return;
+	switch (ev) {
+	case SB_RELAY_LOST:
+		text = "* relay unavailable: only members on this server "
+		    "receive your messages";
+		break;
+	case SB_RELAY_GAP:
+		text = "* messages from other servers may have been missed";
+		break;
+	case SB_RELAY_RESTORED:
+		text = "* relay restored";
+		break;
+	default:
+		return;
+	}
+	chat_broadcast(room, NULL, text, strlen(text));
+}
+
+/* Check the relay's address. */
+static const char *
+chat_configure(void *blob)
+{
+	struct chat_conf	*conf = blob;
+
+	if (*conf->relay == '\0')
+		return (NULL);
+	return (sb_relay_check(conf->relay));
+}
+
+/* Start the relay, or give it the service's new settings. */
+static void
+chat_relay_start(struct sb_service *svc)
+{
+	const struct chat_conf	*conf = sb_service_conf(svc);
+	struct chat_room	*room = sb_service_data(svc);
+	struct sb_relay_conf	 rc;
+
+	room->shared = *conf->relay != '\0';
+	memset(&rc, 0, sizeof(rc));
+	rc.addr = conf->relay;
+	rc.room = *conf->room != '\0' ? conf->room : sb_service_name(svc);
+	rc.prefix = conf->relay_prefix;
+	rc.password = conf->relay_password;
+	rc.max_queue = (size_t)conf->relay_queue;
+	rc.timeout_ms = (unsigned)conf->relay_timeout;
+	rc.history = (unsigned)conf->history;
+	rc.keep = (unsigned)conf->relay_keep;
+	sb_relay_start(svc, &rc);
 }
 
 /* /nick NAME */
@@ -244,7 +425,7 @@ chat_nick(struct chat_room *room, struct chat_member *m,
 	m->nick[cmd->arg_len] = '\0';
 	sb_conn_send(m->conn, "* you are now known as %s", m->nick);
 	n = sb_asprintf(&line, "* %s is now known as %s", old, m->nick);
-	chat_broadcast(room, m, line, (size_t)n);
+	chat_notice(sb_conn_service(m->conn), m, line, (size_t)n);
 	free(line);
 }
 
@@ -369,6 +550,7 @@ chat_start(struct sb_service *svc)
 	TAILQ_INIT(&room->members);
 	chat_history_init(&room->history, (size_t)conf->history);
 	sb_service_set_data(svc, room);
+	chat_relay_start(svc);
 	return (0);
 }
 
@@ -393,6 +575,7 @@ chat_reconfigure(struct sb_service *svc, const void *old)
 	(void)old;
 	if (room->history.cap != (size_t)conf->history)
 		chat_history_resize(&room->history, (size_t)conf->history);
+	chat_relay_start(svc);
 }
 
 /* A client arrives: welcome, history, and a notice to the room. */
@@ -415,9 +598,10 @@ chat_open(struct sb_conn *c)
 		return;
 	}
 	m->conn = c;
+	m->id = ++room->next_id;
 	chat_guest_nick(room, m);
 	n = sb_asprintf(&join, "* %s has joined", m->nick);
-	chat_broadcast(room, NULL, join, (size_t)n);
+	chat_notice(sb_conn_service(c), m, join, (size_t)n);
 	free(join);
 	TAILQ_INSERT_TAIL(&room->members, m, entry);
 	room->count++;
@@ -429,6 +613,9 @@ chat_open(struct sb_conn *c)
 	    m->nick, room->count, names);
 	free(names);
 	chat_replay(room, c);
+	if (room->shared && sb_relay_lost(sb_conn_service(c)))
+		sb_conn_send(c, "* relay unavailable: only members on this "
+		    "server receive your messages");
 	sb_conn_reply_end(c);
 }
 
@@ -512,7 +699,7 @@ chat_close(struct sb_conn *c, const char *reason)
 		return;
 	}
 	n = sb_asprintf(&line, "* %s has left (%s)", m->nick, reason);
-	chat_broadcast(room, NULL, line, (size_t)n);
+	chat_notice(sb_conn_service(c), NULL, line, (size_t)n);
 	free(line);
 }
 
@@ -548,6 +735,7 @@ const struct sb_handler chat_relay_handler = {
 	.options = chat_options,
 	.conf_size = sizeof(struct chat_conf),
 	.conn_size = sizeof(struct chat_member),
+	.configure = chat_configure,
 	.start = chat_start,
 	.stop = chat_stop,
 	.reconfigure = chat_reconfigure,
@@ -557,4 +745,6 @@ const struct sb_handler chat_relay_handler = {
 	.too_long = chat_too_long,
 	.describe = chat_describe,
 	.kicked = chat_kicked,
+	.relayed = chat_relayed,
+	.relay_event = chat_relay_event,
 };

@@ -1,0 +1,92 @@
+/*
+ * switchboard: the relay's insides, shared by relay.c (connections, state,
+ * the handler's calls) and relay_stream.c (the room's stream).
+ */
+#ifndef SB_RELAY_INT_H
+#define SB_RELAY_INT_H
+
+#include <sys/queue.h>
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "relay.h"
+
+struct event;
+struct event_base;
+struct redisAsyncContext;
+
+/* One hiredis connection and the answers it owes. */
+struct relay_link {
+	struct relay			*r;
+	struct redisAsyncContext	*ac;
+	const char			*name;		/* for messages */
+	bool				 connected;
+	unsigned			 pending;	/* commands unanswered */
+	uint64_t			 since;		/* connecting, or last
+							   answer while pending */
+	unsigned			 grace_ms;	/* XREAD's block time */
+};
+
+/* A line of ours not yet read back from the stream. */
+struct relay_line {
+	TAILQ_ENTRY(relay_line)		 entry;
+	uint64_t			 seq;
+	bool				 sent;		/* XADD issued */
+	size_t				 len;
+	char				 data[];
+};
+TAILQ_HEAD(relay_lines, relay_line);
+
+struct relay {
+	struct sb_service	*svc;
+	struct event_base	*base;
+	char			*addr;
+	char			*prefix;
+	char			*room;
+	char			*password;
+	char			*key;		/* prefix + room */
+	size_t			 max_queue;
+	unsigned		 timeout_ms;
+	unsigned		 history;
+	unsigned		 keep;
+
+	char			 origin[17];	/* this daemon's id, hex */
+	uint64_t		 next_seq;
+	uint64_t		 local_upto;	/* ours handed back locally */
+	struct relay_lines	 lines;		/* ours, oldest first */
+
+	struct relay_link	 cmd;
+	struct relay_link	 rd;
+	bool			 synced;	/* reading the stream */
+	bool			 started;	/* first sync done: have last_id */
+	char			 last_id[48];	/* last entry delivered */
+
+	struct event		*tick;
+	struct event		*retry;
+	struct event		*fail_ev;
+	bool			 failing;
+	unsigned		 backoff_ms;
+	struct relay_stats	 st;
+};
+
+/* The first retry waits this long; each failure doubles it up to max. */
+#define RELAY_BACKOFF_MIN_MS	100
+#define RELAY_BACKOFF_MAX_MS	2000
+/* Entries one XREAD takes at most. */
+#define RELAY_READ_COUNT	256
+
+void	relay_fail(struct relay *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	relay_cmd(struct relay_link *, void (*)(struct redisAsyncContext *,
+	    void *, void *), int, const char **, const size_t *);
+struct relay_link *relay_answered(struct redisAsyncContext *, void *);
+void	relay_synced(struct relay *, bool);
+
+void	relay_stream_sync(struct relay *);
+void	relay_stream_read(struct relay *);
+void	relay_stream_add(struct relay *, struct relay_line *);
+
+#endif

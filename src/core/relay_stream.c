@@ -1,0 +1,246 @@
+/*
+ * switchboard: the relay's room stream in Redis.
+ *
+ * Each entry has three fields: o, the daemon that appended it (a random
+ * id per relay), s, that daemon's sequence number for it, and d, the
+ * handler's bytes. The stream is capped with MAXLEN ~ keep. A sync after
+ * (re)connecting reads the newest entries for the history the first time,
+ * and later checks that the entry last delivered is still there: if it
+ * is, everything after it is too (trimming only takes the oldest), and
+ * reading on from it repairs the outage; if not, lines may be lost.
+ */
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+
+#include <switchboard/handler.h>
+
+#include "conf.h"
+#include "log.h"
+#include "relay_int.h"
+#include "service.h"
+
+static void	relay_history_cb(redisAsyncContext *, void *, void *);
+static void	relay_check_cb(redisAsyncContext *, void *, void *);
+static void	relay_read_cb(redisAsyncContext *, void *, void *);
+static void	relay_add_cb(redisAsyncContext *, void *, void *);
+static int	relay_entry(struct relay *, const redisReply *, bool);
+static const redisReply *relay_field(const redisReply *, const char *);
+
+/* Sync with the stream after connecting (see above). */
+void
+relay_stream_sync(struct relay *r)
+{
+	const char	*argv[6];
+	char		 count[32];
+
+	if (!r->started) {
+		snprintf(count, sizeof(count), "%u",
+		    r->history > 0 ? r->history : 1);
+		argv[0] = "XREVRANGE";
+		argv[1] = r->key;
+		argv[2] = "+";
+		argv[3] = "-";
+		argv[4] = "COUNT";
+		argv[5] = count;
+		relay_cmd(&r->cmd, relay_history_cb, 6, argv, NULL);
+		return;
+	}
+	argv[0] = "XRANGE";
+	argv[1] = r->key;
+	argv[2] = r->last_id;
+	argv[3] = r->last_id;
+	relay_cmd(&r->cmd, relay_check_cb, 4, argv, NULL);
+}
+
+/* The newest entries, newest first: the history, and where to read on. */
+static void
+relay_history_cb(redisAsyncContext *ac, void *reply, void *arg)
+{
+	struct relay	*r = arg;
+	redisReply	*rp = reply;
+	size_t		 i;
+
+	if (relay_answered(ac, reply) == NULL)
+		return;
+	snprintf(r->last_id, sizeof(r->last_id), "0-0");
+	if (rp->type == REDIS_REPLY_ARRAY && r->history > 0) {
+		for (i = rp->elements; i > 0; i--)
+			relay_entry(r, rp->element[i - 1], true);
+	} else if (rp->type == REDIS_REPLY_ARRAY && rp->elements > 0 &&
+	    rp->element[0]->type == REDIS_REPLY_ARRAY &&
+	    rp->element[0]->elements == 2 &&
+	    rp->element[0]->element[0]->type == REDIS_REPLY_STRING &&
+	    rp->element[0]->element[0]->len < sizeof(r->last_id))
+		memcpy(r->last_id, rp->element[0]->element[0]->str,
+		    rp->element[0]->element[0]->len + 1);
+	relay_synced(r, false);
+}
+
+/* Is the entry last delivered still in the stream? */
+static void
+relay_check_cb(redisAsyncContext *ac, void *reply, void *arg)
+{
+	struct relay	*r = arg;
+	redisReply	*rp = reply;
+	bool		 gap;
+
+	if (relay_answered(ac, reply) == NULL)
+		return;
+	gap = strcmp(r->last_id, "0-0") != 0 &&
+	    (rp->type != REDIS_REPLY_ARRAY || rp->elements == 0);
+	relay_synced(r, gap);
+}
+
+/* Wait for entries after the last one delivered. */
+void
+relay_stream_read(struct relay *r)
+{
+	const char	*argv[8];
+	char		 count[32], block[32];
+
+	snprintf(count, sizeof(count), "%d", RELAY_READ_COUNT);
+	snprintf(block, sizeof(block), "%u", r->rd.grace_ms);
+	argv[0] = "XREAD";
+	argv[1] = "COUNT";
+	argv[2] = count;
+	argv[3] = "BLOCK";
+	argv[4] = block;
+	argv[5] = "STREAMS";
+	argv[6] = r->key;
+	argv[7] = r->last_id;
+	relay_cmd(&r->rd, relay_read_cb, 8, argv, NULL);
+}
+
+/* New entries (or none, the block time passed): deliver, read on. */
+static void
+relay_read_cb(redisAsyncContext *ac, void *reply, void *arg)
+{
+	struct relay		*r = arg;
+	redisReply		*rp = reply, *entries;
+	size_t			 i;
+
+	if (relay_answered(ac, reply) == NULL)
+		return;
+	if (rp->type == REDIS_REPLY_ARRAY && rp->elements == 1 &&
+	    rp->element[0]->type == REDIS_REPLY_ARRAY &&
+	    rp->element[0]->elements == 2) {
+		entries = rp->element[0]->element[1];
+		for (i = 0; entries->type == REDIS_REPLY_ARRAY &&
+		    i < entries->elements; i++)
+			relay_entry(r, entries->element[i], false);
+	}
+	if (!r->failing)
+		relay_stream_read(r);
+}
+
+/* A field's value in an entry's field list, or NULL. */
+static const redisReply *
+relay_field(const redisReply *fields, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i + 1 < fields->elements; i += 2) {
+		if (fields->element[i]->type == REDIS_REPLY_STRING &&
+		    strcmp(fields->element[i]->str, name) == 0 &&
+		    fields->element[i + 1]->type == REDIS_REPLY_STRING)
+			return (fields->element[i + 1]);
+	}
+	return (NULL);
+}
+
+/*
+ * One entry, [id, [field, value, ...]]: remember its id, retire our own
+ * lines up to it, and hand it to the handler unless it is one of ours
+ * already delivered here during an outage. Returns 0, or -1 if it is not
+ * an entry.
+ */
+static int
+relay_entry(struct relay *r, const redisReply *e, bool history)
+{
+	const struct sb_handler	*h = r->svc->conf->handler;
+	const redisReply	*id, *fields, *o, *s, *d;
+	struct relay_line	*rl;
+	struct sb_relayed	 ev;
+	unsigned long long	 seq = 0;
+
+	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
+		return (-1);
+	id = e->element[0];
+	fields = e->element[1];
+	if (id->type != REDIS_REPLY_STRING || fields->type !=
+	    REDIS_REPLY_ARRAY || id->len >= sizeof(r->last_id))
+		return (-1);
+	memcpy(r->last_id, id->str, id->len + 1);
+	o = relay_field(fields, "o");
+	s = relay_field(fields, "s");
+	d = relay_field(fields, "d");
+	if (d == NULL)
+		return (0);
+	memset(&ev, 0, sizeof(ev));
+	ev.data = d->str;
+	ev.len = d->len;
+	ev.time_ms = strtoull(id->str, NULL, 10);
+	ev.history = history;
+	if (o != NULL && s != NULL && strcmp(o->str, r->origin) == 0) {
+		ev.mine = true;
+		seq = strtoull(s->str, NULL, 10);
+		while ((rl = TAILQ_FIRST(&r->lines)) != NULL &&
+		    rl->seq <= seq) {
+			TAILQ_REMOVE(&r->lines, rl, entry);
+			r->st.queued_bytes -= rl->len;
+			free(rl);
+		}
+		if (seq <= r->local_upto)
+			return (0);
+	}
+	r->st.delivered++;
+	if (h->relayed != NULL && !r->svc->stopping)
+		h->relayed(r->svc, &ev);
+	return (0);
+}
+
+/* Append one of our lines to the stream. */
+void
+relay_stream_add(struct relay *r, struct relay_line *rl)
+{
+	const char	*argv[12];
+	size_t		 lens[12];
+	char		 keep[32], seq[32];
+	int		 i;
+
+	snprintf(keep, sizeof(keep), "%u", r->keep);
+	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)rl->seq);
+	argv[0] = "XADD";
+	argv[1] = r->key;
+	argv[2] = "MAXLEN";
+	argv[3] = "~";
+	argv[4] = keep;
+	argv[5] = "*";
+	argv[6] = "o";
+	argv[7] = r->origin;
+	argv[8] = "s";
+	argv[9] = seq;
+	argv[10] = "d";
+	argv[11] = rl->data;
+	for (i = 0; i < 11; i++)
+		lens[i] = strlen(argv[i]);
+	lens[11] = rl->len;
+	if (relay_cmd(&r->cmd, relay_add_cb, 12, argv, lens) == 0)
+		rl->sent = true;
+}
+
+/* The stream took a line. */
+static void
+relay_add_cb(redisAsyncContext *ac, void *reply, void *arg)
+{
+	struct relay	*r = arg;
+
+	if (relay_answered(ac, reply) != NULL)
+		r->st.relayed++;
+}

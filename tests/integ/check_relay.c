@@ -1,0 +1,503 @@
+/*
+ * switchboard integration tests: chat rooms that span daemons through a
+ * real redis-server (the relay), and what members see when Redis fails.
+ */
+#include <sys/socket.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "../check_common.h"
+#include "harness.h"
+#include "redis.h"
+
+#define LOST	"* relay unavailable: only members on this server receive " \
+		"your messages"
+#define BACK	"* relay restored"
+#define MISSED	"* messages from other servers may have been missed"
+
+/* The relay's timeout in the tests: short, longer under valgrind. */
+static int
+relay_timeout(void)
+{
+	return (300 * sbd_wait_scale());
+}
+
+/* Start a daemon whose lobby is relayed through 127.0.0.1:port. */
+static void
+start_relayed(struct sbd *d, int port, const char *extra)
+{
+	char	conf[1024];
+
+	snprintf(conf, sizeof(conf),
+	    "services = ( { name = \"lobby\"; handler = \"chat-relay\";\n"
+	    "  listen = [ \"127.0.0.1:0\" ]; history = 5; byte_rate = 0;\n"
+	    "  room_byte_rate = 0; max_output = 1048576;\n"
+	    "  relay = \"127.0.0.1:%d\"; relay_timeout = %d; %s } );\n",
+	    port, relay_timeout(), extra != NULL ? extra : "");
+	sbd_start(d, conf);
+}
+
+/* Wait until the daemon's log has needle. */
+static void
+wait_log(struct sbd *d, const char *needle)
+{
+	int	i;
+
+	for (i = 0; i < T_WAIT_MS / 20; i++) {
+		if (sbd_log_has(d, needle))
+			return;
+		usleep(20000);
+	}
+	ck_abort_msg("log never said \"%s\":\n%s", needle, sbd_log_text(d));
+}
+
+/* Join the lobby, take the welcome, and take the nick given. */
+static struct client *
+join_as(struct sbd *d, const char *nick)
+{
+	struct client	*c = cl_tcp(sbd_port(d, "lobby"));
+	char		*line, want[64];
+
+	line = cl_line(c, T_WAIT_MS);
+	ck_assert_msg(line != NULL && strncmp(line, "* welcome to lobby",
+	    18) == 0, "no welcome: %s", line != NULL ? line : "(none)");
+	cl_sendn(c, "/nick ", 6);
+	cl_send(c, nick);
+	cl_send(c, "\n");
+	snprintf(want, sizeof(want), "* you are now known as %s", nick);
+	for (;;) {
+		line = cl_line(c, T_WAIT_MS);
+		ck_assert_msg(line != NULL, "no answer to /nick %s", nick);
+		if (strcmp(line, want) == 0)
+			return (c);
+	}
+}
+
+/* Read lines until one is want, skipping others; fail if none comes. */
+static void
+wait_line(struct client *c, const char *want)
+{
+	char	*line;
+
+	for (;;) {
+		line = cl_line(c, T_WAIT_MS);
+		ck_assert_msg(line != NULL, "never got \"%s\"", want);
+		if (strcmp(line, want) == 0)
+			return;
+	}
+}
+
+/*
+ * Read lines for ms milliseconds after the last one; count those equal to
+ * want.
+ */
+static int
+count_lines(struct client *c, const char *want, int ms)
+{
+	char	*line;
+	int	 n = 0;
+
+	while ((line = cl_line(c, ms)) != NULL) {
+		if (strcmp(line, want) == 0)
+			n++;
+	}
+	return (n);
+}
+
+/* A line from one daemon reaches the members of another, once. */
+START_TEST(test_two_daemons)
+{
+	struct redis	 r;
+	struct sbd	 d1, d2;
+	struct client	*a, *b;
+
+	redis_start(&r, 0);
+	start_relayed(&d1, r.port, NULL);
+	start_relayed(&d2, r.port, NULL);
+	wait_log(&d1, "relay connected to");
+	wait_log(&d2, "relay connected to");
+	a = join_as(&d1, "alice");
+	b = join_as(&d2, "bob");
+	wait_line(a, "* guest1 is now known as bob");
+	cl_send(a, "hello from one\n");
+	cl_expect(b, "<alice> hello from one");
+	cl_send(b, "/me waves\n");
+	cl_expect(a, "* bob waves");
+	ck_assert(cl_quiet(a, 300));		/* no copy of its own */
+	ck_assert(cl_quiet(b, 0));
+	cl_close(b);
+	cl_expect(a, "* bob has left (client closed the connection)");
+	cl_close(a);
+	sbd_stop(&d1);
+	sbd_stop(&d2);
+	redis_free(&r);
+}
+END_TEST
+
+#define ORDER_DAEMONS	3
+#define ORDER_SENDERS	2		/* per daemon */
+#define ORDER_LINES	40		/* per sender */
+#define ORDER_TOTAL	(ORDER_DAEMONS * ORDER_SENDERS * ORDER_LINES)
+
+/*
+ * Collect the room's lines a client gets until it has n of them ("<s..."),
+ * into seq (each up to 32 bytes).
+ */
+static void
+collect(struct client *c, char (*seq)[32], int n)
+{
+	char	*line;
+	int	 got = 0;
+
+	while (got < n) {
+		line = cl_line(c, T_WAIT_MS);
+		ck_assert_msg(line != NULL, "only %d of %d lines", got, n);
+		if (strncmp(line, "<s", 2) != 0)
+			continue;
+		snprintf(seq[got++], 32, "%s", line);
+	}
+}
+
+/*
+ * Many senders on three daemons at once: every member on every daemon
+ * gets the room's lines in one order, each once, and a sender gets the
+ * same order without its own lines.
+ */
+START_TEST(test_order)
+{
+	static char	 seen[ORDER_DAEMONS][ORDER_TOTAL][32];
+	static char	 sent[ORDER_TOTAL][32];
+	struct redis	 r;
+	struct sbd	 d[ORDER_DAEMONS];
+	struct client	*obs[ORDER_DAEMONS];
+	struct client	*snd[ORDER_DAEMONS][ORDER_SENDERS];
+	char		 nick[16], line[64], own[32];
+	int		 i, j, k, n;
+
+	redis_start(&r, 0);
+	for (i = 0; i < ORDER_DAEMONS; i++) {
+		start_relayed(&d[i], r.port, NULL);
+		wait_log(&d[i], "relay connected to");
+	}
+	for (i = 0; i < ORDER_DAEMONS; i++) {
+		snprintf(nick, sizeof(nick), "obs%d", i);
+		obs[i] = join_as(&d[i], nick);
+		for (j = 0; j < ORDER_SENDERS; j++) {
+			snprintf(nick, sizeof(nick), "s%d%d", i, j);
+			snd[i][j] = join_as(&d[i], nick);
+		}
+	}
+	for (k = 0; k < ORDER_LINES; k++) {
+		for (i = 0; i < ORDER_DAEMONS; i++) {
+			for (j = 0; j < ORDER_SENDERS; j++) {
+				snprintf(line, sizeof(line), "line %d\n", k);
+				cl_send(snd[i][j], line);
+			}
+		}
+	}
+	for (i = 0; i < ORDER_DAEMONS; i++)
+		collect(obs[i], seen[i], ORDER_TOTAL);
+	for (i = 1; i < ORDER_DAEMONS; i++) {
+		for (k = 0; k < ORDER_TOTAL; k++)
+			ck_assert_msg(strcmp(seen[0][k], seen[i][k]) == 0,
+			    "line %d: daemon 0 saw \"%s\", daemon %d \"%s\"", k,
+			    seen[0][k], i, seen[i][k]);
+	}
+	/* Each line once: sender s..'s line k comes after its line k-1. */
+	for (k = 0; k < ORDER_TOTAL; k++) {
+		for (j = k + 1; j < ORDER_TOTAL; j++)
+			ck_assert_msg(strcmp(seen[0][k], seen[0][j]) != 0,
+			    "\"%s\" twice", seen[0][k]);
+	}
+	/* A sender: the same order, without its own lines. */
+	snprintf(own, sizeof(own), "<s%d%d> ", 1, 1);
+	for (k = 0, n = 0; k < ORDER_TOTAL; k++) {
+		if (strncmp(seen[0][k], own, strlen(own)) != 0)
+			memcpy(sent[n++], seen[0][k], 32);
+	}
+	collect(snd[1][1], seen[1], n);
+	for (k = 0; k < n; k++)
+		ck_assert_str_eq(seen[1][k], sent[k]);
+	for (i = 0; i < ORDER_DAEMONS; i++) {
+		cl_close(obs[i]);
+		for (j = 0; j < ORDER_SENDERS; j++)
+			cl_close(snd[i][j]);
+		sbd_stop(&d[i]);
+	}
+	redis_free(&r);
+}
+END_TEST
+
+/* A newcomer on another daemon gets the room's history, said anywhere. */
+START_TEST(test_history_elsewhere)
+{
+	struct redis	 r;
+	struct sbd	 d1, d2, d3;
+	struct client	*a, *b, *c;
+	char		*line;
+
+	redis_start(&r, 0);
+	start_relayed(&d1, r.port, NULL);
+	start_relayed(&d2, r.port, NULL);
+	wait_log(&d1, "relay connected to");
+	wait_log(&d2, "relay connected to");
+	a = join_as(&d1, "alice");
+	b = join_as(&d2, "bob");
+	cl_send(a, "first\n");
+	wait_line(b, "<alice> first");
+	cl_send(b, "second\n");
+	wait_line(a, "<bob> second");
+	/* On the daemon where bob spoke, and on one started afterwards. */
+	c = cl_tcp(sbd_port(&d2, "lobby"));
+	wait_line(c, "* last 2 messages:");
+	line = cl_line(c, T_WAIT_MS);
+	ck_assert(line != NULL && strstr(line, "] <alice> first") != NULL);
+	line = cl_line(c, T_WAIT_MS);
+	ck_assert(line != NULL && strstr(line, "] <bob> second") != NULL);
+	cl_expect(c, "* end of history");
+	cl_close(c);
+	start_relayed(&d3, r.port, NULL);
+	wait_log(&d3, "relay connected to");
+	c = cl_tcp(sbd_port(&d3, "lobby"));
+	wait_line(c, "* last 2 messages:");
+	line = cl_line(c, T_WAIT_MS);
+	ck_assert(line != NULL && strstr(line, "] <alice> first") != NULL);
+	line = cl_line(c, T_WAIT_MS);
+	ck_assert(line != NULL && strstr(line, "] <bob> second") != NULL);
+	cl_close(c);
+	cl_close(a);
+	cl_close(b);
+	sbd_stop(&d1);
+	sbd_stop(&d2);
+	sbd_stop(&d3);
+	redis_free(&r);
+}
+END_TEST
+
+/*
+ * Redis is not there at start: the daemon starts, its members talk among
+ * themselves and are told once why, and the log says why.
+ */
+START_TEST(test_no_redis_at_start)
+{
+	struct sbd	 d;
+	struct client	*a, *b;
+	int		 fd, port;
+
+	fd = port_taken(&port);
+	close(fd);			/* nothing listens there now */
+	start_relayed(&d, port, NULL);
+	wait_log(&d, "relay unavailable: cannot connect to 127.0.0.1:");
+	a = cl_tcp(sbd_port(&d, "lobby"));
+	wait_line(a, LOST);
+	b = join_as(&d, "bob");
+	wait_line(a, "* guest2 is now known as bob");
+	cl_send(b, "anyone here\n");
+	cl_expect(a, "<bob> anyone here");
+	/* Retries (at least two within a second) tell no one again. */
+	ck_assert_int_eq(count_lines(a, LOST, 1000), 0);
+	cl_close(a);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+/* The configuration takes an IP or a unix socket, never a host name. */
+START_TEST(test_relay_address_checked)
+{
+	struct sbd	 d;
+	char		 out[4096];
+	const char	*argv[] = { "-t", "-c", NULL, NULL };
+
+	memset(&d, 0, sizeof(d));
+	sbd_write_conf(&d,
+	    "services = ( { name = \"lobby\"; handler = \"chat-relay\";\n"
+	    "  listen = [ \"127.0.0.1:0\" ];\n"
+	    "  relay = \"redis.example:6379\"; } );\n");
+	argv[2] = d.conf;
+	ck_assert_int_ne(sbd_run(argv, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "relay must be an IP address and port") !=
+	    NULL && strstr(out, "not a host name") != NULL, "%s", out);
+	unlink(d.conf);
+	rmdir(d.dir);
+}
+END_TEST
+
+/* Two daemons, a member on each, both relayed through r. */
+struct pair {
+	struct sbd	 d1, d2;
+	struct client	*a, *a2, *b;
+};
+
+static void
+pair_start(struct pair *p, struct redis *r, const char *extra)
+{
+	start_relayed(&p->d1, r->port, extra);
+	start_relayed(&p->d2, r->port, extra);
+	wait_log(&p->d1, "relay connected to");
+	wait_log(&p->d2, "relay connected to");
+	p->a = join_as(&p->d1, "alice");
+	p->a2 = join_as(&p->d1, "carol");
+	p->b = join_as(&p->d2, "bob");
+	wait_line(p->a, "* guest1 is now known as bob");
+	wait_line(p->a2, "* guest1 is now known as bob");
+	cl_send(p->a, "before\n");
+	wait_line(p->b, "<alice> before");
+	wait_line(p->a2, "<alice> before");
+}
+
+static void
+pair_stop(struct pair *p)
+{
+	cl_close(p->a);
+	cl_close(p->a2);
+	cl_close(p->b);
+	ck_assert_int_eq(sbd_stop(&p->d1), 0);
+	ck_assert_int_eq(sbd_stop(&p->d2), 0);
+}
+
+/*
+ * Redis goes away: each daemon's members still talk to each other and
+ * are told once; when it is back, they are told, nothing is delivered
+ * twice, and the room goes on across daemons.
+ */
+static void
+outage(int persist)
+{
+	struct redis	 r;
+	struct pair	 p;
+	char		*line;
+
+	redis_start(&r, persist);
+	pair_start(&p, &r, NULL);
+	redis_stop(&r);
+	cl_expect(p.a, LOST);
+	cl_expect(p.a2, LOST);
+	cl_expect(p.b, LOST);
+	cl_send(p.a, "during\n");
+	cl_expect(p.a2, "<alice> during");
+	ck_assert(cl_quiet(p.b, 300));
+	redis_restart(&r);
+	if (!persist) {
+		cl_expect(p.a, MISSED);
+		cl_expect(p.b, MISSED);
+	}
+	cl_expect(p.a, BACK);
+	cl_expect(p.b, BACK);
+	cl_expect(p.a2, persist ? BACK : MISSED);
+	cl_send(p.a, "after\n");
+	cl_expect(p.b, "<alice> after");
+	/* Nothing twice, nothing more. */
+	ck_assert_int_eq(count_lines(p.a2, "<alice> during", 300), 0);
+	ck_assert(cl_quiet(p.b, 0));
+	/* The history is the stream's: with the data kept, all but during. */
+	cl_close(p.b);
+	p.b = cl_tcp(sbd_port(&p.d2, "lobby"));
+	if (persist) {
+		wait_line(p.b, "* last 2 messages:");
+		line = cl_line(p.b, T_WAIT_MS);
+		ck_assert(line != NULL && strstr(line, "<alice> before"));
+		line = cl_line(p.b, T_WAIT_MS);
+		ck_assert(line != NULL && strstr(line, "<alice> after"));
+	}
+	pair_stop(&p);
+	redis_free(&r);
+}
+
+START_TEST(test_redis_restarted_with_data)
+{
+	outage(1);
+}
+END_TEST
+
+START_TEST(test_redis_restarted_empty)
+{
+	outage(0);
+}
+END_TEST
+
+/*
+ * Redis stops answering (SIGSTOP) for longer than the timeout: both
+ * daemons notice, a line said meanwhile reaches the members of its own
+ * daemon once, and after SIGCONT the room is restored without a
+ * duplicate (the line may reach the other daemon late, once, if Redis
+ * took it before the relay gave up).
+ */
+START_TEST(test_redis_paused)
+{
+	struct redis	 r;
+	struct pair	 p;
+
+	redis_start(&r, 0);
+	pair_start(&p, &r, NULL);
+	redis_signal(&r, SIGSTOP);
+	cl_send(p.a, "paused\n");
+	cl_expect(p.a, LOST);
+	cl_expect(p.b, LOST);
+	wait_line(p.a2, "<alice> paused");
+	redis_signal(&r, SIGCONT);
+	cl_expect(p.a, BACK);
+	cl_expect(p.b, BACK);
+	cl_send(p.b, "resumed\n");
+	wait_line(p.a2, "<bob> resumed");
+	ck_assert_int_eq(count_lines(p.a2, "<alice> paused", 300), 0);
+	ck_assert_int_le(count_lines(p.b, "<alice> paused", 300), 1);
+	ck_assert(sbd_log_has(&p.d1, "no answer within"));
+	pair_stop(&p);
+	redis_free(&r);
+}
+END_TEST
+
+/*
+ * A "Redis" that takes the connection and never answers: the relay gives
+ * up after its timeout, tells the members, and they talk locally.
+ */
+START_TEST(test_redis_never_answers)
+{
+	struct sbd	 d;
+	struct client	*a, *b;
+	int		 fd, port;
+
+	fd = port_taken(&port);		/* listens, never accepts */
+	start_relayed(&d, port, NULL);
+	a = cl_tcp(sbd_port(&d, "lobby"));
+	wait_line(a, LOST);
+	wait_log(&d, "no answer within");
+	b = join_as(&d, "bob");
+	cl_send(b, "still here\n");
+	wait_line(a, "<bob> still here");
+	cl_close(a);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+	close(fd);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("integ_relay");
+	TCase	*tc = tcase_create("room");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_two_daemons);
+	tcase_add_test(tc, test_order);
+	tcase_add_test(tc, test_history_elsewhere);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("faults");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_no_redis_at_start);
+	tcase_add_test(tc, test_relay_address_checked);
+	tcase_add_test(tc, test_redis_restarted_with_data);
+	tcase_add_test(tc, test_redis_restarted_empty);
+	tcase_add_test(tc, test_redis_paused);
+	tcase_add_test(tc, test_redis_never_answers);
+	suite_add_tcase(s, tc);
+	return (sb_check_run(s, "check_relay"));
+}

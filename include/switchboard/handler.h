@@ -175,6 +175,7 @@ struct sb_relay_conf {
 	unsigned	 timeout_ms;	/* connect, and wait for an answer */
 	unsigned	 history;	/* entries replayed at start */
 	unsigned	 keep;		/* entries the stream keeps, about */
+	unsigned	 lease_ms;	/* a name's lease (sb_relay_claim) */
 };
 
 /* One entry for the relayed hook; valid during the call only. */
@@ -187,6 +188,33 @@ struct sb_relayed {
 					   history only, not for members */
 	bool		 local;		/* one of ours that was never relayed
 					   (the relay went down first) */
+	const char	*expired;	/* not NULL: no data, but the name
+					   whose lease ran out (its daemon
+					   is gone); see sb_relay_claim */
+};
+
+/* What a relay_reply answers. */
+enum sb_relay_op {
+	SB_RELAY_CLAIM,		/* sb_relay_claim, or a name lost */
+	SB_RELAY_WHO,		/* sb_relay_who */
+	SB_RELAY_TO		/* sb_relay_send_to */
+};
+
+/* An answer for the relay_reply hook; valid during the call only. */
+struct sb_relay_reply {
+	enum sb_relay_op  op;
+	bool		  ok;		/* CLAIM: the name is the client's;
+					   TO: the name is held, data sent */
+	bool		  down;		/* no answer: the relay was lost */
+	bool		  lost;		/* CLAIM: a name the client held was
+					   taken meanwhile (an outage, or its
+					   lease ran out): it has none now */
+	const char	 *name;		/* CLAIM, TO: the name (for a guest
+					   claim, the one chosen) */
+	const void	 *data;		/* TO: what was to be sent */
+	size_t		  len;
+	const char *const *names;	/* WHO: every name held in the room */
+	size_t		  n;
 };
 
 enum sb_relay_event {
@@ -301,6 +329,13 @@ struct sb_handler {
 	/* The relay was lost, restored, or may have lost lines (below). */
 	void			 (*relay_event)(struct sb_service *,
 				    enum sb_relay_event);
+	/*
+	 * The answer to a client's sb_relay_claim, sb_relay_who or
+	 * sb_relay_send_to (below), or news that a name it held is lost.
+	 * Never after the client's close hook.
+	 */
+	void			 (*relay_reply)(struct sb_conn *,
+				    const struct sb_relay_reply *);
 };
 
 /*
@@ -498,6 +533,33 @@ void		 sb_relay_start(struct sb_service *,
 		    const struct sb_relay_conf *);
 enum sb_relay_sent sb_relay_send(struct sb_service *, const void *, size_t);
 bool		 sb_relay_lost(struct sb_service *);
+/*
+ * Names unique across the room's daemons (nicks): a client holds at most
+ * one, as a lease in Redis that the relay refreshes while the client is
+ * connected (every lease_ms / 3). A daemon that dies stops refreshing:
+ * within lease_ms its names are freed, and one entry per name comes to
+ * every daemon through relayed with expired set.
+ *
+ * sb_relay_claim asks for name (NULL: a new guest name, "guestN") for
+ * the client, in place of the one it holds; relay_reply says whether it
+ * got it. Names compare without ASCII case. SB_RELAY_DOWN: no answer
+ * will come; the name (if not NULL) is remembered and claimed when the
+ * relay is back, and if another daemon's client has taken it meanwhile,
+ * relay_reply says so (lost). sb_relay_release gives the client's name
+ * up and appends len bytes to the room (a farewell; none if len is 0)
+ * in the same step; SB_RELAY_DOWN: the farewell was not sent, and the
+ * lease runs out by itself. The relay forgets a client after its close
+ * hook in any case.
+ *
+ * sb_relay_who asks for every name held in the room. sb_relay_send_to
+ * appends len bytes to the room if, and only if, name is held; the reply
+ * says which. Neither answers when SB_RELAY_DOWN.
+ */
+enum sb_relay_sent sb_relay_claim(struct sb_conn *, const char *);
+enum sb_relay_sent sb_relay_release(struct sb_conn *, const void *, size_t);
+enum sb_relay_sent sb_relay_who(struct sb_conn *);
+enum sb_relay_sent sb_relay_send_to(struct sb_conn *, const char *,
+		    const void *, size_t);
 
 /* Levels for sb_conn_log and sb_service_log (match log.h). */
 #define SB_LOG_WARNING	1

@@ -70,6 +70,7 @@
 #include <switchboard/handler.h>
 #include "listen_addr.h"
 #include "log.h"
+#include "relay.h"
 #include "server.h"
 #include "service.h"
 #include "xmalloc.h"
@@ -869,6 +870,7 @@ conn_reap(struct server *srv)
 		if (c->svc->conf->handler->close != NULL &&
 		    (c->flags & CONN_OPENED))
 			c->svc->conf->handler->close(c, c->ex->reason);
+		relay_conn_gone(c);
 		timer_cancel_all(&c->ex->timers);
 		c->flags |= CONN_CLOSED;
 		sb_conn_log(c, SB_LOG_DEBUG, "closing: %s", c->ex->reason);
@@ -926,6 +928,7 @@ conn_destroy(struct sb_conn *c)
 			svc->conf->handler->close(c, c->ex != NULL &&
 			    c->ex->reason != NULL ? c->ex->reason :
 			    svc->stop_reason);
+		relay_conn_gone(c);
 	}
 	if ((ex = c->ex) != NULL)	/* some added after the close hook */
 		timer_cancel_all(&ex->timers);

@@ -140,6 +140,7 @@ relay_new(struct sb_service *svc, const struct sb_relay_conf *rc)
 	r->password = xstrdup(rc->password != NULL ? rc->password : "");
 	xasprintf(&r->key, "%s%s", r->prefix, r->room);
 	TAILQ_INIT(&r->lines);
+	relay_names_init(r);
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
 		uint64_t x = now_ms() ^ ((uint64_t)getpid() << 32) ^
 		    (uint64_t)time(NULL);
@@ -191,6 +192,9 @@ sb_relay_start(struct sb_service *svc, const struct sb_relay_conf *rc)
 	r->history = rc->history;
 	r->keep = rc->keep > 0 ? rc->keep : 1;
 	r->rd.grace_ms = r->timeout_ms;
+	r->lease_ms = rc->lease_ms > 0 ? rc->lease_ms : 1;
+	if (r->synced)
+		relay_names_lease(r);
 	tv.tv_sec = 0;
 	tv.tv_usec = (r->timeout_ms < 400 ? r->timeout_ms / 4 + 1 : 100) *
 	    1000;
@@ -235,7 +239,7 @@ relay_link_open(struct relay *r, struct relay_link *l, const char *why)
 	redisAsyncSetConnectCallback(ac, relay_connect_cb);
 	redisAsyncSetDisconnectCallback(ac, relay_disconnect_cb);
 	if (*r->password != '\0')
-		relay_cmd(l, relay_auth_cb, 2, argv, NULL);
+		relay_cmd(l, relay_auth_cb, r, 2, argv, NULL);
 }
 
 /* Connect both links and sync with the stream. */
@@ -301,16 +305,16 @@ relay_disconnect_cb(const redisAsyncContext *ac, int status)
 }
 
 /*
- * Send a command on a link, counting the answer it owes; argvlen NULL
- * means NUL-terminated arguments. Returns 0, or -1 if the link is gone.
+ * Send a command on a link, counting the answer it owes; cb gets arg;
+ * argvlen NULL means NUL-terminated arguments. Returns 0, or -1 if the link is gone.
  */
 int
 relay_cmd(struct relay_link *l, void (*cb)(redisAsyncContext *, void *,
-    void *), int argc, const char **argv, const size_t *argvlen)
+    void *), void *arg, int argc, const char **argv, const size_t *argvlen)
 {
 	if (l->ac == NULL)
 		return (-1);
-	if (redisAsyncCommandArgv(l->ac, cb, l->r, argc, argv, argvlen) !=
+	if (redisAsyncCommandArgv(l->ac, cb, arg, argc, argv, argvlen) !=
 	    REDIS_OK) {
 		relay_fail(l->r, "cannot send to %s", l->r->addr);
 		return (-1);
@@ -389,6 +393,7 @@ relay_fail_cb(evutil_socket_t fd, short what, void *arg)
 	else
 		log_debug("%s: relay: still down: %s", r->svc->conf->name,
 		    r->st.error);
+	relay_names_down(r);
 	tv.tv_sec = r->backoff_ms / 1000;
 	tv.tv_usec = (r->backoff_ms % 1000) * 1000;
 	evtimer_add(r->retry, &tv);
@@ -482,6 +487,7 @@ relay_synced(struct relay *r, bool gap)
 		if (!rl->sent)
 			relay_stream_add(r, rl);
 	}
+	relay_names_synced(r);
 	relay_stream_read(r);
 }
 
@@ -533,16 +539,46 @@ sb_relay_send(struct sb_service *svc, const void *data, size_t len)
 		r->st.refused++;
 		return (SB_RELAY_FULL);
 	}
-	rl = xmalloc(sizeof(*rl) + len);
+	rl = relay_line_new(r, data, len);
+	if (r->synced)
+		relay_stream_add(r, rl);
+	return (SB_RELAY_QUEUED);
+}
+
+/*
+ * A line of ours, numbered, waiting to come back from the stream (with a
+ * NUL after it, for scripts that take C strings).
+ */
+struct relay_line *
+relay_line_new(struct relay *r, const void *data, size_t len)
+{
+	struct relay_line	*rl;
+
+	rl = xmalloc(sizeof(*rl) + len + 1);
 	rl->seq = r->next_seq++;
 	rl->sent = false;
 	rl->len = len;
 	memcpy(rl->data, data, len);
+	rl->data[len] = '\0';
 	TAILQ_INSERT_TAIL(&r->lines, rl, entry);
 	r->st.queued_bytes += len;
-	if (r->synced)
-		relay_stream_add(r, rl);
-	return (SB_RELAY_QUEUED);
+	return (rl);
+}
+
+/* A line of ours that Redis did not take (a script said no). */
+void
+relay_line_drop(struct relay *r, uint64_t seq)
+{
+	struct relay_line	*rl;
+
+	TAILQ_FOREACH(rl, &r->lines, entry) {
+		if (rl->seq == seq) {
+			TAILQ_REMOVE(&r->lines, rl, entry);
+			r->st.queued_bytes -= rl->len;
+			free(rl);
+			return;
+		}
+	}
 }
 
 /* Are lines only for this daemon's members now? */
@@ -619,6 +655,7 @@ relay_free(struct relay *r)
 		return;
 	relay_link_drop(&r->cmd);
 	relay_link_drop(&r->rd);
+	relay_names_free(r);
 	while ((rl = TAILQ_FIRST(&r->lines)) != NULL) {
 		TAILQ_REMOVE(&r->lines, rl, entry);
 		free(rl);

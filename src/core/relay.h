@@ -52,7 +52,10 @@ struct relay_stats {
 	char		 error[160];	/* why it is (or was last) down */
 };
 
+struct sb_conn;
+
 void	relay_free(struct relay *);
+void	relay_conn_gone(struct sb_conn *);
 const struct relay_stats *relay_stats(const struct sb_service *);
 const char *relay_state_name(enum relay_state);
 size_t	relay_status(const struct sb_service *, char *, size_t);

@@ -40,6 +40,31 @@ struct relay_line {
 };
 TAILQ_HEAD(relay_lines, relay_line);
 
+/* The name a client holds, or is to hold once the relay is back. */
+struct relay_claim {
+	TAILQ_ENTRY(relay_claim)	 entry;
+	struct sb_conn			*conn;
+	char				*name;
+	char				*lc;		/* lower case: the key */
+	unsigned long long		 id;		/* in the owner */
+	bool				 held;		/* Redis says so */
+};
+TAILQ_HEAD(relay_claims, relay_claim);
+
+/* A client's question in flight; conn is NULL once the client has gone. */
+struct relay_req {
+	TAILQ_ENTRY(relay_req)		 entry;
+	struct relay			*r;
+	struct sb_conn			*conn;
+	int				 op;		/* enum sb_relay_op */
+	bool				 again;		/* CLAIM: after an outage */
+	uint64_t			 seq;		/* TO: its line's */
+	char				*data;		/* TO: a copy */
+	size_t				 len;
+	char				*name;
+};
+TAILQ_HEAD(relay_reqs, relay_req);
+
 struct relay {
 	struct sb_service	*svc;
 	struct event_base	*base;
@@ -57,6 +82,11 @@ struct relay {
 	uint64_t		 next_seq;
 	uint64_t		 local_upto;	/* ours handed back locally */
 	struct relay_lines	 lines;		/* ours, oldest first */
+	struct relay_claims	 claims;
+	struct relay_reqs	 reqs;
+	unsigned		 lease_ms;
+	struct event		*lease_ev;	/* refresh ours, reap others' */
+	char			*names_key;	/* key + ":names" */
 
 	struct relay_link	 cmd;
 	struct relay_link	 rd;
@@ -81,9 +111,17 @@ struct relay {
 void	relay_fail(struct relay *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	relay_cmd(struct relay_link *, void (*)(struct redisAsyncContext *,
-	    void *, void *), int, const char **, const size_t *);
+	    void *, void *), void *, int, const char **, const size_t *);
 struct relay_link *relay_answered(struct redisAsyncContext *, void *);
 void	relay_synced(struct relay *, bool);
+
+void	relay_names_init(struct relay *);
+void	relay_names_synced(struct relay *);
+void	relay_names_down(struct relay *);
+void	relay_names_free(struct relay *);
+void	relay_names_lease(struct relay *);
+struct relay_line *relay_line_new(struct relay *, const void *, size_t);
+void	relay_line_drop(struct relay *, uint64_t);
 
 void	relay_stream_sync(struct relay *);
 void	relay_stream_read(struct relay *);

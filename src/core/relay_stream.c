@@ -48,14 +48,14 @@ relay_stream_sync(struct relay *r)
 		argv[3] = "-";
 		argv[4] = "COUNT";
 		argv[5] = count;
-		relay_cmd(&r->cmd, relay_history_cb, 6, argv, NULL);
+		relay_cmd(&r->cmd, relay_history_cb, r, 6, argv, NULL);
 		return;
 	}
 	argv[0] = "XRANGE";
 	argv[1] = r->key;
 	argv[2] = r->last_id;
 	argv[3] = r->last_id;
-	relay_cmd(&r->cmd, relay_check_cb, 4, argv, NULL);
+	relay_cmd(&r->cmd, relay_check_cb, r, 4, argv, NULL);
 }
 
 /* The newest entries, newest first: the history, and where to read on. */
@@ -114,7 +114,7 @@ relay_stream_read(struct relay *r)
 	argv[5] = "STREAMS";
 	argv[6] = r->key;
 	argv[7] = r->last_id;
-	relay_cmd(&r->rd, relay_read_cb, 8, argv, NULL);
+	relay_cmd(&r->rd, relay_read_cb, r, 8, argv, NULL);
 }
 
 /* New entries (or none, the block time passed): deliver, read on. */
@@ -164,7 +164,7 @@ static int
 relay_entry(struct relay *r, const redisReply *e, bool history)
 {
 	const struct sb_handler	*h = r->svc->conf->handler;
-	const redisReply	*id, *fields, *o, *s, *d;
+	const redisReply	*id, *fields, *o, *s, *d, *x;
 	struct relay_line	*rl;
 	struct sb_relayed	 ev;
 	unsigned long long	 seq = 0;
@@ -180,11 +180,15 @@ relay_entry(struct relay *r, const redisReply *e, bool history)
 	o = relay_field(fields, "o");
 	s = relay_field(fields, "s");
 	d = relay_field(fields, "d");
-	if (d == NULL)
+	x = relay_field(fields, "x");
+	if ((d == NULL && x == NULL) || (d == NULL && history))
 		return (0);
 	memset(&ev, 0, sizeof(ev));
-	ev.data = d->str;
-	ev.len = d->len;
+	if (d != NULL) {
+		ev.data = d->str;
+		ev.len = d->len;
+	} else
+		ev.expired = x->str;
 	ev.time_ms = strtoull(id->str, NULL, 10);
 	ev.history = history;
 	if (o != NULL && s != NULL && strcmp(o->str, r->origin) == 0) {
@@ -231,7 +235,7 @@ relay_stream_add(struct relay *r, struct relay_line *rl)
 	for (i = 0; i < 11; i++)
 		lens[i] = strlen(argv[i]);
 	lens[11] = rl->len;
-	if (relay_cmd(&r->cmd, relay_add_cb, 12, argv, lens) == 0)
+	if (relay_cmd(&r->cmd, relay_add_cb, r, 12, argv, lens) == 0)
 		rl->sent = true;
 }
 

@@ -64,11 +64,25 @@ struct sb_conn {
 };
 TAILQ_HEAD(fake_conns, sb_conn);
 
-/* A line handed to the fake relay, delivered back at the round's end. */
+/*
+ * A line handed to the fake relay, delivered back at the round's end; or
+ * an answer for a client (conn not NULL).
+ */
 struct fake_relayed {
 	TAILQ_ENTRY(fake_relayed) entry;
+	struct sb_conn		*conn;		/* an answer for it */
+	bool			 answer;	/* not a line */
+	struct sb_relay_reply	 rep;
+	char			*name;		/* rep.name's */
 	size_t			 len;
 	char			 data[];
+};
+
+/* A name a client holds in the fake relay. */
+struct fake_claim {
+	TAILQ_ENTRY(fake_claim)	 entry;
+	struct sb_conn		*conn;
+	char			 name[64];
 };
 
 struct sb_service {
@@ -86,6 +100,8 @@ struct sb_service {
 	char			*log_read;	/* the last line read */
 	bool			 relay_on;	/* sb_relay_start, an address */
 	TAILQ_HEAD(, fake_relayed) relay;	/* sent, not yet delivered */
+	TAILQ_HEAD(, fake_claim) claims;
+	unsigned long		 guests;
 };
 
 struct sb_timer {
@@ -125,5 +141,6 @@ void	 fake_options_free(const struct sb_handler *, void *);
 
 void	fake_relay_round(struct sb_service *);
 void	fake_relay_free(struct sb_service *);
+void	fake_relay_conn_gone(struct sb_conn *);
 
 #endif

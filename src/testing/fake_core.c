@@ -93,6 +93,7 @@ fake_round(void)
 			c->close_hooks++;
 			c->svc->h->close(c, c->reason);
 		}
+		fake_relay_conn_gone(c);
 		fake_timers_cancel(c->svc, c);
 		c->closed = true;
 		if (c->in_reply)
@@ -138,6 +139,7 @@ sb_test_service(const struct sb_handler *h, const char *name,
 	TAILQ_INIT(&svc->conns);
 	TAILQ_INIT(&svc->logs);
 	TAILQ_INIT(&svc->relay);
+	TAILQ_INIT(&svc->claims);
 	TAILQ_INSERT_TAIL(&fake_services, svc, entry);
 	return (svc);
 }

@@ -93,6 +93,23 @@ wait_line(struct client *c, const char *want)
 	}
 }
 
+/* Read lines until one ends with tail, skipping others. */
+static void
+wait_end(struct client *c, const char *tail)
+{
+	char	*line;
+	size_t	 len;
+
+	for (;;) {
+		line = cl_line(c, T_WAIT_MS);
+		ck_assert_msg(line != NULL, "never got \"...%s\"", tail);
+		len = strlen(line);
+		if (len >= strlen(tail) &&
+		    strcmp(line + len - strlen(tail), tail) == 0)
+			return;
+	}
+}
+
 /*
  * Read lines for ms milliseconds after the last one; count those equal to
  * want.
@@ -124,7 +141,7 @@ START_TEST(test_two_daemons)
 	wait_log(&d2, "relay connected to");
 	a = join_as(&d1, "alice");
 	b = join_as(&d2, "bob");
-	wait_line(a, "* guest1 is now known as bob");
+	wait_end(a, " is now known as bob");
 	cl_send(a, "hello from one\n");
 	cl_expect(b, "<alice> hello from one");
 	cl_send(b, "/me waves\n");
@@ -280,6 +297,165 @@ START_TEST(test_history_elsewhere)
 }
 END_TEST
 
+/* /who lists the members of every daemon; notices reach everyone. */
+START_TEST(test_who_and_notices)
+{
+	struct redis	 r;
+	struct sbd	 d1, d2;
+	struct client	*a, *b, *c;
+
+	redis_start(&r, 0);
+	start_relayed(&d1, r.port, NULL);
+	start_relayed(&d2, r.port, NULL);
+	wait_log(&d1, "relay connected to");
+	wait_log(&d2, "relay connected to");
+	a = join_as(&d1, "alice");
+	b = join_as(&d2, "bob");
+	wait_end(a, " is now known as bob");
+	cl_send(a, "/who\n");
+	wait_line(a, "* online (2): alice, bob");
+	c = join_as(&d2, "carol");
+	wait_end(a, " has joined");
+	wait_end(a, " is now known as carol");
+	wait_end(b, " is now known as carol");
+	cl_send(b, "/who\n");
+	wait_line(b, "* online (3): alice, bob, carol");
+	cl_send(c, "/quit\n");
+	wait_line(a, "* carol has left (quit)");
+	wait_line(b, "* carol has left (quit)");
+	cl_send(a, "/who\n");
+	wait_line(a, "* online (2): alice, bob");
+	cl_close(c);
+	cl_close(a);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d1), 0);
+	ck_assert_int_eq(sbd_stop(&d2), 0);
+	redis_free(&r);
+}
+END_TEST
+
+/*
+ * A nick held on one daemon is taken on the others, whatever its case;
+ * two daemons asking for one nick at once: exactly one gets it.
+ */
+START_TEST(test_nick_collision)
+{
+	struct redis	 r;
+	struct sbd	 d1, d2;
+	struct client	*a, *b, *x, *y;
+	char		 cmd[64], yes[64], no[64], *lx, *ly;
+	int		 i, won;
+
+	redis_start(&r, 0);
+	start_relayed(&d1, r.port, NULL);
+	start_relayed(&d2, r.port, NULL);
+	wait_log(&d1, "relay connected to");
+	wait_log(&d2, "relay connected to");
+	a = join_as(&d1, "alice");
+	b = join_as(&d2, "bob");
+	cl_send(b, "/nick alice\n");
+	wait_line(b, "* nick alice is already taken");
+	cl_send(b, "/nick ALICE\n");
+	wait_line(b, "* nick ALICE is already taken");
+	x = join_as(&d1, "x1");
+	y = join_as(&d2, "y1");
+	for (i = 0; i < 5; i++) {
+		snprintf(cmd, sizeof(cmd), "/nick racer%d\n", i);
+		cl_send(x, cmd);
+		cl_send(y, cmd);
+		snprintf(yes, sizeof(yes), "* you are now known as racer%d", i);
+		snprintf(no, sizeof(no), "* nick racer%d is already taken", i);
+		won = 0;
+		do
+			lx = cl_line(x, T_WAIT_MS);
+		while (lx != NULL && strcmp(lx, yes) != 0 && strcmp(lx, no) != 0);
+		ck_assert(lx != NULL);
+		won += strcmp(lx, yes) == 0;
+		do
+			ly = cl_line(y, T_WAIT_MS);
+		while (ly != NULL && strcmp(ly, yes) != 0 && strcmp(ly, no) != 0);
+		ck_assert(ly != NULL);
+		won += strcmp(ly, yes) == 0;
+		ck_assert_int_eq(won, 1);
+	}
+	cl_close(x);
+	cl_close(y);
+	cl_close(a);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d1), 0);
+	ck_assert_int_eq(sbd_stop(&d2), 0);
+	redis_free(&r);
+}
+END_TEST
+
+/* /msg reaches a member of another daemon, and only it. */
+START_TEST(test_msg_across)
+{
+	struct redis	 r;
+	struct sbd	 d1, d2;
+	struct client	*a, *b, *c;
+
+	redis_start(&r, 0);
+	start_relayed(&d1, r.port, NULL);
+	start_relayed(&d2, r.port, NULL);
+	wait_log(&d1, "relay connected to");
+	wait_log(&d2, "relay connected to");
+	a = join_as(&d1, "alice");
+	b = join_as(&d2, "bob");
+	c = join_as(&d2, "carol");
+	wait_end(a, " is now known as carol");
+	wait_end(b, " is now known as carol");
+	cl_send(a, "/msg Bob just for you\n");
+	wait_line(a, "* to Bob: just for you");
+	cl_expect(b, "[private] <alice> just for you");
+	cl_send(a, "/msg nobody hello\n");
+	cl_expect(a, "* no such nick: nobody");
+	cl_send(a, "in the open\n");
+	cl_expect(c, "<alice> in the open");	/* carol never saw it */
+	cl_expect(b, "<alice> in the open");
+	cl_close(a);
+	cl_close(b);
+	cl_close(c);
+	ck_assert_int_eq(sbd_stop(&d1), 0);
+	ck_assert_int_eq(sbd_stop(&d2), 0);
+	redis_free(&r);
+}
+END_TEST
+
+/*
+ * A daemon killed with SIGKILL releases nothing: its members' leases run
+ * out within relay_lease, the room is told they left, and their nicks
+ * are free again.
+ */
+START_TEST(test_killed_daemon_leases_expire)
+{
+	struct redis	 r;
+	struct sbd	 d1, d2;
+	struct client	*a, *b, *c;
+
+	redis_start(&r, 0);
+	start_relayed(&d1, r.port, "relay_lease = 1000;");
+	start_relayed(&d2, r.port, "relay_lease = 1000;");
+	wait_log(&d1, "relay connected to");
+	wait_log(&d2, "relay connected to");
+	a = join_as(&d1, "alice");
+	b = join_as(&d2, "bob");
+	wait_end(a, " is now known as bob");
+	kill(d2.pid, SIGKILL);
+	ck_assert_int_ge(sbd_wait_exit(&d2, T_WAIT_MS), 0);
+	wait_line(a, "* bob has left (server unreachable)");
+	cl_send(a, "/who\n");
+	wait_line(a, "* online (1): alice");
+	c = join_as(&d1, "bob");
+	cl_close(c);
+	cl_close(b);
+	cl_close(a);
+	ck_assert_int_eq(sbd_stop(&d1), 0);
+	sbd_stop(&d2);
+	redis_free(&r);
+}
+END_TEST
+
 /*
  * Redis is not there at start: the daemon starts, its members talk among
  * themselves and are told once why, and the log says why.
@@ -297,7 +473,7 @@ START_TEST(test_no_redis_at_start)
 	a = cl_tcp(sbd_port(&d, "lobby"));
 	wait_line(a, LOST);
 	b = join_as(&d, "bob");
-	wait_line(a, "* guest2 is now known as bob");
+	wait_end(a, " is now known as bob");
 	cl_send(b, "anyone here\n");
 	cl_expect(a, "<bob> anyone here");
 	/* Retries (at least two within a second) tell no one again. */
@@ -345,8 +521,8 @@ pair_start(struct pair *p, struct redis *r, const char *extra)
 	p->a = join_as(&p->d1, "alice");
 	p->a2 = join_as(&p->d1, "carol");
 	p->b = join_as(&p->d2, "bob");
-	wait_line(p->a, "* guest1 is now known as bob");
-	wait_line(p->a2, "* guest1 is now known as bob");
+	wait_end(p->a, " is now known as bob");
+	wait_end(p->a2, " is now known as bob");
 	cl_send(p->a, "before\n");
 	wait_line(p->b, "<alice> before");
 	wait_line(p->a2, "<alice> before");
@@ -423,6 +599,52 @@ START_TEST(test_redis_restarted_empty)
 END_TEST
 
 /*
+ * During an outage (Redis restarted empty) members of two daemons take
+ * one nick, each locally: when the relay is back, one keeps it and the
+ * other is told and renamed.
+ */
+START_TEST(test_nick_taken_during_outage)
+{
+	struct redis	 r;
+	struct pair	 p;
+	struct client	*x, *y;
+	char		*line;
+	int		 taken = 0, i;
+	struct client	*both[2];
+
+	redis_start(&r, 0);
+	pair_start(&p, &r, NULL);
+	redis_stop(&r);
+	cl_expect(p.a, LOST);
+	cl_expect(p.b, LOST);
+	x = join_as(&p.d1, "dup");
+	y = join_as(&p.d2, "dup");
+	redis_restart(&r);
+	wait_line(p.a, BACK);
+	wait_line(p.b, BACK);
+	both[0] = x;
+	both[1] = y;
+	for (i = 0; i < 2; i++) {
+		while ((line = cl_line(both[i], 1000)) != NULL) {
+			if (strcmp(line, "* your nick dup was taken on another "
+			    "server while the relay was unavailable") == 0) {
+				taken++;
+				line = cl_line(both[i], T_WAIT_MS);
+				ck_assert_msg(line != NULL && strncmp(line,
+				    "* you are now known as guest", 28) == 0,
+				    "%s", line);
+			}
+		}
+	}
+	ck_assert_int_eq(taken, 1);
+	cl_close(x);
+	cl_close(y);
+	pair_stop(&p);
+	redis_free(&r);
+}
+END_TEST
+
+/*
  * Redis stops answering (SIGSTOP) for longer than the timeout: both
  * daemons notice, a line said meanwhile reaches the members of its own
  * daemon once, and after SIGCONT the room is restored without a
@@ -489,6 +711,10 @@ main(void)
 	tcase_add_test(tc, test_two_daemons);
 	tcase_add_test(tc, test_order);
 	tcase_add_test(tc, test_history_elsewhere);
+	tcase_add_test(tc, test_who_and_notices);
+	tcase_add_test(tc, test_nick_collision);
+	tcase_add_test(tc, test_msg_across);
+	tcase_add_test(tc, test_killed_daemon_leases_expire);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("faults");
 	tcase_set_timeout(tc, 120);
@@ -496,6 +722,7 @@ main(void)
 	tcase_add_test(tc, test_relay_address_checked);
 	tcase_add_test(tc, test_redis_restarted_with_data);
 	tcase_add_test(tc, test_redis_restarted_empty);
+	tcase_add_test(tc, test_nick_taken_during_outage);
 	tcase_add_test(tc, test_redis_paused);
 	tcase_add_test(tc, test_redis_never_answers);
 	suite_add_tcase(s, tc);

@@ -12,10 +12,7 @@
  * flooder, nor several together, can outrun members who read.
  *
  * With `relay` set, the room spans every daemon whose service names the
- * same Redis room: lines and notices go through the core's relay
- * (chat_publish), and each daemon delivers what comes back, in the room's
- * one order (chat_relayed). While the relay is lost, members here still talk among
- * themselves, as without a relay, and are told so.
+ * same Redis room: see chat_shared.c.
  */
 #include <sys/queue.h>
 
@@ -31,42 +28,7 @@
 
 #include "chat_history.h"
 #include "chat_proto.h"
-
-struct chat_conf {
-	long long	max_clients;
-	long long	history;
-	long long	rate;		/* lines per second, 0 = no budget */
-	long long	burst;		/* lines saved up */
-	long long	byte_rate;	/* bytes per second, 0 = no budget */
-	long long	room_byte_rate;	/* ... for the whole room */
-	char		*relay;		/* Redis address, "" = none */
-	char		*room;		/* its room, "" = the service's name */
-	char		*relay_prefix;
-	char		*relay_password;
-	long long	relay_queue;	/* bytes waiting to be relayed */
-	long long	relay_timeout;	/* ms */
-	long long	relay_keep;	/* entries the stream keeps */
-};
-
-struct chat_member {
-	TAILQ_ENTRY(chat_member) entry;
-	struct sb_conn		*conn;
-	struct sb_bucket	 lines;		/* rate budget */
-	struct sb_bucket	 bytes;		/* byte_rate budget */
-	char			 nick[CHAT_NICK_MAX + 1];
-	int			 joined;	/* after nick: no padding */
-	unsigned long long	 id;		/* in this room, from 1 */
-};
-
-struct chat_room {
-	TAILQ_HEAD(, chat_member) members;
-	size_t			 count;
-	unsigned long		 next_guest;
-	unsigned long long	 next_id;
-	bool			 shared;	/* relay set */
-	struct chat_history	 history;
-	struct sb_bucket	 bytes;		/* room_byte_rate budget */
-};
+#include "chat_room.h"
 
 static const struct sb_option chat_options[] = {
 	SB_OPTION_INT(struct chat_conf, max_clients, 0, 1000000, "0",
@@ -97,6 +59,8 @@ static const struct sb_option chat_options[] = {
 	    "milliseconds to connect to Redis or wait for its answer"),
 	SB_OPTION_INT(struct chat_conf, relay_keep, 10, 100000000, "1000",
 	    "lines the room's Redis stream keeps, about"),
+	SB_OPTION_INT(struct chat_conf, relay_lease, 300, 3600000, "15000",
+	    "milliseconds a nick outlives a daemon that stopped answering"),
 	SB_OPTION_END
 };
 
@@ -113,28 +77,14 @@ static const char *const chat_help[] = {
 };
 
 static struct chat_room *chat_room(struct sb_conn *);
-static struct chat_member *chat_find(struct chat_room *, const char *,
-		    size_t);
 static char	*chat_names(struct chat_room *);
-static void	 chat_broadcast(struct chat_room *, struct chat_member *,
-		    const char *, size_t);
+static char	*chat_list(const char *const *, size_t);
 static void	 chat_say(struct chat_room *, struct chat_member *,
 		    const char *, size_t, int);
-static void	 chat_remember(struct chat_room *, const char *, size_t,
-		    time_t);
-static void	 chat_notice(struct sb_service *, struct chat_member *,
-		    const char *, size_t);
-static int	 chat_publish(struct sb_service *, struct chat_member *, char,
-		    const char *, size_t);
-static void	 chat_relay_start(struct sb_service *);
-static void	 chat_relayed(struct sb_service *, const struct sb_relayed *);
-static void	 chat_relay_event(struct sb_service *, enum sb_relay_event);
-static const char *chat_configure(void *);
 static void	 chat_nick(struct chat_room *, struct chat_member *,
 		    const struct chat_cmd *);
 static void	 chat_msg(struct chat_room *, struct chat_member *,
 		    const struct chat_cmd *);
-static void	 chat_guest_nick(struct chat_room *, struct chat_member *);
 static void	 chat_budget(const struct chat_conf *, struct chat_room *,
 		    struct chat_member *, size_t);
 static void	 chat_replay(struct chat_room *, struct sb_conn *);
@@ -154,7 +104,7 @@ chat_room(struct sb_conn *c)
 }
 
 /* Find a member by nick, ignoring case. */
-static struct chat_member *
+struct chat_member *
 chat_find(struct chat_room *room, const char *nick, size_t len)
 {
 	struct chat_member	*m;
@@ -186,8 +136,29 @@ chat_names(struct chat_room *room)
 	return (s);
 }
 
+/* Names given, comma-separated, in a new string. */
+static char *
+chat_list(const char *const *names, size_t n)
+{
+	size_t	 i, len = 1;
+	char	*s, *p;
+
+	for (i = 0; i < n; i++)
+		len += strlen(names[i]) + 2;
+	p = s = sb_malloc(len);
+	*p = '\0';
+	for (i = 0; i < n; i++) {
+		if (i > 0) {
+			*p++ = ',';
+			*p++ = ' ';
+		}
+		p = stpcpy(p, names[i]);
+	}
+	return (s);
+}
+
 /* Send a line to every member but one (NULL: everyone). */
-static void
+void
 chat_broadcast(struct chat_room *room, struct chat_member *except,
     const char *line, size_t len)
 {
@@ -242,7 +213,7 @@ chat_say(struct chat_room *room, struct chat_member *from, const char *text,
  * queues references to it, so a newcomer that never reads costs the
  * daemon a little per line, not a copy of the history.
  */
-static void
+void
 chat_remember(struct chat_room *room, const char *line, size_t len,
     time_t now)
 {
@@ -258,155 +229,15 @@ chat_remember(struct chat_room *room, const char *line, size_t len,
 	free(text);
 }
 
-/*
- * A notice for the room ("* bob has joined"), except for one member (or
- * NULL): relayed if the room is shared, else sent here at once.
- */
-static void
-chat_notice(struct sb_service *svc, struct chat_member *except,
-    const char *line, size_t len)
-{
-	if (chat_publish(svc, except, 'N', line, len) == -1)
-		chat_broadcast(sb_service_data(svc), except, line, len);
-}
-
-/*
- * Hand a line to the relay as "KID LINE": K is L for a line of the room's
- * (kept in the history) or N for a notice, ID the member who said it on
- * this daemon (not to be sent its own line back), 0 for none. Returns 0
- * if the relay took it or refused it (the member is told), or -1 if it is
- * for this daemon's members only (no relay, or the relay is lost).
- */
-static int
-chat_publish(struct sb_service *svc, struct chat_member *from, char kind,
-    const char *line, size_t len)
-{
-	struct chat_room	*room = sb_service_data(svc);
-	char			*msg;
-	int			 n;
-	enum sb_relay_sent	 rc;
-
-	if (!room->shared)
-		return (-1);
-	n = sb_asprintf(&msg, "%c%llu %.*s", kind, from != NULL ? from->id :
-	    0ULL, (int)len, line);
-	rc = sb_relay_send(svc, msg, (size_t)n);
-	free(msg);
-	if (rc == SB_RELAY_DOWN)
-		return (-1);
-	if (rc == SB_RELAY_FULL && from != NULL && kind == 'L')
-		sb_conn_send(from->conn, "* relay busy: your message was not "
-		    "sent, try again");
-	return (0);
-}
-
-/*
- * A line came back from the relay, in the room's order: send it to every
- * member here but the one who said it, and keep a room line in the
- * history. Entries from before the relay started only fill the history.
- */
-static void
-chat_relayed(struct sb_service *svc, const struct sb_relayed *e)
-{
-	struct chat_room	*room = sb_service_data(svc);
-	struct chat_member	*from = NULL, *m;
-	unsigned long long	 id = 0;
-	const char		*p, *end = e->data + e->len;
-	time_t			 when;
-
-	if (room == NULL || e->len < 3 || (e->data[0] != 'L' &&
-	    e->data[0] != 'N'))
-		return;
-	for (p = e->data + 1; p < end && *p >= '0' && *p <= '9'; p++)
-		id = id * 10 + (unsigned long long)(*p - '0');
-	if (p == end || *p != ' ')
-		return;
-	p++;
-	when = e->time_ms != 0 ? (time_t)(e->time_ms / 1000) : time(NULL);
-	if (e->data[0] == 'L' && room->history.cap > 0)
-		chat_remember(room, p, (size_t)(end - p), when);
-	if (e->history)
-		return;
-	if (e->mine && id != 0) {
-		TAILQ_FOREACH(m, &room->members, entry) {
-			if (m->id == id) {
-				from = m;
-				break;
-			}
-		}
-	}
-	chat_broadcast(room, from, p, (size_t)(end - p));
-}
-
-/* The relay was lost, or is back: tell everyone here. */
-static void
-chat_relay_event(struct sb_service *svc, enum sb_relay_event ev)
-{
-	struct chat_room	*room = sb_service_data(svc);
-	const char		*text;
-
-	if (room == NULL)
-		return;
-	switch (ev) {
-	case SB_RELAY_LOST:
-		text = "* relay unavailable: only members on this server "
-		    "receive your messages";
-		break;
-	case SB_RELAY_GAP:
-		text = "* messages from other servers may have been missed";
-		break;
-	case SB_RELAY_RESTORED:
-		text = "* relay restored";
-		break;
-	default:
-		return;
-	}
-	chat_broadcast(room, NULL, text, strlen(text));
-}
-
-/* Check the relay's address. */
-static const char *
-chat_configure(void *blob)
-{
-	struct chat_conf	*conf = blob;
-
-	if (*conf->relay == '\0')
-		return (NULL);
-	return (sb_relay_check(conf->relay));
-}
-
-/* Start the relay, or give it the service's new settings. */
-static void
-chat_relay_start(struct sb_service *svc)
-{
-	const struct chat_conf	*conf = sb_service_conf(svc);
-	struct chat_room	*room = sb_service_data(svc);
-	struct sb_relay_conf	 rc;
-
-	room->shared = *conf->relay != '\0';
-	memset(&rc, 0, sizeof(rc));
-	rc.addr = conf->relay;
-	rc.room = *conf->room != '\0' ? conf->room : sb_service_name(svc);
-	rc.prefix = conf->relay_prefix;
-	rc.password = conf->relay_password;
-	rc.max_queue = (size_t)conf->relay_queue;
-	rc.timeout_ms = (unsigned)conf->relay_timeout;
-	rc.history = (unsigned)conf->history;
-	rc.keep = (unsigned)conf->relay_keep;
-	sb_relay_start(svc, &rc);
-}
-
 /* /nick NAME */
 static void
 chat_nick(struct chat_room *room, struct chat_member *m,
     const struct chat_cmd *cmd)
 {
 	struct chat_member	*other;
-	char			 old[CHAT_NICK_MAX + 1];
 	char			 why[CHAT_NICK_REASON];
+	char			 nick[CHAT_NICK_MAX + 1];
 	const char		*bad;
-	char			*line;
-	int			 n;
 
 	bad = chat_nick_check(cmd->arg, cmd->arg_len, why, sizeof(why));
 	if (bad != NULL) {
@@ -420,10 +251,32 @@ chat_nick(struct chat_room *room, struct chat_member *m,
 		    (int)cmd->arg_len, cmd->arg);
 		return;
 	}
+	if (m->want[0] != '\0' || m->renaming) {
+		sb_conn_send(m->conn, "* a nick change is under way, try "
+		    "again");
+		return;
+	}
+	memcpy(nick, cmd->arg, cmd->arg_len);
+	nick[cmd->arg_len] = '\0';
+	if (chat_shared_nick(room, m, nick))
+		return;
+	chat_rename(room, m, nick);
+}
+
+/* The member's nick is now nick: tell it and the room. */
+void
+chat_rename(struct chat_room *room, struct chat_member *m, const char *nick)
+{
+	char	 old[CHAT_NICK_MAX + 1];
+	char	*line;
+	int	 n;
+
+	(void)room;
 	memcpy(old, m->nick, sizeof(old));
-	memcpy(m->nick, cmd->arg, cmd->arg_len);
-	m->nick[cmd->arg_len] = '\0';
+	snprintf(m->nick, sizeof(m->nick), "%s", nick);
 	sb_conn_send(m->conn, "* you are now known as %s", m->nick);
+	if (strcmp(old, m->nick) == 0)
+		return;
 	n = sb_asprintf(&line, "* %s is now known as %s", old, m->nick);
 	chat_notice(sb_conn_service(m->conn), m, line, (size_t)n);
 	free(line);
@@ -439,14 +292,17 @@ chat_msg(struct chat_room *room, struct chat_member *m,
 	size_t			 n;
 
 	to = chat_find(room, cmd->target, cmd->target_len);
-	if (to == NULL) {
-		sb_conn_send(m->conn, "* no such nick: %.*s",
-		    (int)(cmd->target_len > CHAT_NICK_MAX ? CHAT_NICK_MAX :
-		    cmd->target_len), cmd->target);
-		return;
-	}
 	clean = sb_malloc(cmd->arg_len + 1);
 	n = chat_sanitize(cmd->arg, cmd->arg_len, clean);
+	if (to == NULL) {
+		if (n == 0 || !chat_shared_msg(room, m, cmd->target,
+		    cmd->target_len, clean, n))
+			sb_conn_send(m->conn, "* no such nick: %.*s",
+			    (int)(cmd->target_len > CHAT_NICK_MAX ?
+			    CHAT_NICK_MAX : cmd->target_len), cmd->target);
+		free(clean);
+		return;
+	}
 	if (n > 0) {
 		sb_conn_send(to->conn, "[private] <%s> %.*s", m->nick, (int)n,
 		    clean);
@@ -530,7 +386,7 @@ chat_replay(struct chat_room *room, struct sb_conn *c)
 }
 
 /* Give a newcomer the next free guestN nick. */
-static void
+void
 chat_guest_nick(struct chat_room *room, struct chat_member *m)
 {
 	do {
@@ -585,11 +441,9 @@ chat_open(struct sb_conn *c)
 	const struct chat_conf	*conf = sb_service_conf(sb_conn_service(c));
 	struct chat_room	*room = chat_room(c);
 	struct chat_member	*m = sb_conn_state(c);
-	char			*names, *join;
-	int			 n;
 
 	if (conf->max_clients > 0 &&
-	    room->count >= (size_t)conf->max_clients) {
+	    room->count + room->joining >= (size_t)conf->max_clients) {
 		sb_conn_limit(c, SB_LIMIT_MAX_CLIENTS, "room is full (%lld)",
 		    conf->max_clients);
 		sb_conn_send(c, "* room is full (%lld clients)",
@@ -599,24 +453,65 @@ chat_open(struct sb_conn *c)
 	}
 	m->conn = c;
 	m->id = ++room->next_id;
-	chat_guest_nick(room, m);
-	n = sb_asprintf(&join, "* %s has joined", m->nick);
-	chat_notice(sb_conn_service(c), m, join, (size_t)n);
+	if (room->shared && chat_shared_open(room, m))
+		return;
+	if (m->nick[0] == '\0')
+		chat_guest_nick(room, m);
+	chat_join(room, m, NULL, 0);
+}
+
+/*
+ * The member, with its nick, joins: a notice to the room, then its
+ * welcome with the names online (those given, or the members here) and
+ * the history.
+ */
+void
+chat_join(struct chat_room *room, struct chat_member *m,
+    const char *const *names, size_t n)
+{
+	struct sb_conn	*c = m->conn;
+	char		*list, *join;
+	size_t		 count;
+	int		 len;
+
+	len = sb_asprintf(&join, "* %s has joined", m->nick);
+	chat_notice(sb_conn_service(c), m, join, (size_t)len);
 	free(join);
 	TAILQ_INSERT_TAIL(&room->members, m, entry);
 	room->count++;
 	m->joined = 1;
-	names = chat_names(room);
+	if (names != NULL) {
+		list = chat_list(names, n);
+		count = n;
+	} else {
+		list = chat_names(room);
+		count = room->count;
+	}
 	sb_conn_reply_begin(c);
 	sb_conn_send(c, "* welcome to %s, you are %s; online (%zu): %s; "
 	    "/help lists commands", sb_service_name(sb_conn_service(c)),
-	    m->nick, room->count, names);
-	free(names);
+	    m->nick, count, list);
+	free(list);
 	chat_replay(room, c);
 	if (room->shared && sb_relay_lost(sb_conn_service(c)))
 		sb_conn_send(c, "* relay unavailable: only members on this "
 		    "server receive your messages");
 	sb_conn_reply_end(c);
+}
+
+/* The answer to /who: the names given, or the members here (NULL). */
+void
+chat_who_reply(struct chat_member *m, const char *const *names, size_t n)
+{
+	struct chat_room	*room = chat_room(m->conn);
+	char			*list;
+
+	list = names != NULL ? chat_list(names, n) : chat_names(room);
+	sb_conn_reply_begin(m->conn);
+	sb_conn_send(m->conn, "* online (%zu): %s", names != NULL ? n :
+	    room->count, list);
+	sb_conn_reply_end(m->conn);
+	free(list);
 }
 
 /* One line from a member: a message or a command. */
@@ -626,7 +521,7 @@ chat_line(struct sb_conn *c, const char *text, size_t len)
 	struct chat_room	*room = chat_room(c);
 	struct chat_member	*m = sb_conn_state(c);
 	struct chat_cmd		 cmd;
-	char			*names, reason[128];
+	char			 reason[128];
 	size_t			 i;
 
 	chat_budget(sb_service_conf(sb_conn_service(c)), room, m, len);
@@ -644,11 +539,8 @@ chat_line(struct sb_conn *c, const char *text, size_t len)
 		chat_nick(room, m, &cmd);
 		break;
 	case CHAT_CMD_WHO:
-		names = chat_names(room);
-		sb_conn_reply_begin(c);
-		sb_conn_send(c, "* online (%zu): %s", room->count, names);
-		sb_conn_reply_end(c);
-		free(names);
+		if (!chat_shared_who(room, m))
+			chat_who_reply(m, NULL, 0);
 		break;
 	case CHAT_CMD_MSG:
 		chat_msg(room, m, &cmd);
@@ -688,6 +580,11 @@ chat_close(struct sb_conn *c, const char *reason)
 	char			*line;
 	int			 n;
 
+	if (m->joining) {
+		m->joining = 0;
+		room->joining--;
+		chat_shared_close(room, m, NULL, 0, 0);
+	}
 	if (!m->joined)
 		return;
 	TAILQ_REMOVE(&room->members, m, entry);
@@ -696,10 +593,11 @@ chat_close(struct sb_conn *c, const char *reason)
 	if (sb_service_is_stopping(sb_conn_service(c))) {
 		sb_conn_send(c, "* %s", sb_service_stop_reason(
 		    sb_conn_service(c)));
-		return;
+		reason = sb_service_stop_reason(sb_conn_service(c));
 	}
 	n = sb_asprintf(&line, "* %s has left (%s)", m->nick, reason);
-	chat_notice(sb_conn_service(c), NULL, line, (size_t)n);
+	chat_shared_close(room, m, line, (size_t)n,
+	    !sb_service_is_stopping(sb_conn_service(c)));
 	free(line);
 }
 
@@ -747,4 +645,5 @@ const struct sb_handler chat_relay_handler = {
 	.kicked = chat_kicked,
 	.relayed = chat_relayed,
 	.relay_event = chat_relay_event,
+	.relay_reply = chat_relay_reply,
 };

@@ -1,0 +1,419 @@
+/*
+ * switchboard: a chat room shared by several daemons, through the core's
+ * relay (`relay` set). Everything said goes to the room's Redis stream as
+ * one entry, "KID TEXT", and every daemon delivers the entries as they
+ * come back, in the stream's one order:
+ *   L  a line of the room ("<bob> hi"), kept in the history;
+ *   N  a notice ("* bob has joined");
+ *   P  a private message, "P<id> FROM TO TEXT", for TO's daemon only.
+ * ID is the member on the daemon that said it (0: none), so that it is
+ * not sent its own line back. Nicks are the relay's leases, unique in the
+ * room; a member joins once it holds one (a guest's) and the room's
+ * names have come back for its welcome. While the relay is lost, members
+ * talk locally, as in a room of one daemon.
+ */
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <switchboard/handler.h>
+
+#include "chat_room.h"
+
+#define CHAT_LOST	"* relay unavailable: only members on this server " \
+			"receive your messages"
+
+static char	*chat_payload(char, unsigned long long, const char *, size_t,
+		    int *);
+static void	 chat_private(struct chat_room *, const char *, size_t);
+static void	 chat_claim_reply(struct chat_room *, struct chat_member *,
+		    const struct sb_relay_reply *);
+static void	 chat_to_reply(struct chat_member *,
+		    const struct sb_relay_reply *);
+
+/* "KID LINE" in new memory; its length in *len. */
+static char *
+chat_payload(char kind, unsigned long long id, const char *line,
+    size_t len, int *n)
+{
+	char	*msg;
+
+	*n = sb_asprintf(&msg, "%c%llu %.*s", kind, id, (int)len, line);
+	return (msg);
+}
+
+/*
+ * Hand a line to the relay: kind L or N, from a member here (or NULL).
+ * Returns 0 if the relay took it or refused it (the member is told), or
+ * -1 if it is for this daemon's members only (no relay, or it is lost).
+ */
+int
+chat_publish(struct sb_service *svc, struct chat_member *from, char kind,
+    const char *line, size_t len)
+{
+	struct chat_room	*room = sb_service_data(svc);
+	char			*msg;
+	int			 n;
+	enum sb_relay_sent	 rc;
+
+	if (!room->shared)
+		return (-1);
+	msg = chat_payload(kind, from != NULL ? from->id : 0, line, len, &n);
+	rc = sb_relay_send(svc, msg, (size_t)n);
+	free(msg);
+	if (rc == SB_RELAY_DOWN)
+		return (-1);
+	if (rc == SB_RELAY_FULL && from != NULL && kind == 'L')
+		sb_conn_send(from->conn, "* relay busy: your message was not "
+		    "sent, try again");
+	return (0);
+}
+
+/*
+ * A notice for the room ("* bob has joined"), except for one member (or
+ * NULL): relayed if the room is shared, else sent here at once.
+ */
+void
+chat_notice(struct sb_service *svc, struct chat_member *except,
+    const char *line, size_t len)
+{
+	if (chat_publish(svc, except, 'N', line, len) == -1)
+		chat_broadcast(sb_service_data(svc), except, line, len);
+}
+
+/*
+ * A newcomer in a shared room: ask the relay for a guest nick. Returns 1
+ * if the join waits for the answer; 0 if the relay is lost, and the
+ * member has a local guest nick, claimed when the relay is back.
+ */
+int
+chat_shared_open(struct chat_room *room, struct chat_member *m)
+{
+	if (sb_relay_claim(m->conn, NULL) == SB_RELAY_QUEUED) {
+		m->joining = 1;
+		room->joining++;
+		return (1);
+	}
+	chat_guest_nick(room, m);
+	sb_relay_claim(m->conn, m->nick);
+	return (0);
+}
+
+/*
+ * /nick NAME in a shared room, NAME free here: ask the relay. Returns 1
+ * if the answer will tell, 0 to rename here now (the relay is lost; the
+ * nick is claimed when it is back).
+ */
+int
+chat_shared_nick(struct chat_room *room, struct chat_member *m,
+    const char *nick)
+{
+	if (!room->shared)
+		return (0);
+	if (sb_relay_claim(m->conn, nick) != SB_RELAY_QUEUED)
+		return (0);
+	snprintf(m->want, sizeof(m->want), "%s", nick);
+	return (1);
+}
+
+/*
+ * /msg TO TEXT for a nick not here: through the relay, to whichever
+ * daemon has it. Returns 1 if the answer will tell, 0 if there is no one
+ * to ask.
+ */
+int
+chat_shared_msg(struct chat_room *room, struct chat_member *m,
+    const char *to, size_t tolen, const char *text, size_t len)
+{
+	char			*msg, nick[CHAT_NICK_MAX + 1];
+	int			 n;
+	enum sb_relay_sent	 rc;
+
+	if (!room->shared || tolen > CHAT_NICK_MAX)
+		return (0);
+	memcpy(nick, to, tolen);
+	nick[tolen] = '\0';
+	n = sb_asprintf(&msg, "P%llu %s %s %.*s", m->id, m->nick, nick,
+	    (int)len, text);
+	rc = sb_relay_send_to(m->conn, nick, msg, (size_t)n);
+	free(msg);
+	if (rc == SB_RELAY_FULL)
+		sb_conn_send(m->conn, "* relay busy: your message was not "
+		    "sent, try again");
+	return (rc != SB_RELAY_DOWN);
+}
+
+/* /who in a shared room: ask the relay. 1 if it will answer. */
+int
+chat_shared_who(struct chat_room *room, struct chat_member *m)
+{
+	return (room->shared && sb_relay_who(m->conn) == SB_RELAY_QUEUED);
+}
+
+/*
+ * A member has gone (and is off the list): give up its nick and tell the
+ * room with line (NULL: no one); local, whether members here are told
+ * too.
+ */
+void
+chat_shared_close(struct chat_room *room, struct chat_member *m,
+    const char *line, size_t len, int local)
+{
+	char	*msg = NULL;
+	int	 n = 0;
+
+	if (room->shared) {
+		if (line != NULL)
+			msg = chat_payload('N', 0, line, len, &n);
+		if (sb_relay_release(m->conn, msg, (size_t)n) !=
+		    SB_RELAY_DOWN)
+			local = 0;
+		free(msg);
+	}
+	if (local && line != NULL)
+		chat_broadcast(room, NULL, line, len);
+}
+
+/* A private message came through the relay: for a member here? */
+static void
+chat_private(struct chat_room *room, const char *p, size_t len)
+{
+	const char		*end = p + len, *from, *to, *text;
+	struct chat_member	*m;
+
+	from = p;
+	if ((to = memchr(from, ' ', len)) == NULL)
+		return;
+	to++;
+	if ((text = memchr(to, ' ', (size_t)(end - to))) == NULL)
+		return;
+	if ((m = chat_find(room, to, (size_t)(text - to))) == NULL)
+		return;
+	text++;
+	sb_conn_send(m->conn, "[private] <%.*s> %.*s", (int)(to - 1 - from),
+	    from, (int)(end - text), text);
+}
+
+/*
+ * An entry came back from the relay, in the room's order: send it to
+ * every member here but the one who said it, and keep a room line in the
+ * history. Entries from before the relay started only fill the history.
+ */
+void
+chat_relayed(struct sb_service *svc, const struct sb_relayed *e)
+{
+	struct chat_room	*room = sb_service_data(svc);
+	struct chat_member	*from = NULL, *m;
+	unsigned long long	 id = 0;
+	const char		*p, *end = e->data + e->len;
+	char			*line;
+	time_t			 when;
+	int			 n;
+
+	if (room == NULL)
+		return;
+	if (e->expired != NULL) {
+		if (chat_find(room, e->expired, strlen(e->expired)) != NULL)
+			return;
+		n = sb_asprintf(&line, "* %s has left (server unreachable)",
+		    e->expired);
+		chat_broadcast(room, NULL, line, (size_t)n);
+		free(line);
+		return;
+	}
+	if (e->len < 3)
+		return;
+	for (p = e->data + 1; p < end && *p >= '0' && *p <= '9'; p++)
+		id = id * 10 + (unsigned long long)(*p - '0');
+	if (p == end || *p != ' ')
+		return;
+	p++;
+	if (e->data[0] == 'P') {
+		if (!e->history)
+			chat_private(room, p, (size_t)(end - p));
+		return;
+	}
+	if (e->data[0] != 'L' && e->data[0] != 'N')
+		return;
+	when = e->time_ms != 0 ? (time_t)(e->time_ms / 1000) : time(NULL);
+	if (e->data[0] == 'L' && room->history.cap > 0)
+		chat_remember(room, p, (size_t)(end - p), when);
+	if (e->history)
+		return;
+	if (e->mine && id != 0) {
+		TAILQ_FOREACH(m, &room->members, entry) {
+			if (m->id == id) {
+				from = m;
+				break;
+			}
+		}
+	}
+	chat_broadcast(room, from, p, (size_t)(end - p));
+}
+
+/* The relay was lost, or is back: tell everyone here. */
+void
+chat_relay_event(struct sb_service *svc, enum sb_relay_event ev)
+{
+	struct chat_room	*room = sb_service_data(svc);
+	const char		*text;
+
+	if (room == NULL)
+		return;
+	switch (ev) {
+	case SB_RELAY_LOST:
+		text = CHAT_LOST;
+		break;
+	case SB_RELAY_GAP:
+		text = "* messages from other servers may have been missed";
+		break;
+	case SB_RELAY_RESTORED:
+		text = "* relay restored";
+		break;
+	default:
+		return;
+	}
+	chat_broadcast(room, NULL, text, strlen(text));
+}
+
+/*
+ * A nick claim's answer: for a newcomer (then the room's names for its
+ * welcome), for /nick, or news that the member's nick was taken while
+ * the relay could not tell (then a guest nick instead).
+ */
+static void
+chat_claim_reply(struct chat_room *room, struct chat_member *m,
+    const struct sb_relay_reply *rep)
+{
+	char	want[CHAT_NICK_MAX + 1];
+
+	if (m->joining) {
+		if (rep->ok) {
+			snprintf(m->nick, sizeof(m->nick), "%s", rep->name);
+			if (sb_relay_who(m->conn) == SB_RELAY_QUEUED)
+				return;
+		} else {
+			chat_guest_nick(room, m);
+			sb_relay_claim(m->conn, m->nick);
+		}
+		m->joining = 0;
+		room->joining--;
+		chat_join(room, m, NULL, 0);
+		return;
+	}
+	if (!m->joined)
+		return;
+	if (rep->lost) {
+		sb_conn_send(m->conn, "* your nick %s was taken on another "
+		    "server while the relay was unavailable", rep->name);
+		m->renaming = 1;
+		if (sb_relay_claim(m->conn, NULL) == SB_RELAY_QUEUED)
+			return;
+		m->renaming = 0;
+		chat_guest_nick(room, m);
+		sb_relay_claim(m->conn, m->nick);
+		chat_rename(room, m, m->nick);
+		return;
+	}
+	if (m->renaming) {
+		m->renaming = 0;
+		if (rep->ok)
+			chat_rename(room, m, rep->name);
+		return;
+	}
+	snprintf(want, sizeof(want), "%s", m->want);
+	m->want[0] = '\0';
+	if (rep->ok)
+		chat_rename(room, m, rep->name);
+	else if (rep->down && chat_find(room, want, strlen(want)) == NULL) {
+		sb_relay_claim(m->conn, want);
+		chat_rename(room, m, want);
+	} else
+		sb_conn_send(m->conn, "* nick %s is already taken", want);
+}
+
+/* A private message's answer: sent, or no such nick. */
+static void
+chat_to_reply(struct chat_member *m, const struct sb_relay_reply *rep)
+{
+	const char	*p = rep->data, *end = p + rep->len;
+	int		 spaces = 0;
+
+	while (p < end && spaces < 3) {
+		if (*p++ == ' ')
+			spaces++;
+	}
+	if (rep->ok)
+		sb_conn_send(m->conn, "* to %s: %.*s", rep->name,
+		    (int)(end - p), p);
+	else if (rep->down)
+		sb_conn_send(m->conn, "* relay unavailable: your message to "
+		    "%s was not sent", rep->name);
+	else
+		sb_conn_send(m->conn, "* no such nick: %s", rep->name);
+}
+
+/* The relay answers a member's question. */
+void
+chat_relay_reply(struct sb_conn *c, const struct sb_relay_reply *rep)
+{
+	struct chat_room	*room = sb_service_data(sb_conn_service(c));
+	struct chat_member	*m = sb_conn_state(c);
+
+	switch (rep->op) {
+	case SB_RELAY_CLAIM:
+		chat_claim_reply(room, m, rep);
+		break;
+	case SB_RELAY_WHO:
+		if (m->joining) {
+			m->joining = 0;
+			room->joining--;
+			chat_join(room, m, rep->down ? NULL : rep->names,
+			    rep->down ? 0 : rep->n);
+		} else if (m->joined)
+			chat_who_reply(m, rep->down ? NULL : rep->names,
+			    rep->down ? 0 : rep->n);
+		break;
+	case SB_RELAY_TO:
+		if (m->joined)
+			chat_to_reply(m, rep);
+		break;
+	}
+}
+
+/* Check the relay's address. */
+const char *
+chat_configure(void *blob)
+{
+	struct chat_conf	*conf = blob;
+
+	if (*conf->relay == '\0')
+		return (NULL);
+	return (sb_relay_check(conf->relay));
+}
+
+/* Start the relay, or give it the service's new settings. */
+void
+chat_relay_start(struct sb_service *svc)
+{
+	const struct chat_conf	*conf = sb_service_conf(svc);
+	struct chat_room	*room = sb_service_data(svc);
+	struct sb_relay_conf	 rc;
+
+	room->shared = *conf->relay != '\0';
+	memset(&rc, 0, sizeof(rc));
+	rc.addr = conf->relay;
+	rc.room = *conf->room != '\0' ? conf->room : sb_service_name(svc);
+	rc.prefix = conf->relay_prefix;
+	rc.password = conf->relay_password;
+	rc.max_queue = (size_t)conf->relay_queue;
+	rc.timeout_ms = (unsigned)conf->relay_timeout;
+	rc.history = (unsigned)conf->history;
+	rc.keep = (unsigned)conf->relay_keep;
+	rc.lease_ms = (unsigned)conf->relay_lease;
+	sb_relay_start(svc, &rc);
+}

@@ -655,6 +655,8 @@ START_TEST(test_redis_paused)
 {
 	struct redis	 r;
 	struct pair	 p;
+	char		*line;
+	int		 paused = 0;
 
 	redis_start(&r, 0);
 	pair_start(&p, &r, NULL);
@@ -662,15 +664,60 @@ START_TEST(test_redis_paused)
 	cl_send(p.a, "paused\n");
 	cl_expect(p.a, LOST);
 	cl_expect(p.b, LOST);
-	wait_line(p.a2, "<alice> paused");
 	redis_signal(&r, SIGCONT);
 	cl_expect(p.a, BACK);
 	cl_expect(p.b, BACK);
 	cl_send(p.b, "resumed\n");
-	wait_line(p.a2, "<bob> resumed");
+	/* Everything carol got, up to bob's line: alice's line once. */
+	while ((line = cl_line(p.a2, T_WAIT_MS)) != NULL &&
+	    strcmp(line, "<bob> resumed") != 0)
+		paused += strcmp(line, "<alice> paused") == 0;
+	ck_assert_ptr_nonnull(line);
+	ck_assert_int_eq(paused, 1);
 	ck_assert_int_eq(count_lines(p.a2, "<alice> paused", 300), 0);
 	ck_assert_int_le(count_lines(p.b, "<alice> paused", 300), 1);
 	ck_assert(sbd_log_has(&p.d1, "no answer within"));
+	pair_stop(&p);
+	redis_free(&r);
+}
+END_TEST
+
+/*
+ * Lines waiting for a Redis that does not answer take at most
+ * relay_queue bytes: past it the sender is told its line was not sent;
+ * those taken reach its daemon's members once when the relay gives up.
+ */
+START_TEST(test_queue_bounded)
+{
+	struct redis	 r;
+	struct pair	 p;
+	char		 text[160], *line;
+	int		 i, busy = 0, got = 0;
+
+	redis_start(&r, 0);
+	pair_start(&p, &r, "relay_queue = 1024;");
+	redis_signal(&r, SIGSTOP);
+	memset(text, 'x', sizeof(text));
+	for (i = 0; i < 30; i++) {
+		snprintf(text, sizeof(text), "fill %02d %.*s\n", i, 90,
+		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+		cl_send(p.a, text);
+	}
+	while ((line = cl_line(p.a, T_WAIT_MS)) != NULL &&
+	    strcmp(line, LOST) != 0)
+		busy += strcmp(line, "* relay busy: your message was not "
+		    "sent, try again") == 0;
+	ck_assert_ptr_nonnull(line);
+	redis_signal(&r, SIGCONT);
+	cl_expect(p.a, BACK);
+	cl_send(p.b, "done\n");
+	while ((line = cl_line(p.a2, T_WAIT_MS)) != NULL &&
+	    strcmp(line, "<bob> done") != 0)
+		got += strncmp(line, "<alice> fill ", 13) == 0;
+	ck_assert_ptr_nonnull(line);
+	ck_assert_int_ge(busy, 15);
+	ck_assert_int_eq(got + busy, 30);
 	pair_stop(&p);
 	redis_free(&r);
 }
@@ -725,6 +772,7 @@ main(void)
 	tcase_add_test(tc, test_nick_taken_during_outage);
 	tcase_add_test(tc, test_redis_paused);
 	tcase_add_test(tc, test_redis_never_answers);
+	tcase_add_test(tc, test_queue_bounded);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_relay"));
 }

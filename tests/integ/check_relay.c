@@ -556,6 +556,8 @@ outage(int persist)
 	cl_expect(p.a, LOST);
 	cl_expect(p.a2, LOST);
 	cl_expect(p.b, LOST);
+	ck_assert(sbd_wait_notify(&p.d1, "lobby relay reconnecting since ",
+	    T_WAIT_MS));
 	cl_send(p.a, "during\n");
 	cl_expect(p.a2, "<alice> during");
 	ck_assert(cl_quiet(p.b, 300));
@@ -567,6 +569,10 @@ outage(int persist)
 	cl_expect(p.a, BACK);
 	cl_expect(p.b, BACK);
 	cl_expect(p.a2, persist ? BACK : MISSED);
+	ck_assert(sbd_wait_notify(&p.d2, persist ? " relayed, 1 gap "
+	    "repaired, 0 announced;" : " relayed, 0 gaps repaired, 1 "
+	    "announced;", T_WAIT_MS));
+	ck_assert(sbd_wait_notify(&p.d2, "lobby relay up, ", T_WAIT_MS));
 	cl_send(p.a, "after\n");
 	cl_expect(p.b, "<alice> after");
 	/* Nothing twice, nothing more. */

@@ -107,6 +107,8 @@ fake_round(void)
 		fake_log_add(c->svc, SB_LOG_DEBUG, "%s[%s #%llu]: closing: %s",
 		    c->svc->name, c->peer, c->id, c->reason);
 	}
+	TAILQ_FOREACH(svc, &fake_services, entry)
+		fake_relay_round(svc);		/* what close hooks sent */
 	TAILQ_FOREACH(svc, &fake_services, entry) {
 		TAILQ_FOREACH(c, &svc->conns, entry)
 			fake_deliver(c);

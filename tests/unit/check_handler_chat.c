@@ -514,6 +514,63 @@ START_TEST(test_options)
 }
 END_TEST
 
+/*
+ * A shared room (relay set), on the harness's relay: nicks come from the
+ * relay, lines are delivered as they come back, the sender's excepted,
+ * and fill the history; the room's names answer /who.
+ */
+START_TEST(test_shared_room)
+{
+	struct sb_conn	*a, *b, *c;
+	const char	*line;
+
+	lobby("relay = \"127.0.0.1:6379\"; history = 5;");
+	a = sb_test_open(svc, "127.0.0.1:1001");
+	ck_assert_str_eq(sb_test_read(a), "* welcome to lobby, you are "
+	    "guest1; online (1): guest1; /help lists commands");
+	b = sb_test_open(svc, "127.0.0.1:1002");
+	ck_assert_str_eq(sb_test_read(b), "* welcome to lobby, you are "
+	    "guest2; online (2): guest1, guest2; /help lists commands");
+	ck_assert_str_eq(sb_test_read(a), "* guest2 has joined");
+	ck_assert_ptr_null(sb_test_read(b));	/* not its own notice */
+	sb_test_line(a, "hi");
+	ck_assert_str_eq(sb_test_read(b), "<guest1> hi");
+	ck_assert_ptr_null(sb_test_read(a));	/* no copy of its own */
+	sb_test_line(b, "/nick Guest1");
+	ck_assert_str_eq(sb_test_read(b), "* nick Guest1 is already taken");
+	sb_test_line(b, "/nick bob");
+	ck_assert_str_eq(sb_test_read(b), "* you are now known as bob");
+	ck_assert_str_eq(sb_test_read(a), "* guest2 is now known as bob");
+	sb_test_line(a, "/who");
+	ck_assert_str_eq(sb_test_read(a), "* online (2): guest1, bob");
+	sb_test_line(a, "/msg BOB psst");
+	ck_assert_str_eq(sb_test_read(b), "[private] <guest1> psst");
+	ck_assert_str_eq(sb_test_read(a), "* to bob: psst");
+	c = sb_test_open(svc, "127.0.0.1:1003");
+	ck_assert_ptr_nonnull(sb_test_read(c));
+	ck_assert_str_eq(sb_test_read(c), "* last 1 messages:");
+	line = sb_test_read(c);
+	ck_assert(line != NULL && strstr(line, "] <guest1> hi") != NULL);
+	sb_test_hangup(b);
+	ck_assert_str_eq(sb_test_read(a), "* guest3 has joined");
+	ck_assert_str_eq(sb_test_read(a), "* bob has left (client closed the "
+	    "connection)");
+}
+END_TEST
+
+/* A relay address must be an IP and port or a unix socket. */
+START_TEST(test_relay_address)
+{
+	ck_assert_ptr_null(sb_test_service(&chat_relay_handler, "lobby",
+	    "relay = \"redis.example:6379\";"));
+	ck_assert_ptr_nonnull(strstr(sb_test_error(), "relay must be an IP "
+	    "address and port"));
+	svc = sb_test_service(&chat_relay_handler, "lobby",
+	    "relay = \"unix:/run/redis/redis.sock\";");
+	ck_assert_ptr_nonnull(svc);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -537,6 +594,8 @@ main(void)
 	tcase_add_test(tc, test_shutdown);
 	tcase_add_test(tc, test_help_too_long);
 	tcase_add_test(tc, test_options);
+	tcase_add_test(tc, test_shared_room);
+	tcase_add_test(tc, test_relay_address);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_handler_chat"));
 }

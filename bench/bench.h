@@ -11,6 +11,9 @@
 struct bufferevent;
 struct event_base;
 
+/* Most ports (-p) and servers (--pid) one run takes. */
+#define BENCH_MAX_TARGETS	8
+
 struct bench_opts {
 	const char	*host;		/* loopback only */
 	int		 port;
@@ -30,6 +33,10 @@ struct bench_opts {
 	int		 slow;		/* chat: clients that never read */
 	const char	*label;		/* for the report */
 	int		 irc;		/* chat: speak IRC (NICK, JOIN, PRIVMSG) */
+	int		 ports[BENCH_MAX_TARGETS];	/* chat: -p each */
+	int		 nports;
+	int		 pids[BENCH_MAX_TARGETS];	/* --pid each */
+	int		 npids;
 };
 
 /* What a run measured. */
@@ -63,9 +70,12 @@ uint64_t	bench_now_us(void);
 void		bench_lat_add(struct bench_lat *, uint64_t);
 void		bench_lat_done(struct bench_lat *, struct bench_result *);
 double		bench_cpu_us(int);
+double		bench_cpu_all_us(const struct bench_opts *);
 long		bench_rss_kb(int);
 struct bufferevent *bench_connect(struct event_base *,
 		    const struct bench_opts *);
+struct bufferevent *bench_connect_port(struct event_base *,
+		    const struct bench_opts *, int);
 void		bench_nodelay(struct bufferevent *);
 void		bench_said_note(struct bench_said *, const char *, size_t);
 void		bench_closed(const struct bench_opts *,

@@ -10,6 +10,10 @@
  * welcome), so servers with a short accept backlog get a full room too;
  * a room that is not complete within CHAT_JOIN_SECONDS ends the run.
  *
+ * With -p given several times (daemons sharing one room through a
+ * relay), client i connects to the (i mod n)-th port, so readers and
+ * senders are spread over the daemons.
+ *
  * With --irc the room is the channel #bench on an IRC server: a client
  * registers (NICK, USER) and joins; the end of the channel's names list
  * (numeric 366) is its welcome; lines go out as PRIVMSG and come back with
@@ -254,7 +258,7 @@ chat_begin(struct chat *ch)
 	tv.tv_sec = (time_t)ch->o->seconds;
 	tv.tv_usec = (suseconds_t)((ch->o->seconds - (double)tv.tv_sec) * 1e6);
 	ch->start = bench_now_us();
-	ch->cpu0 = bench_cpu_us(ch->o->pid);
+	ch->cpu0 = bench_cpu_all_us(ch->o);
 	ch->deliveries = 0;
 	event_add(ch->deadline, &tv);
 	if (ch->o->rate > 0) {
@@ -270,7 +274,11 @@ chat_begin(struct chat *ch)
 static int
 chat_connect(struct chat *ch, int i)
 {
-	if ((ch->cl[i].bev = bench_connect(ch->base, ch->o)) == NULL) {
+	const struct bench_opts	*o = ch->o;
+	int			 port;
+
+	port = o->nports > 1 ? o->ports[i % o->nports] : o->port;
+	if ((ch->cl[i].bev = bench_connect_port(ch->base, o, port)) == NULL) {
 		perror("switchboard-bench: connect");
 		return (-1);
 	}
@@ -326,7 +334,7 @@ bench_chat(struct event_base *base, const struct bench_opts *o,
 	res->seconds = ch.start ? (double)(bench_now_us() - ch.start) / 1e6 -
 	    2.0 : 0;
 	res->cpu_us = ch.start && ch.cpu0 >= 0 ?
-	    bench_cpu_us(o->pid) - ch.cpu0 : -1;
+	    bench_cpu_all_us(o) - ch.cpu0 : -1;
 	bench_lat_done(&ch.lat, res);
 	for (i = 0; i < o->conns; i++)
 		if (ch.cl[i].bev != NULL)

@@ -100,6 +100,27 @@ bench_proc_ticks(int pid, int *ppid, unsigned long long *ticks)
 }
 
 /*
+ * CPU time of every server given (--pid, more than once for several
+ * daemons and what they share, such as redis-server), summed; -1 if any
+ * is unknown.
+ */
+double
+bench_cpu_all_us(const struct bench_opts *o)
+{
+	double	total = 0, t;
+	int	i;
+
+	if (o->npids == 0)
+		return (bench_cpu_us(o->pid));
+	for (i = 0; i < o->npids; i++) {
+		if ((t = bench_cpu_us(o->pids[i])) < 0)
+			return (-1);
+		total += t;
+	}
+	return (total);
+}
+
+/*
  * CPU time of a server in microseconds, -1 if unknown: its own, and its
  * children's, live or gone (a server that forks per connection, such as
  * xinetd's internal echo, spends its time in them).
@@ -155,6 +176,14 @@ bench_rss_kb(int pid)
 struct bufferevent *
 bench_connect(struct event_base *base, const struct bench_opts *o)
 {
+	return (bench_connect_port(base, o, o->port));
+}
+
+/* The same, to another port of the target. */
+struct bufferevent *
+bench_connect_port(struct event_base *base, const struct bench_opts *o,
+    int port)
+{
 	struct sockaddr_in	 sin;
 	struct sockaddr_in6	 sin6;
 	struct sockaddr		*sa;
@@ -166,13 +195,13 @@ bench_connect(struct event_base *base, const struct bench_opts *o)
 	if (inet_pton(AF_INET, o->host, &sin.sin_addr) == 1 &&
 	    (ntohl(sin.sin_addr.s_addr) >> 24) == 127) {
 		sin.sin_family = AF_INET;
-		sin.sin_port = htons((uint16_t)o->port);
+		sin.sin_port = htons((uint16_t)port);
 		sa = (struct sockaddr *)&sin;
 		len = (int)sizeof(sin);
 	} else if (inet_pton(AF_INET6, o->host, &sin6.sin6_addr) == 1 &&
 	    IN6_IS_ADDR_LOOPBACK(&sin6.sin6_addr)) {
 		sin6.sin6_family = AF_INET6;
-		sin6.sin6_port = htons((uint16_t)o->port);
+		sin6.sin6_port = htons((uint16_t)port);
 		sa = (struct sockaddr *)&sin6;
 		len = (int)sizeof(sin6);
 	} else {

@@ -35,7 +35,8 @@ usage(int status)
 {
 	printf("usage: switchboard-bench rr|chat|idle [options]\n"
 	    "  -H, --host ADDR      target (127.0.0.1; loopback only)\n"
-	    "  -p, --port PORT      target port (required)\n"
+	    "  -p, --port PORT      target port (required); chat: give it\n"
+	    "                       again to spread clients over daemons\n"
 	    "  -c, --conns N        connections or chat clients (50)\n"
 	    "  -d, --seconds S      load duration, at most 600 (10)\n"
 	    "  -n, --requests N     stop after N requests (chat: lines sent)\n"
@@ -51,7 +52,8 @@ usage(int status)
 	    "      --slow N         chat: clients that never read (0)\n"
 	    "      --irc            chat: the server is an IRC server (channel\n"
 	    "                       #bench; lines of at most 400 bytes)\n"
-	    "      --pid PID        server process: CPU per unit, RSS\n"
+	    "      --pid PID        server process: CPU per unit, RSS; again\n"
+	    "                       to sum the CPU of several (chat)\n"
 	    "  -l, --label TEXT     name this run in the report\n"
 	    "  -V, --version        print the version and exit\n"
 	    "Prints a table and one JSON line; the first refused or closed\n"
@@ -86,7 +88,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bench_opts	 o = { "127.0.0.1", 0, 50, 16, 10, 0, "hello",
-	    0, 0, NULL, 0, 4, 0, 8, 64, 0, NULL, 0 };
+	    0, 0, NULL, 0, 4, 0, 8, 64, 0, NULL, 0, { 0 }, 0, { 0 }, 0 };
 	struct bench_result	 r;
 	struct event_base	*base;
 	struct rlimit		 rl;
@@ -104,7 +106,12 @@ main(int argc, char **argv)
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'H': o.host = optarg; break;
-		case 'p': o.port = atoi(optarg); break;
+		case 'p':
+			if (o.nports == BENCH_MAX_TARGETS)
+				usage(64);
+			o.ports[o.nports++] = atoi(optarg);
+			o.port = o.ports[0];
+			break;
 		case 'c': o.conns = atoi(optarg); break;
 		case 'd': o.seconds = atof(optarg); break;
 		case 'n': o.max_requests = strtoull(optarg, NULL, 10); break;
@@ -119,13 +126,22 @@ main(int argc, char **argv)
 		case 'b': o.size = atoi(optarg); break;
 		case 'S': o.slow = atoi(optarg); break;
 		case 'I': o.irc = 1; break;
-		case 'i': o.pid = atoi(optarg); break;
+		case 'i':
+			if (o.npids == BENCH_MAX_TARGETS)
+				usage(64);
+			o.pids[o.npids++] = atoi(optarg);
+			o.pid = o.pids[0];
+			break;
 		case 'l': o.label = optarg; break;
 		case 'h': usage(0); break;
 		case 'V': bench_version(); break;
 		default: usage(64);
 		}
 	}
+	for (ch = 1; ch < o.nports; ch++)
+		if (o.ports[ch] <= 0 || o.ports[ch] > 65535 ||
+		    strcmp(mode, "chat") != 0)
+			o.port = 0;
 	if (o.port <= 0 || o.port > 65535 || o.conns < 1 || o.inflight < 1 ||
 	    o.seconds <= 0 || o.seconds > 600 || o.window < 1 ||
 	    o.size < 32 || o.size > (o.irc ? 400 : 65536) || o.slow < 0 ||

@@ -514,10 +514,11 @@ const char	*sb_escape(const void *, size_t, char *, size_t);
  * relay takes (NULL) or why not (a literal), for a configure hook: an IP
  * and a port, or unix: and a path, never a name, which would need a
  * blocking lookup. sb_relay_start (from start or reconfigure) connects
- * the service's relay, or, called again, takes the new settings
- * (reconnecting if the address, room, prefix or password changed); the
- * strings are copied; with no address (NULL or "") it stops the relay.
- * It never blocks and never fails: an unreachable
+ * the service's relay (none if the address is NULL or ""), or, called
+ * again, takes the new timeout, queue, history, keep and lease; where it
+ * connects (address, room, prefix, password) is fixed for the relay's
+ * life, and a call that changes it is logged and ignored. The strings
+ * are copied. It never blocks and never fails: an unreachable
  * Redis is retried with backoff, and the relay_event hook says when it is
  * lost and back. The relay goes with the service.
  *

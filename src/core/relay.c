@@ -162,31 +162,32 @@ relay_new(struct sb_service *svc, const struct sb_relay_conf *rc)
 	return (r);
 }
 
-/* Start the service's relay, or give it new settings. */
+/*
+ * Start the service's relay, or give it new settings. Where it connects
+ * (address, room, prefix, password) is fixed for its life: members and
+ * questions in flight belong to it, so a reload that changes them keeps
+ * the running relay and says so.
+ */
 void
 sb_relay_start(struct sb_service *svc, const struct sb_relay_conf *rc)
 {
 	struct relay	*r = svc->relay;
 	struct timeval	 tv;
 
-	if (rc == NULL || rc->addr == NULL || *rc->addr == '\0') {
-		relay_free(r);
+	if (r != NULL && (rc == NULL || rc->addr == NULL ||
+	    strcmp(r->addr, rc->addr) != 0 || strcmp(r->room, rc->room) != 0 ||
+	    strcmp(r->prefix, rc->prefix != NULL ? rc->prefix : "") != 0 ||
+	    strcmp(r->password, rc->password != NULL ? rc->password : "") !=
+	    0)) {
+		log_warnx("%s: relay: the address, room, prefix and password "
+		    "of a running relay take effect only at restart; still "
+		    "%s, room %s", svc->conf->name, r->addr, r->key);
 		return;
 	}
-	if (r != NULL && strcmp(r->addr, rc->addr) == 0 &&
-	    strcmp(r->room, rc->room) == 0 &&
-	    strcmp(r->prefix, rc->prefix != NULL ? rc->prefix : "") == 0 &&
-	    strcmp(r->password, rc->password != NULL ? rc->password : "") ==
-	    0)
-		r = svc->relay;
-	else {
-		if (r != NULL) {
-			log_info("%s: relay: settings changed, reconnecting",
-			    svc->conf->name);
-			relay_free(r);
-		}
+	if (rc == NULL || rc->addr == NULL || *rc->addr == '\0')
+		return;
+	if (r == NULL)
 		r = svc->relay = relay_new(svc, rc);
-	}
 	r->max_queue = rc->max_queue;
 	r->timeout_ms = rc->timeout_ms > 0 ? rc->timeout_ms : 1;
 	r->history = rc->history;

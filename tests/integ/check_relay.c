@@ -151,8 +151,8 @@ START_TEST(test_two_daemons)
 	cl_close(b);
 	cl_expect(a, "* bob has left (client closed the connection)");
 	cl_close(a);
-	sbd_stop(&d1);
-	sbd_stop(&d2);
+	ck_assert_int_eq(sbd_stop(&d1), 0);
+	ck_assert_int_eq(sbd_stop(&d2), 0);
 	redis_free(&r);
 }
 END_TEST
@@ -245,7 +245,7 @@ START_TEST(test_order)
 		cl_close(obs[i]);
 		for (j = 0; j < ORDER_SENDERS; j++)
 			cl_close(snd[i][j]);
-		sbd_stop(&d[i]);
+		ck_assert_int_eq(sbd_stop(&d[i]), 0);
 	}
 	redis_free(&r);
 }
@@ -290,9 +290,9 @@ START_TEST(test_history_elsewhere)
 	cl_close(c);
 	cl_close(a);
 	cl_close(b);
-	sbd_stop(&d1);
-	sbd_stop(&d2);
-	sbd_stop(&d3);
+	ck_assert_int_eq(sbd_stop(&d1), 0);
+	ck_assert_int_eq(sbd_stop(&d2), 0);
+	ck_assert_int_eq(sbd_stop(&d3), 0);
 	redis_free(&r);
 }
 END_TEST
@@ -451,7 +451,43 @@ START_TEST(test_killed_daemon_leases_expire)
 	cl_close(b);
 	cl_close(a);
 	ck_assert_int_eq(sbd_stop(&d1), 0);
-	sbd_stop(&d2);
+	sbd_stop(&d2);			/* killed: its status is 137 */
+	redis_free(&r);
+}
+END_TEST
+
+/*
+ * A reload keeps the running relay where it is (a changed room is logged
+ * and waits for a restart) and the room goes on across daemons.
+ */
+START_TEST(test_reload_keeps_room)
+{
+	struct redis	 r;
+	struct sbd	 d1, d2;
+	struct client	*a, *b;
+	char		 conf[1024];
+
+	redis_start(&r, 0);
+	start_relayed(&d1, r.port, NULL);
+	start_relayed(&d2, r.port, NULL);
+	wait_log(&d1, "relay connected to");
+	wait_log(&d2, "relay connected to");
+	a = join_as(&d1, "alice");
+	b = join_as(&d2, "bob");
+	snprintf(conf, sizeof(conf),
+	    "services = ( { name = \"lobby\"; handler = \"chat-relay\";\n"
+	    "  listen = [ \"127.0.0.1:0\" ]; history = 5; byte_rate = 0;\n"
+	    "  room_byte_rate = 0; max_output = 1048576;\n"
+	    "  relay = \"127.0.0.1:%d\"; room = \"elsewhere\";\n"
+	    "  relay_timeout = %d; } );\n", r.port, 2 * relay_timeout());
+	sbd_reload(&d1, conf);
+	wait_log(&d1, "take effect only at restart; still 127.0.0.1:");
+	cl_send(a, "still here\n");
+	wait_line(b, "<alice> still here");
+	cl_close(a);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d1), 0);
+	ck_assert_int_eq(sbd_stop(&d2), 0);
 	redis_free(&r);
 }
 END_TEST
@@ -768,6 +804,7 @@ main(void)
 	tcase_add_test(tc, test_nick_collision);
 	tcase_add_test(tc, test_msg_across);
 	tcase_add_test(tc, test_killed_daemon_leases_expire);
+	tcase_add_test(tc, test_reload_keeps_room);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("faults");
 	tcase_set_timeout(tc, 120);

@@ -54,7 +54,8 @@ struct chat_room {
 	size_t			 joining;	/* members not yet joined */
 	unsigned long		 next_guest;
 	unsigned long long	 next_id;
-	bool			 shared;	/* relay set */
+	bool			 shared;	/* relay set at start */
+	bool			 started;	/* chat_relay_start ran */
 	struct chat_history	 history;
 	struct sb_bucket	 bytes;		/* room_byte_rate budget */
 };

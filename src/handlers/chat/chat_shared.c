@@ -396,7 +396,11 @@ chat_configure(void *blob)
 	return (sb_relay_check(conf->relay));
 }
 
-/* Start the relay, or give it the service's new settings. */
+/*
+ * Start the relay (at start), or give it the service's new settings (a
+ * reload; the core keeps where it connects, and a room without relay at
+ * start stays one).
+ */
 void
 chat_relay_start(struct sb_service *svc)
 {
@@ -404,7 +408,10 @@ chat_relay_start(struct sb_service *svc)
 	struct chat_room	*room = sb_service_data(svc);
 	struct sb_relay_conf	 rc;
 
+	if (room->started && !room->shared)
+		return;			/* a relay comes only at start */
 	room->shared = *conf->relay != '\0';
+	room->started = true;
 	memset(&rc, 0, sizeof(rc));
 	rc.addr = conf->relay;
 	rc.room = *conf->room != '\0' ? conf->room : sb_service_name(svc);

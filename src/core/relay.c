@@ -37,8 +37,7 @@
 #include "xmalloc.h"
 
 static void	relay_connect(struct relay *);
-static void	relay_link_open(struct relay *, struct relay_link *,
-		    const char *);
+static void	relay_link_open(struct relay *, struct relay_link *);
 static void	relay_link_drop(struct relay_link *);
 static void	relay_connect_cb(const redisAsyncContext *, int);
 static void	relay_disconnect_cb(const redisAsyncContext *, int);
@@ -49,6 +48,7 @@ static void	relay_tick_cb(evutil_socket_t, short, void *);
 static void	relay_lost(struct relay *);
 static void	relay_event(struct relay *, enum sb_relay_event);
 static int	relay_split_addr(const char *, char *, size_t, int *);
+static char	*relay_format(int, const char **, const size_t *, size_t *);
 static struct relay *relay_new(struct sb_service *,
 		    const struct sb_relay_conf *);
 
@@ -206,14 +206,13 @@ sb_relay_start(struct sb_service *svc, const struct sb_relay_conf *rc)
 
 /* Open one connection; failures go through relay_fail. */
 static void
-relay_link_open(struct relay *r, struct relay_link *l, const char *why)
+relay_link_open(struct relay *r, struct relay_link *l)
 {
 	const char	*argv[2] = { "AUTH", r->password };
 	char		 ip[256];
 	int		 port;
 	redisAsyncContext *ac;
 
-	(void)why;
 	l->connected = false;
 	l->pending = 0;
 	l->since = now_ms();
@@ -251,9 +250,9 @@ relay_connect(struct relay *r)
 	r->synced = false;
 	log_debug("%s: relay: connecting to %s", r->svc->conf->name,
 	    r->addr);
-	relay_link_open(r, &r->cmd, "command");
+	relay_link_open(r, &r->cmd);
 	if (!r->failing)
-		relay_link_open(r, &r->rd, "reader");
+		relay_link_open(r, &r->rd);
 	if (!r->failing)
 		relay_stream_sync(r);
 }
@@ -305,6 +304,53 @@ relay_disconnect_cb(const redisAsyncContext *ac, int status)
 	    ac->err != 0 ? ac->errstr : "closed by the server");
 }
 
+/* Put n in decimal at p; returns the end. */
+char *
+relay_decimal(char *p, size_t n)
+{
+	char	buf[24], *q = buf + sizeof(buf);
+
+	do
+		*--q = (char)('0' + n % 10);
+	while ((n /= 10) > 0);
+	memcpy(p, q, (size_t)(buf + sizeof(buf) - q));
+	return (p + (buf + sizeof(buf) - q));
+}
+
+/*
+ * A command in Redis's protocol (an array of bulk strings), in new
+ * memory: written here rather than by hiredis's printf-like formatter,
+ * which costs several times more for every line relayed.
+ */
+static char *
+relay_format(int argc, const char **argv, const size_t *argvlen,
+    size_t *len)
+{
+	size_t	 i, n, total = 16;
+	char	*cmd, *p;
+
+	for (i = 0; i < (size_t)argc; i++)
+		total += 32 + (argvlen != NULL ? argvlen[i] : strlen(argv[i]));
+	p = cmd = xmalloc(total);
+	*p++ = '*';
+	p = relay_decimal(p, (size_t)argc);
+	*p++ = '\r';
+	*p++ = '\n';
+	for (i = 0; i < (size_t)argc; i++) {
+		n = argvlen != NULL ? argvlen[i] : strlen(argv[i]);
+		*p++ = '$';
+		p = relay_decimal(p, n);
+		*p++ = '\r';
+		*p++ = '\n';
+		memcpy(p, argv[i], n);
+		p += n;
+		*p++ = '\r';
+		*p++ = '\n';
+	}
+	*len = (size_t)(p - cmd);
+	return (cmd);
+}
+
 /*
  * Send a command on a link, counting the answer it owes; cb gets arg;
  * argvlen NULL means NUL-terminated arguments. Returns 0, or -1 if the link is gone.
@@ -313,10 +359,16 @@ int
 relay_cmd(struct relay_link *l, void (*cb)(redisAsyncContext *, void *,
     void *), void *arg, int argc, const char **argv, const size_t *argvlen)
 {
+	char	*cmd;
+	size_t	 len;
+	int	 rc;
+
 	if (l->ac == NULL)
 		return (-1);
-	if (redisAsyncCommandArgv(l->ac, cb, arg, argc, argv, argvlen) !=
-	    REDIS_OK) {
+	cmd = relay_format(argc, argv, argvlen, &len);
+	rc = redisAsyncFormattedCommand(l->ac, cb, arg, cmd, len);
+	free(cmd);
+	if (rc != REDIS_OK) {
 		relay_fail(l->r, "cannot send to %s", l->r->addr);
 		return (-1);
 	}
@@ -424,7 +476,7 @@ relay_lost(struct relay *r)
 		r->local_upto = rl->seq;
 		r->st.local++;
 		memset(&e, 0, sizeof(e));
-		e.data = rl->data;
+		e.data = rl->text + rl->off;
 		e.len = rl->len;
 		e.time_ms = (uint64_t)time(NULL) * 1000;
 		e.mine = e.local = true;
@@ -520,8 +572,8 @@ relay_tick_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		if (l->connected && l->pending > 0 && now - l->since >
 		    r->timeout_ms + (l == &r->rd ? l->grace_ms : 0)) {
-			relay_fail(r, "%s: no answer within %u ms", r->addr,
-			    r->timeout_ms);
+			relay_fail(r, "%s: no answer within %u ms on the "
+			    "%s connection", r->addr, r->timeout_ms, l->name);
 			return;
 		}
 	}
@@ -547,20 +599,25 @@ sb_relay_send(struct sb_service *svc, const void *data, size_t len)
 }
 
 /*
- * A line of ours, numbered, waiting to come back from the stream (with a
- * NUL after it, for scripts that take C strings).
+ * A line of ours, numbered, waiting to come back from the stream: its
+ * entry's field made once, "ORIGIN SEQ DATA".
  */
 struct relay_line *
 relay_line_new(struct relay *r, const void *data, size_t len)
 {
 	struct relay_line	*rl;
+	char			*p;
 
-	rl = xmalloc(sizeof(*rl) + len + 1);
+	rl = xmalloc(sizeof(*rl) + sizeof(r->origin) + 24 + len);
 	rl->seq = r->next_seq++;
 	rl->sent = false;
+	p = stpcpy(rl->text, r->origin);
+	*p++ = ' ';
+	p = relay_decimal(p, (size_t)rl->seq);
+	*p++ = ' ';
+	rl->off = (size_t)(p - rl->text);
 	rl->len = len;
-	memcpy(rl->data, data, len);
-	rl->data[len] = '\0';
+	memcpy(p, data, len);
 	TAILQ_INSERT_TAIL(&r->lines, rl, entry);
 	r->st.queued_bytes += len;
 	return (rl);

@@ -30,13 +30,17 @@ struct relay_link {
 	unsigned			 grace_ms;	/* XREAD's block time */
 };
 
-/* A line of ours not yet read back from the stream. */
+/*
+ * A line of ours not yet read back from the stream. text is the entry's
+ * one field as appended, "ORIGIN SEQ DATA": the handler's data from off.
+ */
 struct relay_line {
 	TAILQ_ENTRY(relay_line)		 entry;
 	uint64_t			 seq;
 	bool				 sent;		/* XADD issued */
-	size_t				 len;
-	char				 data[];
+	size_t				 off;		/* where data starts */
+	size_t				 len;		/* of data */
+	char				 text[];
 };
 TAILQ_HEAD(relay_lines, relay_line);
 
@@ -121,6 +125,7 @@ void	relay_names_down(struct relay *);
 void	relay_names_free(struct relay *);
 void	relay_names_lease(struct relay *);
 struct relay_line *relay_line_new(struct relay *, const void *, size_t);
+char	*relay_decimal(char *, size_t);
 void	relay_line_drop(struct relay *, uint64_t);
 
 void	relay_stream_sync(struct relay *);

@@ -113,26 +113,26 @@ static const char relay_lua_who[] = RELAY_LUA_NOW
 	"table.sort(names)\n"
 	"return names\n";
 
-/* KEYS: hash, stream. ARGV: lc, keep, origin, seq, data. Appends data if
- * lc is held: 1, else 0. */
+/* KEYS: hash, stream. ARGV: lc, keep, field. Appends the entry if lc is
+ * held: 1, else 0. */
 static const char relay_lua_to[] = RELAY_LUA_NOW
 	"local v = redis.call('HGET', KEYS[1], ARGV[1])\n"
 	"local e = v and string.match(v, '^(%d+)\\n')\n"
 	"if not e or tonumber(e) <= now then return 0 end\n"
-	"redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'o',"
-	"  ARGV[3], 's', ARGV[4], 'd', ARGV[5])\n"
+	"redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'm',"
+	"  ARGV[3])\n"
 	"return 1\n";
 
-/* KEYS: hash, stream. ARGV: lc, owner, keep, origin, seq, data. Frees lc
- * if owner holds it, and appends data if not empty. */
+/* KEYS: hash, stream. ARGV: lc, owner, keep, field. Frees lc if owner
+ * holds it, and appends the entry if the field is not empty. */
 static const char relay_lua_release[] =
 	"local v = redis.call('HGET', KEYS[1], ARGV[1])\n"
 	"if v and string.match(v, '^%d+\\n([^\\n]*)\\n') == ARGV[2] then\n"
 	"  redis.call('HDEL', KEYS[1], ARGV[1])\n"
 	"end\n"
-	"if ARGV[6] ~= '' then\n"
-	"  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'o',"
-	"    ARGV[4], 's', ARGV[5], 'd', ARGV[6])\n"
+	"if ARGV[4] ~= '' then\n"
+	"  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'm',"
+	"    ARGV[4])\n"
 	"end\n"
 	"return 1\n";
 
@@ -414,10 +414,10 @@ sb_relay_release(struct sb_conn *c, const void *data, size_t len)
 	struct relay		*r = c->svc->relay;
 	struct relay_claim	*cl;
 	struct relay_line	*rl = NULL;
-	const char		*args[6];
-	size_t			 lens[6] = { RELAY_STRLEN, RELAY_STRLEN,
-	    RELAY_STRLEN, RELAY_STRLEN, RELAY_STRLEN, 0 };
-	char			 owner[64], keep[32], seq[32];
+	const char		*args[4];
+	size_t			 lens[4] = { RELAY_STRLEN, RELAY_STRLEN,
+	    RELAY_STRLEN, 0 };
+	char			 owner[64], keep[32];
 
 	if (r == NULL)
 		return (SB_RELAY_DOWN);
@@ -435,16 +435,12 @@ sb_relay_release(struct sb_conn *c, const void *data, size_t len)
 	if (cl != NULL)
 		relay_owner(r, cl, owner, sizeof(owner));
 	snprintf(keep, sizeof(keep), "%u", r->keep);
-	snprintf(seq, sizeof(seq), "%llu", rl != NULL ?
-	    (unsigned long long)rl->seq : 0ULL);
 	args[0] = cl != NULL && cl->held && cl->lc != NULL ? cl->lc : "";
 	args[1] = cl != NULL ? owner : "";
 	args[2] = keep;
-	args[3] = r->origin;
-	args[4] = seq;
-	args[5] = rl != NULL ? rl->data : "";
-	lens[5] = len;
-	relay_eval(r, relay_lua_release, 2, 6, args, lens, relay_done_cb, r);
+	args[3] = rl != NULL ? rl->text : "";
+	lens[3] = rl != NULL ? rl->off + rl->len : 0;
+	relay_eval(r, relay_lua_release, 2, 4, args, lens, relay_done_cb, r);
 	if (rl != NULL)
 		rl->sent = true;
 	if (cl != NULL)
@@ -509,10 +505,9 @@ sb_relay_send_to(struct sb_conn *c, const char *name, const void *data,
 	struct relay		*r = c->svc->relay;
 	struct relay_req	*q;
 	struct relay_line	*rl;
-	const char		*args[5];
-	size_t			 lens[5] = { RELAY_STRLEN, RELAY_STRLEN,
-	    RELAY_STRLEN, RELAY_STRLEN, 0 };
-	char			 keep[32], seq[32], *lc;
+	const char		*args[3];
+	size_t			 lens[3] = { RELAY_STRLEN, RELAY_STRLEN, 0 };
+	char			 keep[32], *lc;
 
 	if (r == NULL || !relay_ready(r))
 		return (SB_RELAY_DOWN);
@@ -529,14 +524,11 @@ sb_relay_send_to(struct sb_conn *c, const char *name, const void *data,
 	q->len = len;
 	lc = relay_lower(name);
 	snprintf(keep, sizeof(keep), "%u", r->keep);
-	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)rl->seq);
 	args[0] = lc;
 	args[1] = keep;
-	args[2] = r->origin;
-	args[3] = seq;
-	args[4] = rl->data;
-	lens[4] = len;
-	relay_eval(r, relay_lua_to, 2, 5, args, lens, relay_to_cb, q);
+	args[2] = rl->text;
+	lens[2] = rl->off + rl->len;
+	relay_eval(r, relay_lua_to, 2, 3, args, lens, relay_to_cb, q);
 	free(lc);
 	return (SB_RELAY_QUEUED);
 }

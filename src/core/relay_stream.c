@@ -1,9 +1,11 @@
 /*
  * switchboard: the relay's room stream in Redis.
  *
- * Each entry has three fields: o, the daemon that appended it (a random
- * id per relay), s, that daemon's sequence number for it, and d, the
- * handler's bytes. The stream is capped with MAXLEN ~ keep. A sync after
+ * Each entry has one field, m: "ORIGIN SEQ DATA", the daemon that
+ * appended it (a random id per relay), that daemon's sequence number for
+ * it, and the handler's bytes; one field rather than three, because every
+ * field costs every daemon two allocations per entry to read. A name
+ * whose lease ran out is an entry with the field x instead. The stream is capped with MAXLEN ~ keep. A sync after
  * (re)connecting reads the newest entries for the history the first time,
  * and later checks that the entry last delivered is still there: if it
  * is, everything after it is too (trimming only takes the oldest), and
@@ -164,10 +166,12 @@ static int
 relay_entry(struct relay *r, const redisReply *e, bool history)
 {
 	const struct sb_handler	*h = r->svc->conf->handler;
-	const redisReply	*id, *fields, *o, *s, *d, *x;
+	const redisReply	*id, *fields, *m, *x;
 	struct relay_line	*rl;
 	struct sb_relayed	 ev;
 	unsigned long long	 seq = 0;
+	const char		*sp, *data, *end;
+	char			*ep;
 
 	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
 		return (-1);
@@ -177,23 +181,29 @@ relay_entry(struct relay *r, const redisReply *e, bool history)
 	    REDIS_REPLY_ARRAY || id->len >= sizeof(r->last_id))
 		return (-1);
 	memcpy(r->last_id, id->str, id->len + 1);
-	o = relay_field(fields, "o");
-	s = relay_field(fields, "s");
-	d = relay_field(fields, "d");
+	m = relay_field(fields, "m");
 	x = relay_field(fields, "x");
-	if ((d == NULL && x == NULL) || (d == NULL && history))
+	if ((m == NULL && x == NULL) || (m == NULL && history))
 		return (0);
 	memset(&ev, 0, sizeof(ev));
-	if (d != NULL) {
-		ev.data = d->str;
-		ev.len = d->len;
-	} else
-		ev.expired = x->str;
 	ev.time_ms = strtoull(id->str, NULL, 10);
 	ev.history = history;
-	if (o != NULL && s != NULL && strcmp(o->str, r->origin) == 0) {
+	if (m == NULL) {
+		ev.expired = x->str;
+		goto deliver;
+	}
+	end = m->str + m->len;
+	if ((sp = memchr(m->str, ' ', m->len)) == NULL)
+		return (0);
+	seq = strtoull(sp + 1, &ep, 10);
+	if (ep >= end || *ep != ' ')
+		return (0);
+	data = ep + 1;
+	ev.data = data;
+	ev.len = (size_t)(end - data);
+	if ((size_t)(sp - m->str) == strlen(r->origin) &&
+	    memcmp(m->str, r->origin, (size_t)(sp - m->str)) == 0) {
 		ev.mine = true;
-		seq = strtoull(s->str, NULL, 10);
 		while ((rl = TAILQ_FIRST(&r->lines)) != NULL &&
 		    rl->seq <= seq) {
 			TAILQ_REMOVE(&r->lines, rl, entry);
@@ -203,6 +213,7 @@ relay_entry(struct relay *r, const redisReply *e, bool history)
 		if (seq <= r->local_upto)
 			return (0);
 	}
+deliver:
 	r->st.delivered++;
 	if (h->relayed != NULL && !r->svc->stopping)
 		h->relayed(r->svc, &ev);
@@ -213,29 +224,24 @@ relay_entry(struct relay *r, const redisReply *e, bool history)
 void
 relay_stream_add(struct relay *r, struct relay_line *rl)
 {
-	const char	*argv[12];
-	size_t		 lens[12];
-	char		 keep[32], seq[32];
+	const char	*argv[8];
+	size_t		 lens[8];
+	char		 keep[32];
 	int		 i;
 
 	snprintf(keep, sizeof(keep), "%u", r->keep);
-	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)rl->seq);
 	argv[0] = "XADD";
 	argv[1] = r->key;
 	argv[2] = "MAXLEN";
 	argv[3] = "~";
 	argv[4] = keep;
 	argv[5] = "*";
-	argv[6] = "o";
-	argv[7] = r->origin;
-	argv[8] = "s";
-	argv[9] = seq;
-	argv[10] = "d";
-	argv[11] = rl->data;
-	for (i = 0; i < 11; i++)
+	argv[6] = "m";
+	argv[7] = rl->text;
+	for (i = 0; i < 7; i++)
 		lens[i] = strlen(argv[i]);
-	lens[11] = rl->len;
-	if (relay_cmd(&r->cmd, relay_add_cb, r, 12, argv, lens) == 0)
+	lens[7] = rl->off + rl->len;
+	if (relay_cmd(&r->cmd, relay_add_cb, r, 8, argv, lens) == 0)
 		rl->sent = true;
 }
 

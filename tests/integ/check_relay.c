@@ -687,6 +687,108 @@ START_TEST(test_nick_taken_during_outage)
 END_TEST
 
 /*
+ * Cut one daemon off from Redis: kill its connections (the unix socket's)
+ * and move the socket away so it cannot come back. Returns how many
+ * connections were killed.
+ */
+static int
+cut_off_unix(struct redis *r)
+{
+	const char *const list[] = { "CLIENT", "LIST", NULL };
+	char		 out[65536], from[160], to[160], id[32], *p;
+	const char	*kill[] = { "CLIENT", "KILL", "ID", NULL, NULL };
+	int		 n = 0;
+
+	snprintf(from, sizeof(from), "%s/redis.sock", r->dir);
+	snprintf(to, sizeof(to), "%s/away.sock", r->dir);
+	ck_assert_int_eq(rename(from, to), 0);
+	ck_assert_int_gt(redis_cmd(r, list, out, sizeof(out)), 0);
+	for (p = out; (p = strstr(p, "id=")) != NULL; p++) {
+		if (strncmp(strchr(p, ' ') + 1, "addr=/", 6) != 0)
+			continue;
+		snprintf(id, sizeof(id), "%.*s", (int)strcspn(p + 3, " "),
+		    p + 3);
+		kill[3] = id;
+		redis_cmd(r, kill, to, sizeof(to));
+		n++;
+	}
+	return (n);
+}
+
+/* Let the daemon cut off by cut_off_unix come back. */
+static void
+reconnect_unix(struct redis *r)
+{
+	char	from[160], to[160];
+
+	snprintf(from, sizeof(from), "%s/away.sock", r->dir);
+	snprintf(to, sizeof(to), "%s/redis.sock", r->dir);
+	ck_assert_int_eq(rename(from, to), 0);
+}
+
+/*
+ * One daemon cut off from Redis while the other goes on: its members talk
+ * locally; when it is back, what was said on the other daemon meanwhile
+ * (still in the stream) reaches them, in order, once, with no "missed".
+ */
+START_TEST(test_partition_repaired)
+{
+	struct redis	 r;
+	struct sbd	 d1, d2;
+	struct client	*a, *a2, *b;
+	char		 conf[1024], *line;
+	int		 i;
+
+	redis_start(&r, 0);
+	snprintf(conf, sizeof(conf),
+	    "services = ( { name = \"lobby\"; handler = \"chat-relay\";\n"
+	    "  listen = [ \"127.0.0.1:0\" ]; history = 5; byte_rate = 0;\n"
+	    "  room_byte_rate = 0; relay = \"unix:%s/redis.sock\";\n"
+	    "  relay_timeout = %d; } );\n", r.dir, relay_timeout());
+	sbd_start(&d1, conf);
+	start_relayed(&d2, r.port, NULL);
+	wait_log(&d1, "relay connected to");
+	wait_log(&d2, "relay connected to");
+	a = join_as(&d1, "alice");
+	a2 = join_as(&d1, "carol");
+	b = join_as(&d2, "bob");
+	wait_end(a, " is now known as bob");
+	wait_end(a2, " is now known as bob");
+	ck_assert_int_eq(cut_off_unix(&r), 2);
+	wait_line(a, LOST);
+	wait_line(a2, LOST);
+	cl_send(a, "only here\n");
+	cl_expect(a2, "<alice> only here");
+	for (i = 1; i <= 3; i++) {
+		snprintf(conf, sizeof(conf), "meanwhile %d\n", i);
+		cl_send(b, conf);
+	}
+	reconnect_unix(&r);
+	cl_expect(a, BACK);
+	cl_expect(a, "<bob> meanwhile 1");
+	cl_expect(a, "<bob> meanwhile 2");
+	cl_expect(a, "<bob> meanwhile 3");
+	cl_expect(a2, BACK);
+	cl_expect(a2, "<bob> meanwhile 1");
+	ck_assert(sbd_wait_notify(&d1, " 1 gap repaired, 0 announced;",
+	    T_WAIT_MS));
+	cl_send(b, "and now\n");
+	cl_expect(a, "<bob> and now");	/* nothing twice, nothing missed */
+	/* bob never heard of the local line, nor of an outage. */
+	while ((line = cl_line(b, 300)) != NULL)
+		ck_assert_msg(strstr(line, "only here") == NULL &&
+		    strcmp(line, LOST) != 0 && strcmp(line, BACK) != 0, "%s",
+		    line);
+	cl_close(a);
+	cl_close(a2);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d1), 0);
+	ck_assert_int_eq(sbd_stop(&d2), 0);
+	redis_free(&r);
+}
+END_TEST
+
+/*
  * Redis stops answering (SIGSTOP) for longer than the timeout: both
  * daemons notice, a line said meanwhile reaches the members of its own
  * daemon once, and after SIGCONT the room is restored without a
@@ -813,6 +915,7 @@ main(void)
 	tcase_add_test(tc, test_redis_restarted_with_data);
 	tcase_add_test(tc, test_redis_restarted_empty);
 	tcase_add_test(tc, test_nick_taken_during_outage);
+	tcase_add_test(tc, test_partition_repaired);
 	tcase_add_test(tc, test_redis_paused);
 	tcase_add_test(tc, test_redis_never_answers);
 	tcase_add_test(tc, test_queue_bounded);

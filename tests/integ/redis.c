@@ -28,12 +28,13 @@ static void
 redis_exec(struct redis *r)
 {
 	const char	*bin = getenv("REDIS_SERVER");
-	char		 port[16];
+	char		 port[16], sock[128];
 	int		 fd, i;
 
 	if (bin == NULL || *bin == '\0')
 		bin = "redis-server";
 	snprintf(port, sizeof(port), "%d", r->port);
+	snprintf(sock, sizeof(sock), "%s/redis.sock", r->dir);
 	r->pid = fork();
 	ck_assert_int_ge(r->pid, 0);
 	if (r->pid == 0) {
@@ -43,7 +44,8 @@ redis_exec(struct redis *r)
 		execlp(bin, bin, "--port", port, "--bind", "127.0.0.1",
 		    "--dir", r->dir, "--save", r->persist ? "3600 1" : "",
 		    "--appendonly", "no", "--daemonize", "no",
-		    "--protected-mode", "no", (char *)NULL);
+		    "--protected-mode", "no", "--unixsocket", sock,
+		    (char *)NULL);
 		_exit(127);
 	}
 	for (i = 0; i < 500 && !port_open(r->port); i++)
@@ -103,6 +105,10 @@ redis_free(struct redis *r)
 
 	redis_stop(r);
 	snprintf(path, sizeof(path), "%s/dump.rdb", r->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/redis.sock", r->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/away.sock", r->dir);
 	unlink(path);
 	unlink(r->log);
 	rmdir(r->dir);

@@ -1,6 +1,7 @@
 /*
  * switchboard integration tests: a real redis-server of the test's own,
- * on a free loopback port, in a temp directory, for the relay suites.
+ * on a free loopback port and the unix socket DIR/redis.sock, in a temp
+ * directory, for the relay suites.
  */
 #ifndef SB_TEST_REDIS_H
 #define SB_TEST_REDIS_H

@@ -493,6 +493,38 @@ START_TEST(test_reload_keeps_room)
 END_TEST
 
 /*
+ * A Redis with a password: relay_password gets the daemon in; a wrong one
+ * is a relay down for a reason the log gives, and the members are told.
+ */
+START_TEST(test_password)
+{
+	struct redis	 r;
+	struct sbd	 d1, d2;
+	struct client	*a, *b;
+	char		 out[256];
+	const char *const set[] = { "CONFIG", "SET", "requirepass", "sekrit",
+	    NULL };
+
+	redis_start(&r, 0);
+	ck_assert_int_gt(redis_cmd(&r, set, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "+OK\r\n");
+	start_relayed(&d1, r.port, "relay_password = \"sekrit\";");
+	start_relayed(&d2, r.port, "relay_password = \"wrong\";");
+	wait_log(&d1, "relay connected to");
+	wait_log(&d2, "relay unavailable: ");
+	ck_assert(sbd_log_has(&d2, "WRONGPASS"));
+	a = join_as(&d1, "alice");
+	b = cl_tcp(sbd_port(&d2, "lobby"));
+	wait_line(b, LOST);
+	cl_close(a);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d1), 0);
+	ck_assert_int_eq(sbd_stop(&d2), 0);
+	redis_free(&r);
+}
+END_TEST
+
+/*
  * Redis is not there at start: the daemon starts, its members talk among
  * themselves and are told once why, and the log says why.
  */
@@ -912,6 +944,7 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_no_redis_at_start);
 	tcase_add_test(tc, test_relay_address_checked);
+	tcase_add_test(tc, test_password);
 	tcase_add_test(tc, test_redis_restarted_with_data);
 	tcase_add_test(tc, test_redis_restarted_empty);
 	tcase_add_test(tc, test_nick_taken_during_outage);

@@ -182,16 +182,14 @@ listener_wrap(struct event_base *base, int fd, listener_accept_fn *accept,
 
 /*
  * Bind and listen on one address with room for backlog connections
- * waiting to be accepted, calling accept with arg for each client.
- * Returns NULL with errno set on failure. l->bound names the address
- * actually bound (with the port the kernel chose for port 0).
+ * waiting to be accepted: the socket of listener_open, for a caller that
+ * hands it to something else (the metrics endpoint gives it to evhttp).
+ * Returns the non-blocking, close-on-exec fd, or -1 with errno set.
  */
-struct listener *
-listener_open(struct event_base *base, const struct listen_addr *a,
-    int backlog, listener_accept_fn *accept, void *arg)
+int
+listener_bind(const struct listen_addr *a, int backlog)
 {
-	struct listener	*l;
-	int		 fd;
+	int	fd;
 
 	if ((fd = listener_socket(a, backlog)) == -1 && a->any &&
 	    errno == EAFNOSUPPORT) {
@@ -205,7 +203,23 @@ listener_open(struct event_base *base, const struct listen_addr *a,
 		v4.len = sizeof(*sin);
 		fd = listener_socket(&v4, backlog);
 	}
-	if (fd == -1)
+	return (fd);
+}
+
+/*
+ * Bind and listen on one address with room for backlog connections
+ * waiting to be accepted, calling accept with arg for each client.
+ * Returns NULL with errno set on failure. l->bound names the address
+ * actually bound (with the port the kernel chose for port 0).
+ */
+struct listener *
+listener_open(struct event_base *base, const struct listen_addr *a,
+    int backlog, listener_accept_fn *accept, void *arg)
+{
+	struct listener	*l;
+	int		 fd;
+
+	if ((fd = listener_bind(a, backlog)) == -1)
 		return (NULL);
 	if ((l = listener_wrap(base, fd, accept, arg)) == NULL)
 		return (NULL);

@@ -25,6 +25,7 @@
 #include "generation.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "notify.h"
 #include "server.h"
 #include "service.h"
@@ -137,6 +138,9 @@ server_start(struct server *srv)
 		rc = generation_apply(srv, conf_ref(srv->conf), &act, why,
 		    sizeof(why), &err);
 	activation_free(&act);
+	if (rc == 0 && (rc = metrics_http_prepare(srv, srv->conf, why,
+	    sizeof(why), &err)) == 0)
+		metrics_http_commit(srv);
 	if (rc != 0) {
 		log_msg(LOG_LEVEL_ERROR, "%s", why);
 		notify_failure(why, err);
@@ -172,8 +176,13 @@ server_reload(struct server *srv, char *why, size_t len)
 		snprintf(why, len, "%s", errs.n > 0 ? errs.msgs[0] :
 		    "cannot read the configuration");
 		conf_errors_free(&errs);
-	} else if (generation_apply(srv, conf, NULL, why, len, &err) == 0)
+	} else if (metrics_http_prepare(srv, conf, why, len, &err) != 0)
+		conf_free(conf);
+	else if (generation_apply(srv, conf, NULL, why, len, &err) == 0) {
 		why[0] = '\0';
+		metrics_http_commit(srv);
+	} else
+		metrics_http_rollback(srv);
 	server_status(srv, srv->status, sizeof(srv->status));
 	if (why[0] != '\0') {
 		srv->reloads_failed++;
@@ -276,6 +285,7 @@ server_free(struct server *srv)
 	    srv->sig_int, srv->sig_hup, srv->sig_usr1, srv->sig_usr2 };
 	size_t			 i;
 
+	metrics_http_free(srv);
 	while ((svc = TAILQ_FIRST(&srv->retired)) != NULL) {
 		TAILQ_REMOVE(&srv->retired, svc, entry);
 		service_free(svc);

@@ -16,6 +16,7 @@ struct conf;
 struct conn_queues;
 struct event;
 struct event_base;
+struct metrics_http;
 struct sb_conn;
 struct sb_service;
 
@@ -27,6 +28,7 @@ struct server {
 	struct sb_services		 services;
 	struct sb_services		 retired;	/* finishing clients */
 	struct conn_queues		*queues;	/* the conn module's */
+	struct metrics_http		*metrics;	/* NULL: none */
 	struct event			*reaper;
 	struct event			*flusher;
 	struct event			*sig_term;

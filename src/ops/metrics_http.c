@@ -493,10 +493,14 @@ metrics_request_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	metrics_render(mh->srv, body);
-	/* Given here so that HEAD says it too. */
+	/*
+	 * HEAD: the length GET would have, and no body (evhttp 2.1 would
+	 * send one).
+	 */
 	snprintf(len, sizeof(len), "%zu", evbuffer_get_length(body));
 	evhttp_add_header(out, "Content-Length", len);
 	evhttp_add_header(out, "Content-Type", METRICS_CONTENT_TYPE);
-	evhttp_send_reply(req, HTTP_OK, "OK", body);
+	evhttp_send_reply(req, HTTP_OK, "OK", cmd == EVHTTP_REQ_GET ? body :
+	    NULL);
 	evbuffer_free(body);
 }

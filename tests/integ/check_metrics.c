@@ -476,7 +476,8 @@ unix_open(const char *path)
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	ck_assert_int_lt(strlen(path), sizeof(sun.sun_path));
+	memcpy(sun.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
 	close(fd);
@@ -515,7 +516,7 @@ reload_conf(const char *metrics, const char *names)
 START_TEST(test_reload)
 {
 	struct sbd	 d;
-	struct client	*c;
+	struct client	*c, *unixc;
 	char		*page, sock[128], metrics[256], *log, *p;
 	int		 mport, v6, i, busy_fd, busy;
 	time_t		 t0;
@@ -527,7 +528,15 @@ START_TEST(test_reload)
 	    sock);
 	sbd_reload(&d, reload_conf(metrics, "ab"));
 	mport = sbd_port(&d, "metrics");
-	ck_assert(unix_open(sock));
+	unixc = cl_unix(sock);			/* HTTP over the unix socket */
+	cl_send(unixc, "GET /metrics HTTP/1.0\r\n\r\n");
+	page = read_all(unixc->fd, T_WAIT_MS);
+	ck_assert_msg(strncmp(page, "HTTP/1.0 200 OK\r\n", 17) == 0, "%s",
+	    page);
+	ck_assert(strstr(page, "\nswitchboard_connections{service=\"a\"} 0\n")
+	    != NULL);
+	free(page);
+	cl_close(unixc);
 	c = cl_tcp(sbd_port(&d, "a"));
 	for (i = 0; i < 5; i++)
 		works(c);

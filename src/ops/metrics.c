@@ -157,14 +157,16 @@ metrics_limit_family(struct server *srv, struct evbuffer *out,
 	struct sb_service	*svc;
 	const char		*label;
 	size_t			 i;
+	uint64_t		 v;
 
 	metrics_family(out, name, "counter", help);
 	TAILQ_FOREACH(svc, &srv->services, entry) {
 		for (i = 0; i < n; i++) {
 			label = limits[i].label != NULL ? limits[i].label :
 			    service_limit_name(limits[i].what);
+			v = svc->count.limits[limits[i].what];
 			metrics_sample(out, name, svc->conf->name, key, label,
-			    (unsigned long long)svc->count.limits[limits[i].what]);
+			    (unsigned long long)v);
 		}
 	}
 }

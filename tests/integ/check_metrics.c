@@ -215,8 +215,8 @@ START_TEST(test_traffic)
 	mport = sbd_port(&d, "metrics");
 	page = scrape(mport);
 	check_families(page);
-	snprintf(sample, sizeof(sample), "switchboard_build_info{version=\"%s\"}",
-	    PACKAGE_VERSION);
+	snprintf(sample, sizeof(sample),
+	    "switchboard_build_info{version=\"%s\"}", PACKAGE_VERSION);
 	ck_assert(value(page, sample) == 1);
 	ck_assert(svc_value(page, "switchboard_lines_received_total", "numbers",
 	    NULL) == 0);
@@ -313,7 +313,8 @@ START_TEST(test_refusals)
 	size_t			 i;
 	int			 port;
 
-	snprintf(conf, sizeof(conf), "%s\nmetrics_listen = [ \"127.0.0.1:0\" ];\n"
+	snprintf(conf, sizeof(conf), "%s\n"
+	    "metrics_listen = [ \"127.0.0.1:0\" ];\n"
 	    "services = ( { name = \"svc\"; handler = \"%s\"; "
 	    "listen = [ \"127.0.0.1:0\" ]; %s } );\n", r->top, r->handler,
 	    r->extra);
@@ -492,7 +493,8 @@ reload_conf(const char *metrics, const char *names)
 	size_t	left = sizeof(conf);
 	int	n;
 
-	n = snprintf(p, left, "metrics_listen = [ %s ];\nservices = (", metrics);
+	n = snprintf(p, left, "metrics_listen = [ %s ];\nservices = (",
+	    metrics);
 	p += n;
 	left -= (size_t)n;
 	for (; *names != '\0'; names++) {

@@ -124,7 +124,9 @@ metrics_http_new(struct server *srv)
 	evhttp_set_timeout(mh->http, METRICS_IDLE_SECONDS);
 	/*
 	 * Every method reaches the callback, which answers 405 to those
-	 * other than GET and HEAD; left out, evhttp would answer 501.
+	 * other than GET and HEAD; a method left out of the mask would get
+	 * 501 from evhttp. All bits: libevent 2.1 gives methods it does not
+	 * know a bit of their own, so "BREW" gets 405 too.
 	 */
 	evhttp_set_allowed_methods(mh->http, 0xffff);
 	evhttp_set_bevcb(mh->http, metrics_bev_cb, mh);

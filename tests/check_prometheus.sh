@@ -14,9 +14,19 @@ fi
 dir=$(mktemp -d) || exit 99
 dpid=
 ppid=
+# Stop a process we started: SIGTERM, up to 10 s, then SIGKILL.
+stop() {
+	kill "$1" 2>/dev/null
+	for _ in $(seq 100); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1"
+}
 cleanup() {
-	[ -z "$ppid" ] || { kill "$ppid" 2>/dev/null; wait "$ppid"; }
-	[ -z "$dpid" ] || { kill "$dpid" 2>/dev/null; wait "$dpid"; }
+	[ -z "$ppid" ] || stop "$ppid"
+	[ -z "$dpid" ] || stop "$dpid"
 	rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -91,8 +101,7 @@ for _ in $(seq 60); do
 		case "$answer" in
 		*'"value":['*',"42"]'*)
 			echo "ok: prometheus answers 42: ${answer##*$'\r\n\r\n'}"
-			kill "$dpid"
-			wait "$dpid"
+			stop "$dpid"
 			rc=$?
 			dpid=
 			[ "$rc" -eq 0 ] || fail "the daemon exited $rc"

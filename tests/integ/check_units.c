@@ -23,6 +23,7 @@ static const struct {
 	{ "switchboard.service", "14", "switchboard.service: 1.4 OK" },
 	{ "switchboard-activated.service", "5",
 	  "switchboard-activated.service: 0.5 SAFE" },
+	{ "switchboard@.service", "14", "switchboard@i.service: 1.4 OK" },
 };
 
 START_TEST(test_exposure)
@@ -55,10 +56,12 @@ START_TEST(test_verify)
 
 	ck_assert_int_eq(sb_tmpdir(dir, sizeof(dir), "sbunits"), 0);
 	snprintf(cmd, sizeof(cmd), "for u in switchboard.service "
-	    "switchboard-activated.service switchboard.socket; do "
+	    "switchboard-activated.service switchboard.socket "
+	    "switchboard@.service; do "
 	    "sed 's|/usr/sbin/switchboardd|%s|g' '%s'/$u > '%s'/$u; done && "
 	    "cd '%s' && systemd-analyze verify --man=no switchboard.service "
-	    "switchboard-activated.service switchboard.socket 2>&1; "
+	    "switchboard-activated.service switchboard.socket "
+	    "switchboard@a.service 2>&1; "
 	    "rc=$?; rm -rf '%s'; exit $rc", SB_DAEMON, SB_UNITS, dir, dir, dir);
 	ck_assert_msg(run_shell(cmd, out, sizeof(out)) == 0, "%s", out);
 	ck_assert_msg(out[0] == '\0', "verify says:\n%s", out);

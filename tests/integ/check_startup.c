@@ -259,7 +259,7 @@ START_TEST(test_reload_rollback_after_failed_bind)
 {
 	struct sbd	 d;
 	struct client	*c, *u, *fresh;
-	char		 dir[64], path[100], npath[100], conf[1024], want[256];
+	char		 dir[64], path[100], npath[100], conf[1024], want[512];
 	int		 port, taken, fd, extra;
 
 	ck_assert_int_eq(sb_tmpdir(dir, sizeof(dir), "sbstart"), 0);
@@ -291,7 +291,8 @@ START_TEST(test_reload_rollback_after_failed_bind)
 	/* systemd is told why, and that the old listeners are all there. */
 	snprintf(want, sizeof(want), "STATUS=reload failed (taken: cannot "
 	    "listen on 127.0.0.1:%d: Address already in use); 1 service, 2 "
-	    "connections; numbers=127.0.0.1:%d numbers=unix:%s", taken, port,
+	    "connections; clients: numbers 2; numbers=127.0.0.1:%d "
+	    "numbers=unix:%s", taken, port,
 	    npath);
 	ck_assert_msg(strstr(d.notes, want) != NULL, "notes:\n%s", d.notes);
 	/* extra was bound during the attempt, then closed again. */
@@ -490,11 +491,16 @@ START_TEST(test_signals_keep_serving)
 	cl_expect(b, "error: line too long (max 16 bytes)");
 	ck_assert_int_eq(kill(d.pid, SIGUSR1), 0);
 	ck_assert(log_wait(&d, "upper: stats: "));
-	ck_assert(sbd_log_has(&d, "SIGUSR1: 2 connections"));
-	ck_assert(sbd_log_has(&d, "numbers: stats: 2 connections now, 2 "
-	    "accepted, 1 listener; limits fired: max_line 1"));
-	ck_assert(sbd_log_has(&d, "upper: stats: 0 connections now, 0 "
-	    "accepted, 1 listener; limits fired: none"));
+	ck_assert(sbd_log_has(&d, "SIGUSR1: 2 connections; version="));
+	ck_assert(sbd_log_has(&d, "numbers: stats: name=numbers "
+	    "handler=number-to-text state=running listeners=127.0.0.1:"));
+	ck_assert(sbd_log_has(&d, " connections=2 accepted=2 refused_acl=0 "
+	    "refused_max_connections=0 refused_max_per_ip=0 "
+	    "refused_max_accept_rate=0 refused_max_clients=0 "
+	    "limit_max_line=1 limit_max_output=0 "));
+	ck_assert(sbd_log_has(&d, "upper: stats: name=upper "
+	    "handler=uppercase-echo state=running listeners=127.0.0.1:"));
+	ck_assert(sbd_log_has(&d, " connections=0 accepted=0 refused_acl=0 "));
 	ck_assert_int_eq(kill(d.pid, SIGUSR2), 0);
 	ck_assert(log_wait(&d, "SIGUSR2 ignored"));
 	still_serves(a);

@@ -5,8 +5,9 @@
  * one is an error), and one bufferevent per client.
  *
  * Everything a control client can make the daemon hold is bounded: at
- * most CONTROL_MAX_CLIENTS at once, CONTROL_MAX_INPUT bytes read ahead,
- * commands of CONTROL_MAX_LINE bytes. A client that does not read its
+ * most CONTROL_MAX_CLIENTS at once, CONTROL_MAX_INPUT bytes read ahead
+ * (a client that fills them with no line end is closed), commands of
+ * CONTROL_MAX_LINE bytes (a longer one is an error). A client that does not read its
  * answers stops being read once CONTROL_OUT_HIGH bytes wait for it, and
  * is closed when it takes nothing for CONTROL_SEND_SECONDS; a silent one
  * is closed after CONTROL_IDLE_SECONDS.
@@ -325,8 +326,11 @@ control_take_line(struct control_client *cc)
 	size_t		 len, have = evbuffer_get_length(in);
 
 	line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
-	if (line == NULL && have > CONTROL_MAX_LINE) {
-		/* No end in sight: answer, and close after the answer. */
+	if (line == NULL && have >= CONTROL_MAX_INPUT) {
+		/*
+		 * All the read-ahead and no line end: no command can come
+		 * of it. Answer, and close after the answer.
+		 */
 		evbuffer_add_printf(out, "error: command too long (at most "
 		    "%d bytes)\n.\n", CONTROL_MAX_LINE);
 		cc->closing = true;

@@ -319,7 +319,8 @@ START_TEST(test_kill_mid_reply)
 
 	for (i = 0; i < 4000; i++)
 		memcpy(burst + i * 8, "7777777\n", 8);
-	sbd_start(&d, conf_with("send_timeout = 0;\n"));
+	/* A small kernel send buffer: the replies wait in the daemon. */
+	sbd_start(&d, conf_with("send_timeout = 0;\nsndbuf = 4096;\n"));
 	slow = cl_tcp_rcvbuf(sbd_port(&d, "numbers"), 4096);
 	cl_sendn(slow, burst, strlen(burst));
 	ctl = cl_unix(ctl_sock);
@@ -431,24 +432,33 @@ END_TEST
 
 /*
  * A command over CONTROL_MAX_LINE (1024 bytes) is refused and the
- * connection stays; input without a line end past it is refused and
- * closed.
+ * connection stays, however it arrives; CONTROL_MAX_INPUT (4 KiB) of
+ * input without a line end is refused and closed.
  */
 START_TEST(test_long_lines)
 {
-	static char	 big[4096];
+	static char	 big[8192], want[8300];
 	struct sbd	 d;
 	struct client	*ctl;
 
 	start(&d);
 	ctl = cl_unix(ctl_sock);
-	memset(big, 'x', 1025);
+	memset(big, 'x', 3000);
+	big[3000] = '\0';
+	ck_assert_str_eq(ask(ctl, big), "error: command too long (at most "
+	    "1024 bytes)\n");
 	big[1025] = '\0';
 	ck_assert_str_eq(ask(ctl, big), "error: command too long (at most "
 	    "1024 bytes)\n");
+	/* 1024 bytes is a command (an unknown one). */
+	big[1024] = '\0';
+	snprintf(want, sizeof(want), "error: unknown command \"%s\" (help "
+	    "lists the commands)\n", big);
+	ck_assert_str_eq(ask(ctl, big), want);
 	line_of(ask(ctl, "stats"), "daemon ");
-	memset(big, 'x', 3000);
-	big[3000] = '\0';
+	/* No line end in the whole read-ahead (4 KiB): closed. */
+	memset(big, 'x', 5000);
+	big[5000] = '\0';
 	cl_send(ctl, big);
 	cl_expect(ctl, "error: command too long (at most 1024 bytes)");
 	cl_expect(ctl, ".");

@@ -357,7 +357,8 @@ service_log_limits(struct sb_service *svc)
 
 /*
  * Log one line with what the service has counted (for SIGUSR1): the
- * fields of its line in the control socket's "stats" answer.
+ * fields of its line in the control socket's "stats" answer (a removed
+ * service finishing its clients says state=stopping).
  */
 void
 service_log_stats(struct sb_service *svc)
@@ -368,9 +369,8 @@ service_log_stats(struct sb_service *svc)
 		return;
 	stats_service(b, svc);
 	evbuffer_add(b, "", 1);
-	log_notice("%s: stats: %s%s", svc->conf->name,
-	    (const char *)evbuffer_pullup(b, -1),
-	    svc->stopping ? " (removed, finishing its clients)" : "");
+	log_notice("%s: stats: %s", svc->conf->name,
+	    (const char *)evbuffer_pullup(b, -1));
 	evbuffer_free(b);
 }
 

@@ -67,7 +67,8 @@ START_TEST(test_installed_services)
 	/* The installed switchboardctl, on the default socket. */
 	ck_assert_int_eq(run_shell(INSTALLED_CTL " who lobby", out,
 	    sizeof(out)), 0);
-	ck_assert_str_eq(out, "ID  NICK\n 1  guest1\n");
+	/* Ids count every connection: 7001's, 7002's, then this member. */
+	ck_assert_str_eq(out, "ID  NICK\n 3  guest1\n");
 	ck_assert_int_eq(run_shell(INSTALLED_CTL " --json stats | python3 -c "
 	    "'import json,sys; print(len(json.load(sys.stdin)[\"services\"]))'",
 	    out, sizeof(out)), 0);

@@ -279,8 +279,10 @@ main(int argc, char **argv)
 		ctl_usage(stderr);
 		return (EX_USAGE);
 	}
-	if ((fd = ctl_connect(path)) == -1)
+	if ((fd = ctl_connect(path)) == -1) {
+		free(line);
 		return (EX_UNAVAILABLE);
+	}
 	errno = 0;
 	text = ctl_talk(fd, path, line);
 	close(fd);

@@ -7,10 +7,10 @@
  * Everything a control client can make the daemon hold is bounded: at
  * most CONTROL_MAX_CLIENTS at once, CONTROL_MAX_INPUT bytes read ahead
  * (a client that fills them with no line end is closed), commands of
- * CONTROL_MAX_LINE bytes (a longer one is an error). A client that does not read its
- * answers stops being read once CONTROL_OUT_HIGH bytes wait for it, and
- * is closed when it takes nothing for CONTROL_SEND_SECONDS; a silent one
- * is closed after CONTROL_IDLE_SECONDS.
+ * CONTROL_MAX_LINE bytes (a longer one is an error). A client that does
+ * not read its answers stops being read once CONTROL_OUT_HIGH bytes wait
+ * for it, and is closed when it takes nothing for CONTROL_SEND_SECONDS; a
+ * silent one is closed after CONTROL_IDLE_SECONDS.
  *
  * Start-up and reload go through control_prepare, then control_commit
  * or control_abort, around the services' own transaction: a socket that

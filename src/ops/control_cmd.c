@@ -28,7 +28,7 @@
 struct control_cmd {
 	const char	*name;
 	int		 min, max;	/* words after the name */
-	int		 rest;		/* the last takes the rest of the line */
+	int		 rest;		/* last word: rest of the line */
 	const char	*args;
 	const char	*help;
 	void		(*exec)(struct server *, char **, int,

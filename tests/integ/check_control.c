@@ -781,7 +781,8 @@ START_TEST(test_ctl)
 	ck_assert_msg(ctl_pipe(args, "python3 -c "
 	    "'import json,sys; d=json.load(sys.stdin); "
 	    "s={x[\"name\"]: x for x in d[\"services\"]}; "
-	    "print(d[\"daemon\"][\"generation\"], s[\"numbers\"][\"lines_in\"], "
+	    "print(d[\"daemon\"][\"generation\"], "
+	    "s[\"numbers\"][\"lines_in\"], "
 	    "s[\"numbers\"][\"listeners\"][0].startswith(\"127.0.0.1:\"), "
 	    "s[\"lobby\"][\"handler\"])'", out, sizeof(out)) == 0, "%s", out);
 	ck_assert_str_eq(out, "2 1 True chat-relay\n");
@@ -794,7 +795,8 @@ START_TEST(test_ctl)
 	snprintf(args, sizeof(args), "-s '%s' --json who lobby", ctl_sock);
 	ck_assert_int_eq(ctl_pipe(args, "python3 -m json.tool --compact", out,
 	    sizeof(out)), 0);
-	ck_assert_str_eq(out, "{\"members\":[{\"id\":2,\"nick\":\"alice\"}]}\n");
+	ck_assert_str_eq(out,
+	    "{\"members\":[{\"id\":2,\"nick\":\"alice\"}]}\n");
 	snprintf(args, sizeof(args), "-s '%s' --json who numbers "
 	    "2>/dev/null >%s/j; echo $?; python3 -m json.tool --compact "
 	    "%s/j; rm -f %s/j", ctl_sock, ctl_dir, ctl_dir, ctl_dir);

@@ -14,6 +14,7 @@
 
 struct conf;
 struct conn_queues;
+struct control;
 struct event;
 struct event_base;
 struct metrics_http;
@@ -28,6 +29,7 @@ struct server {
 	struct sb_services		 services;
 	struct sb_services		 retired;	/* finishing clients */
 	struct conn_queues		*queues;	/* the conn module's */
+	struct control			*control;	/* control_socket */
 	struct metrics_http		*metrics;	/* NULL: none */
 	struct event			*reaper;
 	struct event			*flusher;

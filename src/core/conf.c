@@ -652,7 +652,7 @@ conf_read_ops(struct conf *conf, const config_setting_t *root,
 	config_setting_t	*s;
 
 	if ((s = config_setting_get_member(root, "metrics_listen")) != NULL)
-		conf_read_addrs(s, "metrics_listen", "9100",
+		conf_read_addrs(s, "metrics_listen", "9180",
 		    &conf->metrics_listen, &conf->metrics_listen_text,
 		    &conf->nmetrics_listen, r);
 	conf->control_socket_mode = 0600;

@@ -117,6 +117,10 @@ listener_socket(const struct listen_addr *a, int backlog)
 	if (a->ss.ss_family != AF_UNIX &&
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		goto fail;
+	/* Other daemons (of the same user) may bind it too: reuse_port. */
+	if (a->reuse_port &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1)
+		goto fail;
 	if (a->ss.ss_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, a->any ? &off : &on,
 	    sizeof(int)) == -1)
@@ -182,16 +186,14 @@ listener_wrap(struct event_base *base, int fd, listener_accept_fn *accept,
 
 /*
  * Bind and listen on one address with room for backlog connections
- * waiting to be accepted, calling accept with arg for each client.
- * Returns NULL with errno set on failure. l->bound names the address
- * actually bound (with the port the kernel chose for port 0).
+ * waiting to be accepted: the socket of listener_open, for a caller that
+ * hands it to something else (the metrics endpoint gives it to evhttp).
+ * Returns the non-blocking, close-on-exec fd, or -1 with errno set.
  */
-struct listener *
-listener_open(struct event_base *base, const struct listen_addr *a,
-    int backlog, listener_accept_fn *accept, void *arg)
+int
+listener_bind(const struct listen_addr *a, int backlog)
 {
-	struct listener	*l;
-	int		 fd;
+	int	fd;
 
 	if ((fd = listener_socket(a, backlog)) == -1 && a->any &&
 	    errno == EAFNOSUPPORT) {
@@ -205,7 +207,23 @@ listener_open(struct event_base *base, const struct listen_addr *a,
 		v4.len = sizeof(*sin);
 		fd = listener_socket(&v4, backlog);
 	}
-	if (fd == -1)
+	return (fd);
+}
+
+/*
+ * Bind and listen on one address with room for backlog connections
+ * waiting to be accepted, calling accept with arg for each client.
+ * Returns NULL with errno set on failure. l->bound names the address
+ * actually bound (with the port the kernel chose for port 0).
+ */
+struct listener *
+listener_open(struct event_base *base, const struct listen_addr *a,
+    int backlog, listener_accept_fn *accept, void *arg)
+{
+	struct listener	*l;
+	int		 fd;
+
+	if ((fd = listener_bind(a, backlog)) == -1)
 		return (NULL);
 	if ((l = listener_wrap(base, fd, accept, arg)) == NULL)
 		return (NULL);
@@ -265,6 +283,11 @@ listener_set_target(struct listener *l, const struct listen_addr *a,
 		if (l->unlink_path && (l->addr->mode != a->mode ||
 		    l->addr->gid != a->gid))
 			(void)listener_set_perms(a);
+		if (l->addr->reuse_port != a->reuse_port)
+			log_notice("%s: reuse_port is now %s, but a bound socket "
+			    "keeps how it was bound: restart the daemon to "
+			    "apply it", l->bound, a->reuse_port ? "true" :
+			    "false");
 		l->addr = a;
 	}
 	l->arg = arg;

@@ -26,6 +26,7 @@ struct listener {
 	char				 bound[LISTEN_ADDR_TEXT];
 };
 
+int	listener_bind(const struct listen_addr *, int);
 struct listener *listener_open(struct event_base *, const struct listen_addr *,
 	    int, listener_accept_fn *, void *);
 struct listener *listener_adopt(struct event_base *, int,

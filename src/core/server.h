@@ -14,8 +14,10 @@
 
 struct conf;
 struct conn_queues;
+struct control;
 struct event;
 struct event_base;
+struct metrics_http;
 struct sb_conn;
 struct sb_service;
 
@@ -27,6 +29,8 @@ struct server {
 	struct sb_services		 services;
 	struct sb_services		 retired;	/* finishing clients */
 	struct conn_queues		*queues;	/* the conn module's */
+	struct control			*control;	/* control_socket */
+	struct metrics_http		*metrics;	/* NULL: none */
 	struct event			*reaper;
 	struct event			*flusher;
 	struct event			*sig_term;

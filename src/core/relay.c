@@ -681,28 +681,6 @@ relay_status(const struct sb_service *svc, char *buf, size_t size)
 	return ((size_t)n >= size ? size - 1 : (size_t)n);
 }
 
-/* SIGUSR1's snapshot of the relay. */
-void
-relay_log_stats(const struct sb_service *svc)
-{
-	const struct relay_stats	*st = relay_stats(svc);
-
-	if (st == NULL)
-		return;
-	log_notice("%s: relay: %s, %llu relayed, %llu delivered, %llu kept "
-	    "local, %llu refused, %llu outage%s, %llu gap%s repaired, %llu "
-	    "announced, %zu bytes queued%s%s", svc->conf->name,
-	    relay_state_name(st->state), (unsigned long long)st->relayed,
-	    (unsigned long long)st->delivered,
-	    (unsigned long long)st->local, (unsigned long long)st->refused,
-	    (unsigned long long)st->outages, st->outages == 1 ? "" : "s",
-	    (unsigned long long)st->gaps_repaired,
-	    st->gaps_repaired == 1 ? "" : "s",
-	    (unsigned long long)st->gaps_announced, st->queued_bytes,
-	    st->state != RELAY_UP && *st->error != '\0' ? "; " : "",
-	    st->state != RELAY_UP ? st->error : "");
-}
-
 /* Close and free a relay; no hook is called. */
 void
 relay_free(struct relay *r)

@@ -35,8 +35,9 @@ enum relay_state {
 };
 
 /*
- * What the operator sees (STATUS=, SIGUSR1, and for the metrics and the
- * control socket): relay_stats(svc) is NULL for a service without relay.
+ * What the operator sees (STATUS=; SIGUSR1 and the control socket's
+ * "stats", through stats.c; the metrics page): relay_stats(svc) is NULL
+ * for a service without relay.
  */
 struct relay_stats {
 	enum relay_state state;
@@ -59,6 +60,5 @@ void	relay_conn_gone(struct sb_conn *);
 const struct relay_stats *relay_stats(const struct sb_service *);
 const char *relay_state_name(enum relay_state);
 size_t	relay_status(const struct sb_service *, char *, size_t);
-void	relay_log_stats(const struct sb_service *);
 
 #endif

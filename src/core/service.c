@@ -373,7 +373,6 @@ service_log_stats(struct sb_service *svc)
 	log_notice("%s: stats: %s", svc->conf->name,
 	    (const char *)evbuffer_pullup(b, -1));
 	evbuffer_free(b);
-	relay_log_stats(svc);
 }
 
 /*

@@ -193,7 +193,7 @@ ctl_table(const struct ctl_answer *a, const char *kind,
 
 /*
  * stats: the daemon in a sentence, a table of the services, then each
- * service's refusals and limit events that are not zero.
+ * service's refusals and limit events that are not zero, and its relay.
  */
 static void
 ctl_show_stats(const struct ctl_answer *a)
@@ -239,6 +239,17 @@ ctl_show_stats(const struct ctl_answer *a)
 		}
 		if (n > 0)
 			printf("\n");
+		if (*ctl_get(l, "relay") != '\0')
+			printf("%s: relay %s, %s relayed, %s outages, gaps: %s "
+			    "repaired, %s announced; %s bytes queued%s%s\n",
+			    ctl_get(l, "name"), ctl_get(l, "relay"),
+			    ctl_get(l, "relay_relayed"),
+			    ctl_get(l, "relay_outages"),
+			    ctl_get(l, "relay_gaps_repaired"),
+			    ctl_get(l, "relay_gaps_announced"),
+			    ctl_get(l, "relay_queued_bytes"),
+			    *ctl_get(l, "relay_error") != '\0' ? "; " : "",
+			    ctl_get(l, "relay_error"));
 	}
 }
 

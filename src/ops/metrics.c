@@ -23,6 +23,7 @@
 
 #include "conf.h"
 #include "metrics.h"
+#include "relay.h"
 #include "server.h"
 #include "service.h"
 
@@ -89,6 +90,7 @@ static void	metrics_limit_family(struct server *, struct evbuffer *,
 		    const char *, const char *, const char *,
 		    const struct metrics_limit *, size_t);
 static void	metrics_server(struct server *, struct evbuffer *);
+static void	metrics_relays(struct server *, struct evbuffer *);
 static void	metrics_process(struct evbuffer *);
 static int	metrics_proc_stat(unsigned long long *, unsigned long long *,
 		    unsigned long long *, long *);
@@ -203,6 +205,64 @@ metrics_services(struct server *srv, struct evbuffer *out)
 	metrics_limit_family(srv, out, "switchboard_limit_events_total",
 	    "Times a limit fired on a client, by limit.", "limit",
 	    metrics_limits, METRICS_NITEMS(metrics_limits));
+}
+
+/*
+ * The relay's families: samples only for services with a relay (a chat
+ * room shared with other daemons through Redis).
+ */
+static void
+metrics_relays(struct server *srv, struct evbuffer *out)
+{
+	const struct relay_stats	*st;
+	struct sb_service		*svc;
+
+	metrics_family(out, "switchboard_relay_up", "gauge",
+	    "1 while the service's relay reads its room's Redis stream, "
+	    "else 0.");
+	TAILQ_FOREACH(svc, &srv->services, entry) {
+		if ((st = relay_stats(svc)) != NULL)
+			metrics_sample(out, "switchboard_relay_up",
+			    svc->conf->name, NULL, NULL, st->state == RELAY_UP);
+	}
+	metrics_family(out, "switchboard_relay_lines_relayed_total",
+	    "counter", "Lines the service appended to its room's stream.");
+	TAILQ_FOREACH(svc, &srv->services, entry) {
+		if ((st = relay_stats(svc)) != NULL)
+			metrics_sample(out,
+			    "switchboard_relay_lines_relayed_total",
+			    svc->conf->name, NULL, NULL,
+			    (unsigned long long)st->relayed);
+	}
+	metrics_family(out, "switchboard_relay_outages_total", "counter",
+	    "Times the service's relay was lost.");
+	TAILQ_FOREACH(svc, &srv->services, entry) {
+		if ((st = relay_stats(svc)) != NULL)
+			metrics_sample(out, "switchboard_relay_outages_total",
+			    svc->conf->name, NULL, NULL,
+			    (unsigned long long)st->outages);
+	}
+	metrics_family(out, "switchboard_relay_gaps_total", "counter",
+	    "Outages after which the room was repaired from the stream, or "
+	    "announced as possibly missing lines, by result.");
+	TAILQ_FOREACH(svc, &srv->services, entry) {
+		if ((st = relay_stats(svc)) == NULL)
+			continue;
+		metrics_sample(out, "switchboard_relay_gaps_total",
+		    svc->conf->name, "result", "repaired",
+		    (unsigned long long)st->gaps_repaired);
+		metrics_sample(out, "switchboard_relay_gaps_total",
+		    svc->conf->name, "result", "announced",
+		    (unsigned long long)st->gaps_announced);
+	}
+	metrics_family(out, "switchboard_relay_queued_bytes", "gauge",
+	    "Bytes of lines waiting for Redis to take them.");
+	TAILQ_FOREACH(svc, &srv->services, entry) {
+		if ((st = relay_stats(svc)) != NULL)
+			metrics_sample(out, "switchboard_relay_queued_bytes",
+			    svc->conf->name, NULL, NULL,
+			    (unsigned long long)st->queued_bytes);
+	}
 }
 
 /* Build and reload families. */
@@ -340,6 +400,7 @@ metrics_render(struct server *srv, struct evbuffer *out)
 	metrics_label(out, PACKAGE_VERSION);
 	evbuffer_add(out, "} 1\n", 4);
 	metrics_services(srv, out);
+	metrics_relays(srv, out);
 	metrics_server(srv, out);
 	metrics_process(out);
 }

@@ -16,9 +16,12 @@
 
 #include "conf.h"
 #include "listener.h"
+#include "relay.h"
 #include "server.h"
 #include "service.h"
 #include "stats.h"
+
+static void	stats_relay(struct evbuffer *, const struct sb_service *);
 
 /*
  * Each limit's field: "refused_" for those that turn a connection away at
@@ -68,7 +71,8 @@ stats_value(struct evbuffer *b, const char *s)
 /*
  * One service: its name, handler, state ("stopping": removed by a reload
  * or shutting down, finishing its clients), listeners (a comma-separated
- * list), clients now and what it has counted.
+ * list), clients now and what it has counted; and, for a service with a
+ * relay, the relay's state and figures (relay.h).
  */
 void
 stats_service(struct evbuffer *b, const struct sb_service *svc)
@@ -97,6 +101,35 @@ stats_service(struct evbuffer *b, const struct sb_service *svc)
 	    "bytes_out=%llu", (unsigned long long)n->lines_in,
 	    (unsigned long long)n->lines_out, (unsigned long long)n->bytes_in,
 	    (unsigned long long)n->bytes_out);
+	stats_relay(b, svc);
+}
+
+/*
+ * The service's relay, if it has one: its state (up, connecting,
+ * reconnecting), since when it is down (Unix time, 0 while up), what it
+ * has relayed, and why it is down.
+ */
+static void
+stats_relay(struct evbuffer *b, const struct sb_service *svc)
+{
+	const struct relay_stats	*st = relay_stats(svc);
+
+	if (st == NULL)
+		return;
+	evbuffer_add_printf(b, " relay=%s relay_down_since=%lld "
+	    "relay_relayed=%llu relay_delivered=%llu relay_kept_local=%llu "
+	    "relay_refused=%llu relay_outages=%llu relay_gaps_repaired=%llu "
+	    "relay_gaps_announced=%llu relay_queued_bytes=%zu",
+	    relay_state_name(st->state), (long long)st->down_since,
+	    (unsigned long long)st->relayed, (unsigned long long)st->delivered,
+	    (unsigned long long)st->local, (unsigned long long)st->refused,
+	    (unsigned long long)st->outages,
+	    (unsigned long long)st->gaps_repaired,
+	    (unsigned long long)st->gaps_announced, st->queued_bytes);
+	if (st->state != RELAY_UP && *st->error != '\0') {
+		EVBUFFER_ADD_STR(b, " relay_error=");
+		stats_value(b, st->error);
+	}
 }
 
 /*

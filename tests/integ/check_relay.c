@@ -524,6 +524,102 @@ START_TEST(test_password)
 }
 END_TEST
 
+/* A control socket command's answer, up to its "." line. */
+static char *
+ctl_ask(const char *path, const char *cmd)
+{
+	static char	 out[65536];
+	struct client	*c = cl_unix(path);
+	char		*line;
+	size_t		 off = 0;
+
+	cl_send(c, cmd);
+	cl_send(c, "\n");
+	out[0] = '\0';
+	while ((line = cl_line(c, T_WAIT_MS)) != NULL && strcmp(line, ".") != 0)
+		off += (size_t)snprintf(out + off, sizeof(out) - off, "%s\n",
+		    line);
+	ck_assert_ptr_nonnull(line);
+	cl_close(c);
+	return (out);
+}
+
+/* The metrics page. */
+static char *
+metrics_page(int port)
+{
+	static char	 out[65536];
+	struct client	*c = cl_tcp(port);
+	char		*line;
+	size_t		 off = 0;
+
+	cl_send(c, "GET /metrics HTTP/1.0\r\n\r\n");
+	while ((line = cl_line(c, T_WAIT_MS)) != NULL)
+		off += (size_t)snprintf(out + off, sizeof(out) - off, "%s\n",
+		    line);
+	cl_close(c);
+	return (out);
+}
+
+/*
+ * The relay's state and figures in the control socket's stats and on the
+ * metrics page, up, down, and back after an announced gap.
+ */
+START_TEST(test_relay_visible)
+{
+	struct redis	 r;
+	struct sbd	 d;
+	struct client	*a;
+	char		 conf[1024], dir[64], sock[128], *log, *p;
+	int		 mport;
+
+	redis_start(&r, 0);
+	ck_assert_int_eq(sb_tmpdir(dir, sizeof(dir), "sbrelayctl"), 0);
+	snprintf(sock, sizeof(sock), "%s/c.sock", dir);
+	snprintf(conf, sizeof(conf), "control_socket = \"%s\";\n"
+	    "metrics_listen = [ \"127.0.0.1:0\" ];\n"
+	    "services = ( { name = \"lobby\"; handler = \"chat-relay\";\n"
+	    "  listen = [ \"127.0.0.1:0\" ]; relay = \"127.0.0.1:%d\";\n"
+	    "  relay_timeout = %d; } );\n", sock, r.port, relay_timeout());
+	sbd_start(&d, conf);
+	wait_log(&d, "relay connected to");
+	log = sbd_log_text(&d);
+	ck_assert_ptr_nonnull(p = strstr(log, " metrics: listening on "
+	    "127.0.0.1:"));
+	mport = atoi(p + strlen(" metrics: listening on 127.0.0.1:"));
+	free(log);
+	a = join_as(&d, "alice");
+	ck_assert_ptr_nonnull(strstr(ctl_ask(sock, "stats"), " relay=up "
+	    "relay_down_since=0 "));
+	ck_assert_ptr_nonnull(strstr(metrics_page(mport),
+	    "\nswitchboard_relay_up{service=\"lobby\"} 1\n"));
+	redis_stop(&r);
+	wait_line(a, LOST);
+	ck_assert_ptr_nonnull(strstr(ctl_ask(sock, "stats"),
+	    " relay=reconnecting "));
+	ck_assert_ptr_nonnull(strstr(ctl_ask(sock, "stats"),
+	    " relay_outages=1 "));
+	ck_assert_ptr_nonnull(strstr(ctl_ask(sock, "stats"),
+	    " relay_error="));
+	ck_assert_ptr_nonnull(strstr(metrics_page(mport),
+	    "\nswitchboard_relay_up{service=\"lobby\"} 0\n"));
+	redis_restart(&r);
+	wait_line(a, MISSED);
+	wait_line(a, BACK);
+	p = metrics_page(mport);
+	ck_assert_ptr_nonnull(strstr(p, "\nswitchboard_relay_gaps_total{"
+	    "service=\"lobby\",result=\"announced\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(p, "\nswitchboard_relay_outages_total{"
+	    "service=\"lobby\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(p, "\nswitchboard_relay_up{service="
+	    "\"lobby\"} 1\n"));
+	cl_close(a);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+	rmdir(dir);
+	redis_free(&r);
+}
+END_TEST
+
 /*
  * Redis is not there at start: the daemon starts, its members talk among
  * themselves and are told once why, and the log says why.
@@ -945,6 +1041,7 @@ main(void)
 	tcase_add_test(tc, test_no_redis_at_start);
 	tcase_add_test(tc, test_relay_address_checked);
 	tcase_add_test(tc, test_password);
+	tcase_add_test(tc, test_relay_visible);
 	tcase_add_test(tc, test_redis_restarted_with_data);
 	tcase_add_test(tc, test_redis_restarted_empty);
 	tcase_add_test(tc, test_nick_taken_during_outage);

@@ -219,8 +219,8 @@ struct sb_relay_reply {
 
 enum sb_relay_event {
 	SB_RELAY_LOST,		/* unreachable: lines stay on this daemon */
-	SB_RELAY_RESTORED,	/* back, and lines said elsewhere meanwhile
-				   that the stream still held were relayed */
+	SB_RELAY_RESTORED,	/* back: lines said elsewhere meanwhile that
+				   the stream still holds follow, in order */
 	SB_RELAY_GAP		/* back, but lines may have been missed (comes
 				   just before SB_RELAY_RESTORED) */
 };
@@ -301,7 +301,8 @@ struct sb_handler {
 	 */
 	void			 (*too_long)(struct sb_conn *, size_t max);
 
-	/* ABI 1.1 (a plugin built for 1.0 has neither; they read as NULL). */
+	/* ABI 1.1 (a plugin built for 1.0 has none of these; they read as
+	   NULL). */
 	/*
 	 * Describe the client to the operator (switchboardctl clients and
 	 * who), e.g. by its nick: write at most size - 1 bytes and a NUL to

@@ -651,19 +651,38 @@ END_TEST
 /* The configuration takes an IP or a unix socket, never a host name. */
 START_TEST(test_relay_address_checked)
 {
+	static const struct {
+		const char	*addr;
+		int		 good;
+	} cases[] = {
+		{ "127.0.0.1:6379", 1 }, { "[::1]:6379", 1 },
+		{ "unix:/run/redis/redis.sock", 1 },
+		{ "redis.example:6379", 0 }, { "localhost:6379", 0 },
+		{ "127.0.0.1", 0 }, { "127.0.0.1:0", 0 }, { "127.0.0.1:65536", 0 },
+		{ "::1:6379", 0 }, { "unix:redis.sock", 0 }, { "", 1 },
+	};
 	struct sbd	 d;
-	char		 out[4096];
+	char		 out[4096], conf[512];
 	const char	*argv[] = { "-t", "-c", NULL, NULL };
+	size_t		 i;
+	int		 rc;
 
 	memset(&d, 0, sizeof(d));
-	sbd_write_conf(&d,
-	    "services = ( { name = \"lobby\"; handler = \"chat-relay\";\n"
-	    "  listen = [ \"127.0.0.1:0\" ];\n"
-	    "  relay = \"redis.example:6379\"; } );\n");
-	argv[2] = d.conf;
-	ck_assert_int_ne(sbd_run(argv, out, sizeof(out)), 0);
-	ck_assert_msg(strstr(out, "relay must be an IP address and port") !=
-	    NULL && strstr(out, "not a host name") != NULL, "%s", out);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(conf, sizeof(conf), "services = ( { name = \"lobby\"; "
+		    "handler = \"chat-relay\";\n  listen = [ \"127.0.0.1:0\" ];"
+		    "\n  relay = \"%s\"; } );\n", cases[i].addr);
+		sbd_write_conf(&d, conf);
+		argv[2] = d.conf;
+		rc = sbd_run(argv, out, sizeof(out));
+		if (cases[i].good)
+			ck_assert_msg(rc == 0, "%s: %s", cases[i].addr, out);
+		else
+			ck_assert_msg(rc != 0 && strstr(out, "relay must be an "
+			    "IP address and port") != NULL && strstr(out,
+			    "not a host name") != NULL, "%s: %s", cases[i].addr,
+			    out);
+	}
 	unlink(d.conf);
 	rmdir(d.dir);
 }

@@ -5,8 +5,8 @@
  * loop. Each wakeup reads at most UDP_BATCH datagrams (one recvmmsg), so
  * a flood takes its turn with the TCP clients instead of holding the
  * loop. Each datagram is one request of one or more lines, answered by a
- * pseudo-connection (conn_dgram.c) with one datagram: the handler's
- * replies in order, cut at a line boundary with UDP_TRUNCATED after them
+ * pseudo-connection (conn_dgram.c) with one datagram (the batch's answers
+ * go out with one sendmmsg): the handler's replies in order, cut at a line boundary with UDP_TRUNCATED after them
  * if they are over the service's udp_max_reply or udp_max_amplification
  * times the request.
  *
@@ -77,6 +77,12 @@ static struct sockaddr_storage udp_from[UDP_BATCH];
 static char		 udp_ctl[UDP_BATCH][UDP_CMSG_SPACE];
 static char		*udp_buf;
 static size_t		 udp_buf_each;
+/* The answers of a batch, sent together (one sendmmsg): each points into
+ * its pseudo-connection's output, freed once the batch is sent. */
+static struct mmsghdr	 udp_out[UDP_BATCH];
+static struct iovec	 udp_out_iov[UDP_BATCH][2];
+static struct sb_conn	*udp_out_conn[UDP_BATCH];
+static unsigned int	 udp_nout;
 
 static int	udp_socket(const struct listen_addr *);
 static void	udp_read_cb(evutil_socket_t, short, void *);
@@ -86,10 +92,11 @@ static void	udp_drop(struct sb_service *, enum service_limit,
 static bool	udp_admit(struct sb_service *, const struct listener *,
 		    const struct sockaddr *, socklen_t, size_t, int,
 		    const uint8_t *, uint64_t);
-static void	udp_answer(struct sb_service *, int, struct msghdr *,
-		    size_t, int, const uint8_t *);
-static void	udp_send(struct sb_service *, int, struct msghdr *,
-		    const char *, size_t, bool, bool);
+static void	udp_answer(struct sb_service *, struct msghdr *, size_t, int,
+		    const uint8_t *);
+static void	udp_queue(struct sb_conn *, struct msghdr *, const char *,
+		    size_t, bool, bool);
+static void	udp_flush(struct sb_service *, int);
 static void	udp_reply_ctl(struct msghdr *);
 
 /*
@@ -327,36 +334,68 @@ udp_reply_ctl(struct msghdr *mh)
 }
 
 /*
- * Send an answer of len bytes (whole lines) to the request mh came with,
- * then, if it was cut, UDP_TRUNCATED (ending CRLF if crlf, else LF).
+ * Queue the answer of c (len bytes of its output out, whole lines) to the
+ * request mh came with, then, if it was cut, UDP_TRUNCATED (ending CRLF
+ * if crlf, else LF). udp_flush sends it, and frees c.
  */
 static void
-udp_send(struct sb_service *svc, int fd, struct msghdr *mh, const char *out,
-    size_t len, bool cut, bool crlf)
+udp_queue(struct sb_conn *c, struct msghdr *mh, const char *out, size_t len,
+    bool cut, bool crlf)
 {
 	static const char	 lf[] = UDP_TRUNCATED "\n";
 	static const char	 crlf_[] = UDP_TRUNCATED "\r\n";
-	struct iovec		 iov[2];
-	ssize_t			 n;
+	struct iovec		*iov = udp_out_iov[udp_nout];
+	struct msghdr		*oh = &udp_out[udp_nout].msg_hdr;
 
 	iov[0].iov_base = (void *)(uintptr_t)out;
 	iov[0].iov_len = len;
 	iov[1].iov_base = (void *)(uintptr_t)(crlf ? crlf_ : lf);
 	iov[1].iov_len = !cut ? 0 : crlf ? sizeof(crlf_) - 1 : sizeof(lf) - 1;
-	mh->msg_iov = iov;
-	mh->msg_iovlen = 2;
 	udp_reply_ctl(mh);
-	if ((n = sendmsg(fd, mh, MSG_DONTWAIT)) > 0)
-		svc->count.bytes_out += (uint64_t)n;
+	memset(oh, 0, sizeof(*oh));
+	oh->msg_name = mh->msg_name;
+	oh->msg_namelen = mh->msg_namelen;
+	oh->msg_control = mh->msg_control;
+	oh->msg_controllen = mh->msg_controllen;
+	oh->msg_iov = iov;
+	oh->msg_iovlen = 2;
+	udp_out_conn[udp_nout++] = c;
+}
+
+/*
+ * Send the batch's answers, as many per system call as the kernel takes;
+ * one it refuses (a full buffer, an unreachable peer) is dropped. Then
+ * free their pseudo-connections.
+ */
+static void
+udp_flush(struct sb_service *svc, int fd)
+{
+	unsigned int	i, sent = 0;
+	int		n;
+
+	while (sent < udp_nout) {
+		n = sendmmsg(fd, udp_out + sent, udp_nout - sent, MSG_DONTWAIT);
+		if (n <= 0) {
+			sent++;
+			continue;
+		}
+		for (i = sent; i < sent + (unsigned int)n; i++)
+			svc->count.bytes_out += udp_out[i].msg_len;
+		sent += (unsigned int)n;
+	}
+	for (i = 0; i < udp_nout; i++)
+		conn_dgram_free(udp_out_conn[i]);
+	udp_nout = 0;
 }
 
 /*
  * Answer one admitted request (len bytes in mh's buffer, which has room
- * for one more) from addr: the handler's replies, within the bounds.
+ * for one more) from addr: the handler's replies, within the bounds,
+ * queued for udp_flush.
  */
 static void
-udp_answer(struct sb_service *svc, int fd, struct msghdr *mh, size_t len,
-    int family, const uint8_t *addr)
+udp_answer(struct sb_service *svc, struct msghdr *mh, size_t len, int family,
+    const uint8_t *addr)
 {
 	const struct conf_limits	*lim = &svc->conf->limits;
 	const struct sockaddr		*sa = mh->msg_name;
@@ -396,8 +435,10 @@ udp_answer(struct sb_service *svc, int fd, struct msghdr *mh, size_t len,
 			    "bytes cut to %zu (udp_max_reply %lld)", outlen,
 			    keep + tlen, lim->udp_max_reply);
 	}
-	if (keep != DGRAM_NOTHING)
-		udp_send(svc, fd, mh, out, keep, keep != outlen, crlf);
+	if (keep != DGRAM_NOTHING) {
+		udp_queue(c, mh, out, keep, keep != outlen, crlf);
+		return;
+	}
 	conn_dgram_free(c);
 }
 
@@ -451,6 +492,7 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		if (!udp_admit(svc, l, mh->msg_name, mh->msg_namelen, len,
 		    family, addr, now))
 			continue;
-		udp_answer(svc, fd, mh, len, family, addr);
+		udp_answer(svc, mh, len, family, addr);
 	}
+	udp_flush(svc, fd);
 }

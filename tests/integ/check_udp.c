@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -406,35 +407,27 @@ udp4_checksum(const void *udp, size_t len, uint32_t src, uint32_t dst)
 }
 
 /*
- * Datagrams from source port 0 (sent through a raw socket, the only way
- * to send one) and from port 7 (echo) are dropped and counted.
+ * Send "port zero\n" to 127.0.0.1:port from source port 0, through a raw
+ * socket (the only way to send one; root only).
  */
-START_TEST(test_source_ports_dropped)
+static void
+udp_send_from_port0(int port)
 {
-	struct sbd		 d;
 	struct sockaddr_in	 sin;
 	struct udphdr		*uh;
 	char			 pkt[64];
 	const char		*body = "port zero\n";
 	size_t			 len;
-	int			 p, fd7, raw;
-
-	sbd_start(&d, "services = ( { name = \"upper\"; "
-	    "handler = \"uppercase-echo\"; listen = [ \"udp:127.0.0.1:0\" ]; "
-	    "} );\n");
-	p = sbd_udp_port(&d, "upper", "127.0.0.1");
-	fd7 = udp_sock("127.0.0.1", 7);
-	udp_put(fd7, "127.0.0.1", p, "from echo\n", 10);
+	int			 raw;
 
 	raw = socket(AF_INET, SOCK_RAW, IPPROTO_UDP);
-	ck_assert_msg(raw >= 0, "raw socket: %s (the test needs root)",
-	    strerror(errno));
+	ck_assert_msg(raw >= 0, "raw socket: %s", strerror(errno));
 	memset(pkt, 0, sizeof(pkt));
 	uh = (struct udphdr *)pkt;
 	len = sizeof(*uh) + strlen(body);
 	memcpy(pkt + sizeof(*uh), body, strlen(body));
 	uh->uh_sport = htons(0);
-	uh->uh_dport = htons((uint16_t)p);
+	uh->uh_dport = htons((uint16_t)port);
 	uh->uh_ulen = htons((uint16_t)len);
 	uh->uh_sum = udp4_checksum(pkt, len, 0x7f000001, 0x7f000001);
 	memset(&sin, 0, sizeof(sin));
@@ -443,13 +436,44 @@ START_TEST(test_source_ports_dropped)
 	ck_assert_int_eq(sendto(raw, pkt, len, 0, (struct sockaddr *)&sin,
 	    sizeof(sin)), (ssize_t)len);
 	close(raw);
+}
 
+/*
+ * Datagrams from source port 0 and from port 7 (echo) are dropped and
+ * counted; as root, since only root can send from either. Anyone can
+ * send from 11211 (memcached), which is dropped too.
+ */
+START_TEST(test_source_ports_dropped)
+{
+	struct sbd	 d;
+	int		 p, fd7 = -1, fdm;
+	bool		 root = geteuid() == 0;
+
+	sbd_start(&d, "services = ( { name = \"upper\"; "
+	    "handler = \"uppercase-echo\"; listen = [ \"udp:127.0.0.1:0\" ]; "
+	    "} );\n");
+	p = sbd_udp_port(&d, "upper", "127.0.0.1");
+	fdm = udp_sock("127.0.0.1", 11211);
+	udp_put(fdm, "127.0.0.1", p, "from memcached\n", 15);
+	if (root) {
+		fd7 = udp_sock("127.0.0.1", 7);
+		udp_put(fd7, "127.0.0.1", p, "from echo\n", 10);
+		udp_send_from_port0(p);
+	}
 	udp_sync("127.0.0.1", "127.0.0.1", p);
-	udp_nothing(fd7);
-	ck_assert_int_eq(limit_count(&d, "upper", "udp_source_port"), 2);
-	ck_assert(sbd_log_has(&d, "datagram from source port 0 dropped"));
-	ck_assert(sbd_log_has(&d, "datagram from source port 7 dropped"));
-	close(fd7);
+	udp_nothing(fdm);
+	ck_assert(sbd_log_has(&d, "datagram from source port 11211 dropped"));
+	if (root) {
+		udp_nothing(fd7);
+		ck_assert(sbd_log_has(&d, "datagram from source port 0 "
+		    "dropped"));
+		ck_assert(sbd_log_has(&d, "datagram from source port 7 "
+		    "dropped"));
+		close(fd7);
+	}
+	ck_assert_int_eq(limit_count(&d, "upper", "udp_source_port"),
+	    root ? 3 : 1);
+	close(fdm);
 	ck_assert_int_eq(sbd_stop(&d), 0);	/* checks the log too */
 }
 END_TEST

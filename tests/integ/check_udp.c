@@ -478,6 +478,43 @@ START_TEST(test_source_ports_dropped)
 }
 END_TEST
 
+/*
+ * A wildcard udp:PORT answers IPv4 and IPv6 from the address each request
+ * was sent to: a request to 127.0.0.2 from 127.0.0.1 is answered from
+ * 127.0.0.2 (the kernel would pick 127.0.0.1 on its own).
+ */
+START_TEST(test_wildcard_answers_from_its_address)
+{
+	struct sbd		 d;
+	struct sockaddr_in	 from;
+	struct pollfd		 pfd;
+	socklen_t		 len = sizeof(from);
+	char			 buf[256], addr[INET_ADDRSTRLEN];
+	int			 p, fd4, fd6;
+	ssize_t			 n;
+
+	sbd_start(&d, "services = ( { name = \"upper\"; "
+	    "handler = \"uppercase-echo\"; listen = [ \"udp:0\" ]; } );\n");
+	p = sbd_udp_port(&d, "upper", "[::]");
+	fd4 = udp_sock("127.0.0.1", 0);
+	fd6 = udp_sock("::1", 0);
+	udp_expect_str(fd6, "::1", p, "six\n", "SIX\n");
+	udp_put(fd4, "127.0.0.2", p, "four\n", 5);
+	pfd.fd = fd4;
+	pfd.events = POLLIN;
+	ck_assert_int_eq(poll(&pfd, 1, T_WAIT_MS), 1);
+	n = recvfrom(fd4, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len);
+	ck_assert_int_eq(n, 5);
+	ck_assert(memcmp(buf, "FOUR\n", 5) == 0);
+	inet_ntop(AF_INET, &from.sin_addr, addr, sizeof(addr));
+	ck_assert_str_eq(addr, "127.0.0.2");
+	ck_assert_int_eq(ntohs(from.sin_port), p);
+	close(fd4);
+	close(fd6);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
 /* -t refuses a udp: entry on chat-relay, naming file:line. */
 START_TEST(test_chat_refused)
 {
@@ -610,6 +647,7 @@ main(void)
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_allow_deny);
 	tcase_add_test(tc, test_reload);
+	tcase_add_test(tc, test_wildcard_answers_from_its_address);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_udp"));
 }

@@ -85,8 +85,8 @@ static const char *const conf_log_levels[] = {
 	  0, 1000000, NULL, def_rate, "datagrams per second from one "	\
 	  "address, 0 = no limit" },					\
 	{ "udp_burst", SB_OPT_INT, offsetof(type, limits.udp_burst),	\
-	  1, 1000000, NULL, def_burst, "datagrams one address may send "	\
-	  "at once above udp_rate" }
+	  1, 1000000, NULL, def_burst,					\
+	  "datagrams one address may send at once above udp_rate" }
 
 /* Top-level keys; "services" is read by hand. */
 static const struct sb_option conf_global_options[] = {

@@ -6,7 +6,8 @@
  * a flood takes its turn with the TCP clients instead of holding the
  * loop. Each datagram is one request of one or more lines, answered by a
  * pseudo-connection (conn_dgram.c) with one datagram (the batch's answers
- * go out with one sendmmsg): the handler's replies in order, cut at a line boundary with UDP_TRUNCATED after them
+ * go out with one sendmmsg): the handler's replies in order, cut at a line
+ * boundary with UDP_TRUNCATED after them
  * if they are over the service's udp_max_reply or udp_max_amplification
  * times the request.
  *
@@ -173,7 +174,8 @@ udp_open(struct event_base *base, const struct listen_addr *a, void *arg)
 
 		memset(&v4, 0, sizeof(v4));
 		sin->sin_family = AF_INET;
-		sin->sin_port = ((const struct sockaddr_in6 *)&a->ss)->sin6_port;
+		sin->sin_port =
+		    ((const struct sockaddr_in6 *)&a->ss)->sin6_port;
 		v4.len = sizeof(*sin);
 		v4.any = true;
 		fd = udp_socket(&v4);
@@ -244,9 +246,9 @@ udp_drop(struct sb_service *svc, enum service_limit what,
 
 /*
  * May this datagram of len bytes (more than udp_max_request if it was
- * truncated), arrived on l, be answered? Checks the source port, allow/deny, the
- * address's udp_rate budget and the size, in that order; a refused one
- * is counted and logged, never answered.
+ * truncated), arrived on l, be answered? Checks the source port,
+ * allow/deny, the address's udp_rate budget and the size, in that order;
+ * a refused one is counted and logged, never answered.
  */
 static bool
 udp_admit(struct sb_service *svc, const struct listener *l,
@@ -263,11 +265,6 @@ udp_admit(struct sb_service *svc, const struct listener *l,
 	port = sa->sa_family == AF_INET ?
 	    ntohs(((const struct sockaddr_in *)sa)->sin_port) :
 	    ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
-	if (family == AF_UNSPEC) {
-		udp_drop(svc, LIMIT_UDP_SOURCE_PORT, sa, salen, family, addr,
-		    "datagram from an unknown address family dropped");
-		return (false);
-	}
 	if (udp_source_refused(port, l->port)) {
 		udp_drop(svc, LIMIT_UDP_SOURCE_PORT, sa, salen, family, addr,
 		    "datagram from source port %u dropped", port);
@@ -321,7 +318,7 @@ udp_reply_ctl(struct msghdr *mh)
 	}
 	if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
 		mh->msg_controllen = CMSG_SPACE(sizeof(struct in6_pktinfo));
-		return;			/* as it came: address, interface */
+		return;		/* as it came: address, interface */
 	}
 	if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
 		pi = (struct in_pktinfo *)CMSG_DATA(cm);
@@ -487,7 +484,7 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		mh = &udp_msgs[i].msg_hdr;
 		len = udp_msgs[i].msg_len;
 		if (mh->msg_flags & MSG_TRUNC)
-			len = each;		/* over the bound, whatever */
+			len = each;	/* over the bound, whatever */
 		acl_peer(mh->msg_name, &family, addr);
 		if (!udp_admit(svc, l, mh->msg_name, mh->msg_namelen, len,
 		    family, addr, now))

@@ -34,7 +34,8 @@
 static const char conf_both[] =
     "services = (\n"
     "  { name = \"upper\"; handler = \"uppercase-echo\";\n"
-    "    listen = [ \"127.0.0.1:0\", \"udp:127.0.0.1:0\", \"udp:[::1]:0\" ]; },\n"
+    "    listen = [ \"127.0.0.1:0\", \"udp:127.0.0.1:0\",\n"
+    "      \"udp:[::1]:0\" ]; },\n"
     "  { name = \"numbers\"; handler = \"number-to-text\";\n"
     "    listen = [ \"udp:127.0.0.1:0\", \"udp:[::1]:0\" ]; }\n"
     ");\n";
@@ -321,7 +322,8 @@ START_TEST(test_amplification)
 
 	sbd_start(&d, "services = (\n"
 	    "  { name = \"n3\"; handler = \"number-to-text\";\n"
-	    "    listen = [ \"udp:127.0.0.1:0\" ]; udp_max_amplification = 3; },\n"
+	    "    listen = [ \"udp:127.0.0.1:0\" ];\n"
+	    "    udp_max_amplification = 3; },\n"
 	    "  { name = \"n10\"; handler = \"number-to-text\";\n"
 	    "    listen = [ \"udp:127.0.0.1:0\" ]; },\n"
 	    "  { name = \"upper\"; handler = \"uppercase-echo\";\n"
@@ -333,7 +335,8 @@ START_TEST(test_amplification)
 	udp_expect_str(fd, "127.0.0.1", p, "-1\n-1\n-1\n-1\n-1\n",
 	    "minus one\n" TRUNCATED);
 	ck_assert_int_le(strlen("minus one\n" TRUNCATED), 3 * 15);
-	udp_expect_str(fd, "127.0.0.1", p, "1\n", "one\n");	/* 2x: whole */
+	/* 2x: whole. */
+	udp_expect_str(fd, "127.0.0.1", p, "1\n", "one\n");
 	/* 21 bytes in, 63 out at most: only the error line fits. */
 	udp_expect_str(fd, "127.0.0.1", p, "-9223372036854775808\n", TRUNCATED);
 	/* 4 bytes in, 12 out at most: not even the error line; silence. */

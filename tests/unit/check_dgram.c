@@ -92,15 +92,19 @@ END_TEST
 
 START_TEST(test_cut)
 {
-	static const char	out[] = "one\ntwo\nthree\n";	/* 14 bytes */
+	static const char	out[] = "one\ntwo\nthree\n";	/* 14 B */
 
-	ck_assert_int_eq(dgram_cut(out, 14, 14, 5), 14);	/* fits */
+	/* fits */
+	ck_assert_int_eq(dgram_cut(out, 14, 14, 5), 14);
 	ck_assert_int_eq(dgram_cut(out, 14, 100, 50), 14);
-	ck_assert_int_eq(dgram_cut(out, 14, 13, 5), 8);		/* 8 + 5 */
+	/* 8 + 5 */
+	ck_assert_int_eq(dgram_cut(out, 14, 13, 5), 8);
 	ck_assert_int_eq(dgram_cut(out, 14, 12, 4), 8);
-	ck_assert_int_eq(dgram_cut(out, 14, 12, 5), 4);		/* 4 + 5 */
+	/* 4 + 5 */
+	ck_assert_int_eq(dgram_cut(out, 14, 12, 5), 4);
 	ck_assert_int_eq(dgram_cut(out, 14, 8, 4), 4);
-	ck_assert_int_eq(dgram_cut(out, 14, 7, 4), 0);		/* trailer only */
+	/* trailer only */
+	ck_assert_int_eq(dgram_cut(out, 14, 7, 4), 0);
 	ck_assert_int_eq(dgram_cut(out, 14, 4, 4), 0);
 	ck_assert_int_eq(dgram_cut(out, 14, 3, 4), DGRAM_NOTHING);
 	/* One line longer than the room: nothing of it, never half. */

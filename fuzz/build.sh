@@ -13,8 +13,9 @@ mkdir -p "$out/obj"
 objs=""
 for f in "$srcdir"/src/*/*.c "$srcdir"/src/handlers/*/*.c; do
 	# main.c is the daemon's; src/testing/ is the test harness, a
-	# stand-in for the core that would clash with it.
-	case $f in */main.c|*/testing/*) continue ;; esac
+	# stand-in for the core that would clash with it; src/ctl/ is
+	# switchboardctl, a program of its own.
+	case $f in */main.c|*/testing/*|*/ctl/*) continue ;; esac
 	o="$out/obj/$(basename "$f" .c).o"
 	$cc $cflags -fsanitize=fuzzer-no-link $CPPFLAGS -c "$f" -o "$o"
 	objs="$objs $o"

@@ -91,6 +91,19 @@ void		 sb_test_line(struct sb_conn *, const char *);
 /* The client hangs up: closed with "client closed the connection". */
 void		 sb_test_hangup(struct sb_conn *);
 /*
+ * The operator disconnects the client (switchboardctl kill ID REASON), as
+ * the daemon does it: the kicked hook (or the core's "error:
+ * disconnected by the operator"), then a close after the output, for
+ * "disconnected by the operator". Nothing happens to a closing client.
+ */
+void		 sb_test_kick(struct sb_conn *, const char *);
+/*
+ * What the describe hook says of the client (switchboardctl clients and
+ * who): the text, valid until the next call, or NULL if it says nothing
+ * or the handler has no such hook.
+ */
+const char	*sb_test_describe(struct sb_conn *);
+/*
  * A client that stops reading (true) keeps its output queued in the core,
  * where it counts against max_output: past it (beyond the replies it
  * asked for, see sb_conn_reply_begin), it is closed as a "slow consumer".

@@ -120,6 +120,8 @@ static const struct sb_option conf_service_options[] = {
 	{ "listen", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
 	{ "socket_mode", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
 	{ "socket_group", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
+	{ "reuse_port", SB_OPT_BOOL, offsetof(struct conf_service, reuse_port),
+	  0, 0, NULL, NULL, "share the ports with other daemons" },
 	CONF_LIMIT_OPTIONS(struct conf_service, NULL, NULL, NULL, NULL,
 	    NULL, NULL, NULL),
 	CONF_UDP_OPTIONS(struct conf_service, NULL, NULL, NULL, NULL, NULL),
@@ -143,6 +145,8 @@ static int	conf_read_socket_mode(const config_setting_t *,
 static long long conf_read_socket_group(const config_setting_t *,
 		    struct conf_report *);
 static void	conf_read_socket_perms(struct conf_service *,
+		    const config_setting_t *, struct conf_report *);
+static void	conf_read_reuse_port(struct conf_service *,
 		    const config_setting_t *, struct conf_report *);
 static void	conf_read_service(struct conf *, struct conf_service *,
 		    const config_setting_t *, struct conf_report *);
@@ -491,6 +495,34 @@ conf_check_output(const struct conf_limits *l, const config_setting_t *group,
 	    l->max_line, CONF_OUTPUT_MARGIN);
 }
 
+/*
+ * reuse_port: every TCP listener of the service binds with SO_REUSEPORT,
+ * so that several daemons can serve one port. A unix path cannot be
+ * shared that way: refused.
+ */
+static void
+conf_read_reuse_port(struct conf_service *svc, const config_setting_t *group,
+    struct conf_report *r)
+{
+	config_setting_t	*s;
+	size_t			 i;
+
+	if (!svc->reuse_port)
+		return;
+	s = config_setting_get_member(group, "reuse_port");
+	for (i = 0; i < svc->nlisten; i++) {
+		if (svc->listen[i].ss.ss_family != AF_UNIX) {
+			svc->listen[i].reuse_port = true;
+			continue;
+		}
+		conf_report(r, config_setting_source_line(s), "reuse_port: "
+		    "service \"%s\" listens on %s, and a unix socket cannot "
+		    "be shared by several daemons (give each daemon its own "
+		    "path in a service without reuse_port)", svc->name,
+		    svc->listen_text[i]);
+	}
+}
+
 /* Read one service group. */
 static void
 conf_read_service(struct conf *conf, struct conf_service *svc,
@@ -522,6 +554,7 @@ conf_read_service(struct conf *conf, struct conf_service *svc,
 		conf_find_handler(conf, svc, r);
 	conf_read_listen(svc, group, r);
 	conf_read_socket_perms(svc, group, r);
+	conf_read_reuse_port(svc, group, r);
 	if (svc->handler == NULL) {
 		conf_unknown_keys(group, tables, 1, "for services", r);
 		return;

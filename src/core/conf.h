@@ -51,6 +51,8 @@ struct conf_service {
 	size_t			 nlisten;
 	int			 socket_mode;	/* unix listeners, -1 = unset */
 	long long		 socket_gid;	/* unix listeners, -1 = unset */
+	bool			 reuse_port;	/* share ports with other
+						   daemons */
 	void			*hconf;		/* handler's conf blob */
 };
 

@@ -118,6 +118,10 @@ listener_socket(const struct listen_addr *a, int backlog)
 	if (a->ss.ss_family != AF_UNIX &&
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		goto fail;
+	/* Other daemons (of the same user) may bind it too: reuse_port. */
+	if (a->reuse_port &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1)
+		goto fail;
 	if (a->ss.ss_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, a->any ? &off : &on,
 	    sizeof(int)) == -1)
@@ -268,6 +272,11 @@ listener_set_target(struct listener *l, const struct listen_addr *a,
 		if (l->unlink_path && (l->addr->mode != a->mode ||
 		    l->addr->gid != a->gid))
 			(void)listener_set_perms(a);
+		if (l->addr->reuse_port != a->reuse_port)
+			log_notice("%s: reuse_port is now %s, but a bound socket "
+			    "keeps how it was bound: restart the daemon to "
+			    "apply it", l->bound, a->reuse_port ? "true" :
+			    "false");
 		l->addr = a;
 	}
 	l->arg = arg;

@@ -17,17 +17,20 @@
 #include <string.h>
 #include <time.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 
 #include "activation.h"
 #include "conf.h"
 #include "conn.h"
+#include "control.h"
 #include "generation.h"
 #include "listener.h"
 #include "log.h"
 #include "notify.h"
 #include "server.h"
 #include "service.h"
+#include "stats.h"
 
 static void	server_reap_cb(evutil_socket_t, short, void *);
 static void	server_flush_cb(evutil_socket_t, short, void *);
@@ -72,6 +75,7 @@ server_init(struct server *srv, struct conf *conf)
 	TAILQ_INIT(&srv->services);
 	TAILQ_INIT(&srv->retired);
 	srv->queues = conn_queues_new();
+	srv->control = control_new(srv);
 	/*
 	 * main() has set PIPE, WINCH, USR1 and USR2 to be ignored rather than
 	 * left at their default action (for the USR signals, to exit):
@@ -134,8 +138,13 @@ server_start(struct server *srv)
 		break;
 	}
 	if (rc == 0)
-		rc = generation_apply(srv, conf_ref(srv->conf), &act, why,
-		    sizeof(why), &err);
+		rc = control_prepare(srv->control, srv->conf, why, sizeof(why),
+		    &err);
+	if (rc == 0 && (rc = generation_apply(srv, conf_ref(srv->conf), &act,
+	    why, sizeof(why), &err)) != 0)
+		control_abort(srv->control);
+	else if (rc == 0)
+		control_commit(srv->control);
 	activation_free(&act);
 	if (rc != 0) {
 		log_msg(LOG_LEVEL_ERROR, "%s", why);
@@ -172,8 +181,13 @@ server_reload(struct server *srv, char *why, size_t len)
 		snprintf(why, len, "%s", errs.n > 0 ? errs.msgs[0] :
 		    "cannot read the configuration");
 		conf_errors_free(&errs);
-	} else if (generation_apply(srv, conf, NULL, why, len, &err) == 0)
+	} else if (control_prepare(srv->control, conf, why, len, &err) != 0)
+		conf_free(conf);
+	else if (generation_apply(srv, conf, NULL, why, len, &err) == 0) {
+		control_commit(srv->control);
 		why[0] = '\0';
+	} else
+		control_abort(srv->control);
 	server_status(srv, srv->status, sizeof(srv->status));
 	if (why[0] != '\0') {
 		srv->reloads_failed++;
@@ -276,6 +290,7 @@ server_free(struct server *srv)
 	    srv->sig_int, srv->sig_hup, srv->sig_usr1, srv->sig_usr2 };
 	size_t			 i;
 
+	control_free(srv->control);
 	while ((svc = TAILQ_FIRST(&srv->retired)) != NULL) {
 		TAILQ_REMOVE(&srv->retired, svc, entry);
 		service_free(svc);
@@ -350,7 +365,11 @@ server_conn_gone(struct server *srv)
 		event_base_loopexit(srv->base, NULL);
 }
 
-/* A one-line summary: services, connections and bound addresses. */
+/*
+ * A one-line summary: services, connections (in all, then per service),
+ * limit events and bound addresses, as in "2 services, 3 connections;
+ * clients: numbers 1, lobby 2; numbers=127.0.0.1:7001 ...".
+ */
 static void
 server_status(struct server *srv, char *buf, size_t size)
 {
@@ -368,6 +387,14 @@ server_status(struct server *srv, char *buf, size_t size)
 		off += (size_t)snprintf(buf + off, size - off, " %llu limit "
 		    "event%s;", (unsigned long long)limits, limits == 1 ? "" :
 		    "s");
+	TAILQ_FOREACH(svc, &srv->services, entry) {
+		if (off < size)
+			off += (size_t)snprintf(buf + off, size - off,
+			    "%s %s %zu", svc == TAILQ_FIRST(&srv->services) ?
+			    " clients:" : ",", svc->conf->name, svc->nconns);
+	}
+	if (n > 0 && off < size)
+		off += (size_t)snprintf(buf + off, size - off, ";");
 	TAILQ_FOREACH(svc, &srv->services, entry) {
 		for (i = 0; i < svc->nlisteners && off < size; i++)
 			off += (size_t)snprintf(buf + off, size - off,
@@ -413,9 +440,17 @@ static void
 server_snapshot(struct server *srv)
 {
 	struct sb_service	*svc;
+	struct evbuffer		*b;
 
-	log_notice("SIGUSR1: %zu connection%s", srv->nconns,
-	    srv->nconns == 1 ? "" : "s");
+	if ((b = evbuffer_new()) != NULL) {
+		stats_daemon(b, srv);
+		evbuffer_add(b, "", 1);
+	}
+	log_notice("SIGUSR1: %zu connection%s; %s", srv->nconns,
+	    srv->nconns == 1 ? "" : "s", b != NULL ?
+	    (const char *)evbuffer_pullup(b, -1) : "");
+	if (b != NULL)
+		evbuffer_free(b);
 	TAILQ_FOREACH(svc, &srv->services, entry)
 		service_log_stats(svc);
 	TAILQ_FOREACH(svc, &srv->retired, entry)

@@ -14,6 +14,7 @@
 
 struct conf;
 struct conn_queues;
+struct control;
 struct event;
 struct event_base;
 struct sb_conn;
@@ -27,6 +28,7 @@ struct server {
 	struct sb_services		 services;
 	struct sb_services		 retired;	/* finishing clients */
 	struct conn_queues		*queues;	/* the conn module's */
+	struct control			*control;	/* control_socket */
 	struct event			*reaper;
 	struct event			*flusher;
 	struct event			*sig_term;

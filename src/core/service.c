@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
+
 #include "acl.h"
 #include "conf.h"
 #include "conn.h"
@@ -24,6 +26,7 @@
 #include "log.h"
 #include "server.h"
 #include "service.h"
+#include "stats.h"
 #include "timer.h"
 #include "xmalloc.h"
 
@@ -362,19 +365,23 @@ service_log_limits(struct sb_service *svc)
 		log_info("%s: limits fired: %s", svc->conf->name, buf);
 }
 
-/* Log one line with what the service has counted (for SIGUSR1). */
+/*
+ * Log one line with what the service has counted (for SIGUSR1): the
+ * fields of its line in the control socket's "stats" answer (a removed
+ * service finishing its clients says state=stopping).
+ */
 void
 service_log_stats(struct sb_service *svc)
 {
-	char	buf[512];
+	struct evbuffer	*b;
 
-	if (service_format_limits(svc, buf, sizeof(buf)) == 0)
-		snprintf(buf, sizeof(buf), "none");
-	log_notice("%s: stats: %zu connection%s now, %llu accepted, %zu "
-	    "listener%s; limits fired: %s%s", svc->conf->name, svc->nconns,
-	    svc->nconns == 1 ? "" : "s", (unsigned long long)svc->count.accepted,
-	    svc->nlisteners, svc->nlisteners == 1 ? "" : "s", buf,
-	    svc->stopping ? " (removed, finishing its clients)" : "");
+	if ((b = evbuffer_new()) == NULL)
+		return;
+	stats_service(b, svc);
+	evbuffer_add(b, "", 1);
+	log_notice("%s: stats: %s", svc->conf->name,
+	    (const char *)evbuffer_pullup(b, -1));
+	evbuffer_free(b);
 }
 
 /*

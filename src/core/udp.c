@@ -132,6 +132,10 @@ udp_socket(const struct listen_addr *a)
 		return (-1);
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		goto fail;
+	/* Other daemons (of the same user) may bind it too: reuse_port. */
+	if (a->reuse_port &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1)
+		goto fail;
 	if (a->ss.ss_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, a->any ? &off : &on,
 	    sizeof(int)) == -1)
@@ -178,6 +182,7 @@ udp_open(struct event_base *base, const struct listen_addr *a, void *arg)
 		    ((const struct sockaddr_in6 *)&a->ss)->sin6_port;
 		v4.len = sizeof(*sin);
 		v4.any = true;
+		v4.reuse_port = a->reuse_port;
 		fd = udp_socket(&v4);
 	}
 	if (fd == -1)

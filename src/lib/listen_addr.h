@@ -22,6 +22,7 @@ struct listen_addr {
 	bool			udp;	/* udp: a datagram socket */
 	int			mode;	/* unix: chmod to this, -1 = umask's */
 	long long		gid;	/* unix: chown to this group, -1 = ours */
+	bool			reuse_port; /* SO_REUSEPORT (not unix) */
 };
 
 /* Longest text listen_addr_format writes, with its NUL. */

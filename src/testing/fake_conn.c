@@ -238,6 +238,32 @@ sb_test_hangup(struct sb_conn *c)
 }
 
 void
+sb_test_kick(struct sb_conn *c, const char *reason)
+{
+	const struct sb_handler	*h = c->svc->h;
+
+	if (c->closing)
+		return;
+	if (h->kicked != NULL)
+		h->kicked(c, reason);
+	else
+		sb_conn_send(c, "error: disconnected by the operator");
+	fake_close(c, "disconnected by the operator", true);
+	fake_round();
+}
+
+const char *
+sb_test_describe(struct sb_conn *c)
+{
+	static char		 buf[256];
+	const struct sb_handler	*h = c->svc->h;
+
+	if (h->describe == NULL || h->describe(c, buf, sizeof(buf)) == 0)
+		return (NULL);
+	return (buf);
+}
+
+void
 sb_test_stall(struct sb_conn *c, bool stall)
 {
 	c->stalled = stall;

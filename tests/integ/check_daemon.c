@@ -503,8 +503,8 @@ START_TEST(test_bench_man_examples)
 	int		 n = 0;
 
 	snprintf(cmd, sizeof(cmd), "sed -e 's/\"127.0.0.1:700[0-9]\", "
-	    "\"\\[::1\\]:700[0-9]\"/\"127.0.0.1:0\"/' '%s'",
-	    SB_SAMPLE_CONFIG);
+	    "\"\\[::1\\]:700[0-9]\"/\"127.0.0.1:0\"/' "
+	    "-e '/^control_socket/d' '%s'", SB_SAMPLE_CONFIG);
 	ck_assert_int_eq(run_shell(cmd, conf, sizeof(conf)), 0);
 	ck_assert_ptr_null(strstr(conf, "\", \"[::1]:700"));
 	snprintf(cmd, sizeof(cmd), "sed -n '/^\\.SH EXAMPLES/,/^\\.fi/p' "

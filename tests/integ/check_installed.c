@@ -5,6 +5,9 @@
  * ports with real nc, and the installed switchboard-bench. Not part of
  * "make check", which tests the build tree.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,8 @@
 
 #define INSTALLED_CONF	"/etc/switchboard/switchboard.conf"
 #define INSTALLED_BENCH	"/usr/bin/switchboard-bench"
+#define INSTALLED_CTL	"/usr/sbin/switchboardctl"
+#define CONTROL_DIR	"/run/switchboard"
 
 START_TEST(test_installed_services)
 {
@@ -34,6 +39,12 @@ START_TEST(test_installed_services)
 	ck_assert_int_eq(run_shell(INSTALLED_BENCH " --version", out,
 	    sizeof(out)), 0);
 	ck_assert_str_eq(out, "switchboard-bench " PACKAGE_VERSION "\n");
+	/*
+	 * The config's control socket is in /run/switchboard, which the
+	 * unit's RuntimeDirectory= makes; run by hand (as root, here), the
+	 * directory is made first, as README.md says.
+	 */
+	ck_assert(mkdir(CONTROL_DIR, 0755) == 0 || errno == EEXIST);
 	sbd_start_args(&d, "", args);	/* the last -c wins */
 	ck_assert(sbd_log_has(&d, "starting with " INSTALLED_CONF));
 
@@ -53,8 +64,23 @@ START_TEST(test_installed_services)
 	cl_expect(member, "* guest2 has joined");
 	cl_expect(member, "* guest2 is now known as ncuser");
 	cl_expect(member, "<ncuser> hello from nc");
+	/* The installed switchboardctl, on the default socket. */
+	ck_assert_int_eq(run_shell(INSTALLED_CTL " who lobby", out,
+	    sizeof(out)), 0);
+	/* Ids count every connection: 7001's, 7002's, then this member. */
+	ck_assert_str_eq(out, "ID  NICK\n 3  guest1\n");
+	ck_assert_int_eq(run_shell(INSTALLED_CTL " --json stats | python3 -c "
+	    "'import json,sys; print(len(json.load(sys.stdin)[\"services\"]))'",
+	    out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "3\n");
+	ck_assert_int_eq(run_shell("stat -c %a " CONTROL_DIR "/control.sock",
+	    out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "600\n");
 	cl_close(member);
 	ck_assert_int_eq(sbd_stop(&d), 0);
+	ck_assert_int_eq(run_shell(INSTALLED_CTL " stats 2>&1", out,
+	    sizeof(out)), 69);
+	ck_assert_ptr_nonnull(strstr(out, CONTROL_DIR "/control.sock"));
 }
 END_TEST
 

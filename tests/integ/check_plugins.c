@@ -56,8 +56,19 @@ static const char bad_source[] =
     "#else\n"
     "#define OPTS\n"
     "#endif\n"
+    "#if defined(DESCRIBE)\n"
+    "static size_t\n"
+    "bad_describe(struct sb_conn *c, char *buf, size_t size)\n"
+    "{\n"
+    "	(void)c;\n"
+    "	return ((size_t)snprintf(buf, size, \"described\"));\n"
+    "}\n"
+    "#define HOOKS .describe = bad_describe,\n"
+    "#else\n"
+    "#define HOOKS\n"
+    "#endif\n"
     "static const struct sb_handler bad_handler = {\n"
-    "	.name = NAME, OPTS .line = bad_line\n"
+    "	.name = NAME, OPTS HOOKS .line = bad_line\n"
     "};\n"
     "#define SZ ((uint32_t)sizeof(struct sb_plugin))\n"
     "#ifndef NOSYM\n"
@@ -220,6 +231,11 @@ setup_workspace(void)
 	build_bad("other", "-DMAJOR=1 -DMINOR=0 -DSIZE=SZ");
 	build_bad("badopt", "-DMAJOR=1 -DMINOR=0 -DSIZE=SZ -DBADOPT");
 	build_bad("badenum", "-DMAJOR=1 -DMINOR=0 -DSIZE=SZ -DBADENUM");
+	/* Good ones: a describe hook, declared for ABI 1.0 and 1.1. */
+	build_bad("old10", "-DMAJOR=1 -DMINOR=0 -DSIZE=SZ -DDESCRIBE "
+	    "-include stdio.h");
+	build_bad("new11", "-DMAJOR=1 -DMINOR=1 -DSIZE=SZ -DDESCRIBE "
+	    "-include stdio.h");
 	setup_run("cat > '%s/probe.c' <<'EOF'\n%sEOF", baddir, probe_source);
 	setup_run("cd '%s' && %s %s -shared -fPIC $(pkg-config --cflags "
 	    "switchboard-plugin) -o probe.so probe.c 2>&1", baddir, env,
@@ -772,6 +788,66 @@ START_TEST(test_exported_symbols)
 }
 END_TEST
 
+/* Send a control command and return its answer, up to the ".". */
+static char *
+control_ask(struct client *c, const char *cmd)
+{
+	static char	 out[4096];
+	char		*line;
+	size_t		 off = 0;
+
+	cl_send(c, cmd);
+	out[0] = '\0';
+	while ((line = cl_line(c, T_WAIT_MS)) != NULL &&
+	    strcmp(line, ".") != 0)
+		off += (size_t)snprintf(out + off, sizeof(out) - off, "%s\n",
+		    line);
+	ck_assert_ptr_nonnull(line);
+	return (out);
+}
+
+/*
+ * A plugin built for ABI 1.0 has no describe hook, whatever its struct
+ * holds past the 1.0 fields: the daemon reads only those. The same
+ * handler declared for 1.1 describes its clients to the operator.
+ */
+START_TEST(test_abi_1_0_hooks)
+{
+	struct sbd	 d;
+	struct client	*a, *b, *ctl;
+	char		 text[2048], sock[160];
+
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", work);
+	snprintf(text, sizeof(text),
+	    "plugin_dir = \"%s\";\n"
+	    "plugins = [ \"old10\", \"new11\" ];\n"
+	    "control_socket = \"%s\";\n"
+	    "services = (\n"
+	    "  { name = \"old\"; handler = \"old10\";\n"
+	    "    listen = [ \"127.0.0.1:0\" ]; },\n"
+	    "  { name = \"new\"; handler = \"new11\";\n"
+	    "    listen = [ \"127.0.0.1:0\" ]; }\n"
+	    ");\n", baddir, sock);
+	sbd_start(&d, text);
+	a = cl_tcp(sbd_port(&d, "old"));
+	b = cl_tcp(sbd_port(&d, "new"));
+	cl_send(a, "x\n");
+	cl_expect(a, "old10");
+	cl_send(b, "x\n");
+	cl_expect(b, "new11");
+	ctl = cl_unix(sock);
+	ck_assert_str_eq(control_ask(ctl, "who old\n"), "error: service "
+	    "\"old\" (old10) has no members: its handler does not name its "
+	    "clients (clients lists them)\n");
+	ck_assert_ptr_nonnull(strstr(control_ask(ctl, "who new\n"),
+	    "nick=described"));
+	cl_close(ctl);
+	cl_close(a);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -792,6 +868,7 @@ main(void)
 	tcase_add_test(tc, test_refused_at_start);
 	tcase_add_test(tc, test_reload_add_remove);
 	tcase_add_test(tc, test_exported_symbols);
+	tcase_add_test(tc, test_abi_1_0_hooks);
 	tcase_add_test(tc, test_datagram_plugin);
 	suite_add_tcase(s, tc);
 	rc = sb_check_run(s, "check_plugins");

@@ -60,9 +60,11 @@ END_TEST
 START_TEST(test_exact_notify_sequence)
 {
 	static const char *const want[] = {
-		"READY=1\nSTATUS=2 services, 0 connections; numbers=127.0.0.1:",
+		"READY=1\nSTATUS=2 services, 0 connections; clients: numbers 0, "
+		"upper 0; numbers=127.0.0.1:",
 		"RELOADING=1\nMONOTONIC_USEC=",
-		"READY=1\nSTATUS=2 services, 0 connections; numbers=127.0.0.1:",
+		"READY=1\nSTATUS=2 services, 0 connections; clients: numbers 0, "
+		"upper 0; numbers=127.0.0.1:",
 		"RELOADING=1\nMONOTONIC_USEC=",
 		"READY=1\nSTATUS=reload failed (",
 		"STOPPING=1\nSTATUS=shutting down",

@@ -259,7 +259,7 @@ START_TEST(test_reload_rollback_after_failed_bind)
 {
 	struct sbd	 d;
 	struct client	*c, *u, *fresh;
-	char		 dir[64], path[100], npath[100], conf[1024], want[256];
+	char		 dir[64], path[100], npath[100], conf[1024], want[512];
 	int		 port, taken, fd, extra;
 
 	ck_assert_int_eq(sb_tmpdir(dir, sizeof(dir), "sbstart"), 0);
@@ -291,7 +291,8 @@ START_TEST(test_reload_rollback_after_failed_bind)
 	/* systemd is told why, and that the old listeners are all there. */
 	snprintf(want, sizeof(want), "STATUS=reload failed (taken: cannot "
 	    "listen on 127.0.0.1:%d: Address already in use); 1 service, 2 "
-	    "connections; numbers=127.0.0.1:%d numbers=unix:%s", taken, port,
+	    "connections; clients: numbers 2; numbers=127.0.0.1:%d "
+	    "numbers=unix:%s", taken, port,
 	    npath);
 	ck_assert_msg(strstr(d.notes, want) != NULL, "notes:\n%s", d.notes);
 	/* extra was bound during the attempt, then closed again. */
@@ -490,11 +491,16 @@ START_TEST(test_signals_keep_serving)
 	cl_expect(b, "error: line too long (max 16 bytes)");
 	ck_assert_int_eq(kill(d.pid, SIGUSR1), 0);
 	ck_assert(log_wait(&d, "upper: stats: "));
-	ck_assert(sbd_log_has(&d, "SIGUSR1: 2 connections"));
-	ck_assert(sbd_log_has(&d, "numbers: stats: 2 connections now, 2 "
-	    "accepted, 1 listener; limits fired: max_line 1"));
-	ck_assert(sbd_log_has(&d, "upper: stats: 0 connections now, 0 "
-	    "accepted, 1 listener; limits fired: none"));
+	ck_assert(sbd_log_has(&d, "SIGUSR1: 2 connections; version="));
+	ck_assert(sbd_log_has(&d, "numbers: stats: name=numbers "
+	    "handler=number-to-text state=running listeners=127.0.0.1:"));
+	ck_assert(sbd_log_has(&d, " connections=2 accepted=2 refused_acl=0 "
+	    "refused_max_connections=0 refused_max_per_ip=0 "
+	    "refused_max_accept_rate=0 refused_max_clients=0 "
+	    "limit_max_line=1 limit_max_output=0 "));
+	ck_assert(sbd_log_has(&d, "upper: stats: name=upper "
+	    "handler=uppercase-echo state=running listeners=127.0.0.1:"));
+	ck_assert(sbd_log_has(&d, " connections=0 accepted=0 refused_acl=0 "));
 	ck_assert_int_eq(kill(d.pid, SIGUSR2), 0);
 	ck_assert(log_wait(&d, "SIGUSR2 ignored"));
 	still_serves(a);
@@ -657,6 +663,103 @@ START_TEST(test_acl_note_in_test_mode)
 }
 END_TEST
 
+/* The room a chat welcome names: "* welcome to NAME, ..." -> NAME. */
+static void
+room_of(struct client *c, char *buf, size_t size)
+{
+	const char	*line = cl_line(c, T_WAIT_MS), *p;
+	size_t		 n;
+
+	ck_assert_ptr_nonnull(line);
+	ck_assert_msg(strncmp(line, "* welcome to ", 13) == 0, "%s", line);
+	p = line + 13;
+	n = strcspn(p, ",");
+	ck_assert_uint_lt(n, size);
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+}
+
+/*
+ * reuse_port: two daemons serve one port, and the kernel spreads the
+ * clients over both (50 connections all going to one would happen with
+ * odds of 2^-49); once one stops, the other takes every client. A daemon
+ * that did not ask to share keeps the port to itself.
+ */
+START_TEST(test_reuse_port)
+{
+	struct sbd	 a, b, c;
+	struct client	*cl;
+	char		 conf[512], room[64], *log;
+	int		 port, i, na = 0, nb = 0, rc;
+
+	sbd_start(&a, "services = ( { name = \"one\"; handler = "
+	    "\"chat-relay\"; reuse_port = true;\n"
+	    "  listen = [ \"127.0.0.1:0\" ]; } );\n");
+	port = sbd_port(&a, "one");
+	snprintf(conf, sizeof(conf), "services = ( { name = \"two\"; "
+	    "handler = \"chat-relay\"; reuse_port = true;\n"
+	    "  listen = [ \"127.0.0.1:%d\" ]; } );\n", port);
+	sbd_start(&b, conf);
+	for (i = 0; i < 50; i++) {
+		cl = cl_tcp(port);
+		room_of(cl, room, sizeof(room));
+		if (strcmp(room, "one") == 0)
+			na++;
+		else if (strcmp(room, "two") == 0)
+			nb++;
+		cl_close(cl);
+	}
+	ck_assert_int_eq(na + nb, 50);
+	ck_assert_msg(na > 0 && nb > 0, "one %d, two %d", na, nb);
+
+	ck_assert_int_eq(sbd_stop(&a), 0);
+	for (i = 0; i < 20; i++) {
+		cl = cl_tcp(port);
+		room_of(cl, room, sizeof(room));
+		ck_assert_str_eq(room, "two");
+		cl_close(cl);
+	}
+
+	/* Without reuse_port, the port stays b's alone. */
+	snprintf(conf, sizeof(conf), "services = ( { name = \"three\"; "
+	    "handler = \"chat-relay\";\n"
+	    "  listen = [ \"127.0.0.1:%d\" ]; } );\n", port);
+	sbd_spawn(&c, conf, NULL);
+	rc = sbd_wait_exit(&c, T_WAIT_MS);
+	if (rc == -1)
+		kill(c.pid, SIGKILL);
+	log = sbd_log_text(&c);
+	ck_assert_msg(rc == 69 && strstr(log, "Address already in use") !=
+	    NULL, "exit %d; log:\n%s", rc, log);
+	free(log);
+	ck_assert_int_eq(sbd_stop(&b), 0);
+}
+END_TEST
+
+/* reuse_port is refused on a unix address, at its line. */
+START_TEST(test_reuse_port_unix_refused)
+{
+	const char *const args[] = { "-t", NULL };
+	char	 out[4096], conf[512], *log;
+	struct sbd d;
+	int	 rc;
+
+	snprintf(conf, sizeof(conf), "services = ( { name = \"u\"; "
+	    "handler = \"uppercase-echo\";\n"
+	    "  listen = [ \"127.0.0.1:0\", \"unix:/tmp/sb-never.sock\" ];\n"
+	    "  reuse_port = true; } );\n");
+	sbd_spawn(&d, conf, args);
+	rc = sbd_wait_exit(&d, T_WAIT_MS);
+	log = sbd_log_text(&d);
+	snprintf(out, sizeof(out), "%s", log);
+	free(log);
+	ck_assert_msg(rc == 78, "exit %d: %s", rc, out);
+	ck_assert_msg(strstr(out, ":3: reuse_port: service \"u\" listens on "
+	    "unix:/tmp/sb-never.sock, and a unix socket cannot be shared by "
+	    "several daemons") != NULL, "%s", out);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -676,6 +779,8 @@ main(void)
 	tcase_add_test(tc, test_socket_mode_and_group);
 	tcase_add_test(tc, test_socket_keys_checked);
 	tcase_add_test(tc, test_acl_note_in_test_mode);
+	tcase_add_test(tc, test_reuse_port);
+	tcase_add_test(tc, test_reuse_port_unix_refused);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_startup"));
 }

@@ -161,22 +161,21 @@ udp_nothing(int fd)
 }
 
 /*
- * The count of limit name for the service, from a fresh SIGUSR1 snapshot
- * ("NAME: stats: ...; limits fired: max_line 1, udp_rate 7"); 0 if it
- * has not fired.
+ * The field key of the service's line in a fresh SIGUSR1 snapshot
+ * ("NAME: stats: name=NAME ... refused_udp_rate=7 ..."), as a number.
  */
 static long
-limit_count(struct sbd *d, const char *service, const char *name)
+stats_field(struct sbd *d, const char *service, const char *key)
 {
-	char	 needle[96], key[96], *log, *p, *last = NULL;
-	int	 before, n, i;
-	long	 v = 0;
+	char	 needle[96], k[96], *log, *p, *last = NULL;
+	int	 before, i;
+	long	 v;
 
 	snprintf(needle, sizeof(needle), " %s: stats: ", service);
 	before = sbd_count_log(d, needle);
 	ck_assert_int_eq(kill(d->pid, SIGUSR1), 0);
 	for (i = 0; i < T_WAIT_MS / 20; i++) {
-		if ((n = sbd_count_log(d, needle)) > before)
+		if (sbd_count_log(d, needle) > before)
 			break;
 		usleep(20000);
 	}
@@ -185,12 +184,10 @@ limit_count(struct sbd *d, const char *service, const char *name)
 		last = p;
 	ck_assert_ptr_nonnull(last);
 	*strchrnul(last, '\n') = '\0';
-	snprintf(key, sizeof(key), "limits fired: %s ", name);
-	if ((p = strstr(last, key)) != NULL)
-		v = atol(p + strlen(key));
-	snprintf(key, sizeof(key), ", %s ", name);
-	if ((p = strstr(last, key)) != NULL)
-		v = atol(p + strlen(key));
+	snprintf(k, sizeof(k), " %s=", key);
+	p = strstr(last, k);
+	ck_assert_msg(p != NULL, "no %s in: %s", key, last);
+	v = atol(p + strlen(k));
 	free(log);
 	return (v);
 }
@@ -215,6 +212,7 @@ START_TEST(test_upper_lines)
 	udp_expect_str(fd4, "127.0.0.1", p4, "\n\nx\n", "\n\nX\n");
 	udp_expect_str(fd6, "::1", p6, "over six\n", "OVER SIX\n");
 	udp_expect_str(fd6, "::1", p6, "v6\nmulti\n", "V6\nMULTI\n");
+	ck_assert_int_eq(stats_field(&d, "upper", "datagrams"), 7);
 	/* The TCP listener of the same service still serves. */
 	c = cl_tcp(sbd_port(&d, "upper"));
 	cl_send(c, "tcp\n");
@@ -285,7 +283,7 @@ START_TEST(test_reply_cut_at_max_reply)
 	/* Under the cap: whole. */
 	udp_expect_str(fd, "127.0.0.1", p, "line000000\nline000001\n",
 	    "LINE000000\nLINE000001\n");
-	ck_assert_int_eq(limit_count(&d, "upper", "udp_max_reply"), 1);
+	ck_assert_int_eq(stats_field(&d, "upper", "limit_udp_max_reply"), 1);
 	/* The default cap, 1232 bytes: 24 long answers, 5 of them fit. */
 	p = sbd_udp_port(&d, "numbers", "127.0.0.1");
 	for (off = 0, i = 0; i < 24; i++)
@@ -343,7 +341,8 @@ START_TEST(test_amplification)
 	udp_put(fd, "127.0.0.1", p, "123\n", 4);
 	udp_expect_str(fd, "127.0.0.1", p, "2\n", "two\n");
 	udp_nothing(fd);
-	ck_assert_int_eq(limit_count(&d, "n3", "udp_max_amplification"), 3);
+	ck_assert_int_eq(stats_field(&d, "n3",
+	    "limit_udp_max_amplification"), 3);
 	/* At the default 10, 20 bytes without a LF are under a tenth of
 	 * the 203-byte answer: cut to the error line. */
 	udp_put(fd, "127.0.0.1", p10, "-9223372036854775808", 20);
@@ -384,7 +383,8 @@ START_TEST(test_rate_budget)
 	secs = (long)(t1.tv_sec - t0.tv_sec) + 1;
 	ck_assert_int_ge(got, 3);
 	ck_assert_int_le(got, 3 + secs);
-	ck_assert_int_eq(limit_count(&d, "upper", "udp_rate"), 10 - got);
+	ck_assert_int_eq(stats_field(&d, "upper", "refused_udp_rate"),
+	    10 - got);
 	close(fd);
 	ck_assert_int_eq(sbd_stop(&d), 0);	/* checks the log too */
 }
@@ -474,7 +474,7 @@ START_TEST(test_source_ports_dropped)
 		    "dropped"));
 		close(fd7);
 	}
-	ck_assert_int_eq(limit_count(&d, "upper", "udp_source_port"),
+	ck_assert_int_eq(stats_field(&d, "upper", "refused_udp_source_port"),
 	    root ? 3 : 1);
 	close(fdm);
 	ck_assert_int_eq(sbd_stop(&d), 0);	/* checks the log too */
@@ -568,7 +568,8 @@ START_TEST(test_malformed)
 	udp_put(fd, "127.0.0.1", p, req, 513);
 	udp_sync("127.0.0.1", "127.0.0.1", p);
 	udp_nothing(fd);
-	ck_assert_int_eq(limit_count(&d, "upper", "udp_max_request"), 1);
+	ck_assert_int_eq(stats_field(&d, "upper", "refused_udp_max_request"),
+	    1);
 	close(fd);
 	ck_assert_int_eq(sbd_stop(&d), 0);	/* checks the log too */
 }
@@ -594,7 +595,7 @@ START_TEST(test_allow_deny)
 	udp_expect_str(fd1, "127.0.0.1", p, "allowed\n", "ALLOWED\n");
 	udp_nothing(fd2);
 	udp_nothing(fd3);
-	ck_assert_int_eq(limit_count(&d, "upper", "allow/deny"), 2);
+	ck_assert_int_eq(stats_field(&d, "upper", "refused_acl"), 2);
 	close(fd1);
 	close(fd2);
 	close(fd3);

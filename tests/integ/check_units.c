@@ -23,6 +23,7 @@ static const struct {
 	{ "switchboard.service", "14", "switchboard.service: 1.4 OK" },
 	{ "switchboard-activated.service", "5",
 	  "switchboard-activated.service: 0.5 SAFE" },
+	{ "switchboard@.service", "14", "switchboard@i.service: 1.4 OK" },
 };
 
 START_TEST(test_exposure)
@@ -55,20 +56,48 @@ START_TEST(test_verify)
 
 	ck_assert_int_eq(sb_tmpdir(dir, sizeof(dir), "sbunits"), 0);
 	snprintf(cmd, sizeof(cmd), "for u in switchboard.service "
-	    "switchboard-activated.service switchboard.socket; do "
+	    "switchboard-activated.service switchboard.socket "
+	    "switchboard@.service; do "
 	    "sed 's|/usr/sbin/switchboardd|%s|g' '%s'/$u > '%s'/$u; done && "
 	    "cd '%s' && systemd-analyze verify --man=no switchboard.service "
-	    "switchboard-activated.service switchboard.socket 2>&1; "
+	    "switchboard-activated.service switchboard.socket "
+	    "switchboard@a.service 2>&1; "
 	    "rc=$?; rm -rf '%s'; exit $rc", SB_DAEMON, SB_UNITS, dir, dir, dir);
 	ck_assert_msg(run_shell(cmd, out, sizeof(out)) == 0, "%s", out);
 	ck_assert_msg(out[0] == '\0', "verify says:\n%s", out);
 }
 END_TEST
 
+/*
+ * The sample config's control socket is in the directory both daemon
+ * units make (RuntimeDirectory=, writable under ProtectSystem=strict),
+ * and both let the daemon make unix sockets.
+ */
+START_TEST(test_control_socket_dir)
+{
+	char	cmd[2048], out[4096];
+
+	snprintf(cmd, sizeof(cmd), "grep '^control_socket = ' '%s'",
+	    SB_SAMPLE_CONFIG);
+	ck_assert_int_eq(run_shell(cmd, out, sizeof(out)), 0);
+	ck_assert_str_eq(out,
+	    "control_socket = \"/run/switchboard/control.sock\";\n");
+	snprintf(cmd, sizeof(cmd), "cd '%s' && for u in switchboard.service "
+	    "switchboard-activated.service; do grep -c "
+	    "'^RuntimeDirectory=switchboard$' $u; grep -c "
+	    "'^RestrictAddressFamilies=.*AF_UNIX' $u; grep -c "
+	    "'^ProtectSystem=strict$' $u; grep -c '^ReadOnlyPaths=\\|"
+	    "^InaccessiblePaths=\\|^RuntimeDirectoryMode=' $u; done",
+	    SB_UNITS);
+	run_shell(cmd, out, sizeof(out));
+	ck_assert_str_eq(out, "1\n1\n1\n0\n1\n1\n1\n0\n");
+}
+END_TEST
+
 START_TEST(test_man_pages_clean)
 {
 	static const char *const pages[] = { "switchboardd.8",
-	    "switchboard.conf.5", "switchboard-bench.1",
+	    "switchboardctl.8", "switchboard.conf.5", "switchboard-bench.1",
 	    "switchboard-handler.3", "switchboard-testing.3" };
 	char	cmd[1024], out[8192];
 	size_t	i;
@@ -107,6 +136,7 @@ main(void)
 	    sizeof(units[0]));
 	tcase_add_test(tc, test_keeps_bind_capability);
 	tcase_add_test(tc, test_verify);
+	tcase_add_test(tc, test_control_socket_dir);
 	tcase_add_test(tc, test_man_pages_clean);
 	tcase_add_test(tc, test_man_example_is_valid);
 	suite_add_tcase(s, tc);

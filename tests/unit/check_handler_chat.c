@@ -420,6 +420,43 @@ START_TEST(test_leave)
 }
 END_TEST
 
+/*
+ * The operator's view: a member is described by its nick, a newcomer by
+ * its guest nick; a kicked member is told why and the room hears it go.
+ */
+START_TEST(test_operator)
+{
+	struct sb_conn	*a, *b, *c;
+	struct sb_conn	*list[3] = { NULL, NULL, NULL };
+	enum sb_close	 how;
+
+	lobby(NULL);
+	list[0] = a = member("127.0.0.1:1001", "alice", NULL);
+	list[1] = b = member("127.0.0.1:1002", "bob", list);
+	ck_assert_str_eq(sb_test_describe(a), "alice");
+	ck_assert_str_eq(sb_test_describe(b), "bob");
+	c = join("127.0.0.1:1003");
+	ck_assert_str_eq(sb_test_describe(c), "guest3");
+	while (sb_test_read(a) != NULL || sb_test_read(b) != NULL)
+		;
+	sb_test_kick(a, "flooding");
+	ck_assert_str_eq(sb_test_read(a), "* disconnected by the operator: "
+	    "flooding");
+	ck_assert_ptr_null(sb_test_read(a));
+	ck_assert_str_eq(sb_test_closed(a, &how),
+	    "disconnected by the operator");
+	ck_assert_int_eq(how, SB_CLOSE_FLUSH);
+	ck_assert_str_eq(sb_test_read(b), "* alice has left (disconnected by "
+	    "the operator)");
+	ck_assert_ptr_null(sb_test_describe(a));	/* left the room */
+	sb_test_kick(b, "");
+	ck_assert_str_eq(sb_test_read(b), "* disconnected by the operator");
+	sb_test_kick(b, "again");			/* already going */
+	ck_assert_ptr_null(sb_test_read(b));
+	ck_assert_int_eq(sb_test_close_hooks(b), 1);
+}
+END_TEST
+
 /* At shutdown each member is told why, and no one hears farewells. */
 START_TEST(test_shutdown)
 {
@@ -496,6 +533,7 @@ main(void)
 	tcase_add_test(tc, test_slow_member);
 	tcase_add_test(tc, test_full);
 	tcase_add_test(tc, test_leave);
+	tcase_add_test(tc, test_operator);
 	tcase_add_test(tc, test_shutdown);
 	tcase_add_test(tc, test_help_too_long);
 	tcase_add_test(tc, test_options);

@@ -81,6 +81,20 @@ START_TEST(test_hangup)
 }
 END_TEST
 
+/* A handler without the operator hooks: the core's words, no description. */
+START_TEST(test_kick)
+{
+	enum sb_close	how;
+
+	ck_assert_ptr_null(sb_test_describe(c));
+	sb_test_kick(c, "why");
+	ck_assert_str_eq(sb_test_read(c), "error: disconnected by the operator");
+	ck_assert_str_eq(sb_test_closed(c, &how),
+	    "disconnected by the operator");
+	ck_assert_int_eq(how, SB_CLOSE_FLUSH);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -92,6 +106,7 @@ main(void)
 	tcase_add_test(tc, test_bytes);
 	tcase_add_test(tc, test_no_options);
 	tcase_add_test(tc, test_hangup);
+	tcase_add_test(tc, test_kick);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_handler_upper"));
 }

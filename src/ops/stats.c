@@ -1,0 +1,130 @@
+/*
+ * switchboard: the daemon's counters as "key=value" fields separated by
+ * spaces. A value never holds a space: every byte that is not printable
+ * ASCII, and space, backslash and comma (which separates list items),
+ * becomes \xNN, so a line splits on spaces and each field at its first
+ * "=". switchboardctl reads these fields back into tables and JSON.
+ */
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "conf.h"
+#include "listener.h"
+#include "server.h"
+#include "service.h"
+#include "stats.h"
+
+/*
+ * Each limit's field: "refused_" for those that turn a connection away at
+ * the door (the refusal reasons), "limit_" for those met later.
+ */
+static const char *const stats_limit_keys[LIMIT_COUNT] = {
+	[LIMIT_DENIED] = "refused_acl",
+	[LIMIT_MAX_CONNECTIONS] = "refused_max_connections",
+	[LIMIT_MAX_PER_IP] = "refused_max_per_ip",
+	[LIMIT_ACCEPT_RATE] = "refused_max_accept_rate",
+	[LIMIT_MAX_CLIENTS] = "refused_max_clients",
+	[LIMIT_LINE_TOO_LONG] = "limit_max_line",
+	[LIMIT_SLOW_CONSUMER] = "limit_max_output",
+	[LIMIT_IDLE_TIMEOUT] = "limit_idle_timeout",
+	[LIMIT_LINE_TIMEOUT] = "limit_line_timeout",
+	[LIMIT_SEND_TIMEOUT] = "limit_send_timeout",
+	[LIMIT_RATE] = "limit_rate",
+	[LIMIT_UDP_SOURCE_PORT] = "refused_udp_source_port",
+	[LIMIT_UDP_RATE] = "refused_udp_rate",
+	[LIMIT_UDP_MAX_REQUEST] = "refused_udp_max_request",
+	[LIMIT_UDP_MAX_REPLY] = "limit_udp_max_reply",
+	[LIMIT_UDP_MAX_AMPLIFICATION] = "limit_udp_max_amplification",
+};
+
+/* The order the limit fields are written in: refusals first. */
+static const enum service_limit stats_limit_order[LIMIT_COUNT] = {
+	LIMIT_DENIED, LIMIT_MAX_CONNECTIONS, LIMIT_MAX_PER_IP,
+	LIMIT_ACCEPT_RATE, LIMIT_MAX_CLIENTS, LIMIT_LINE_TOO_LONG,
+	LIMIT_SLOW_CONSUMER, LIMIT_IDLE_TIMEOUT, LIMIT_LINE_TIMEOUT,
+	LIMIT_SEND_TIMEOUT, LIMIT_RATE, LIMIT_UDP_SOURCE_PORT, LIMIT_UDP_RATE,
+	LIMIT_UDP_MAX_REQUEST, LIMIT_UDP_MAX_REPLY,
+	LIMIT_UDP_MAX_AMPLIFICATION
+};
+
+/* Append s as a field value, escaped so that it holds no space. */
+void
+stats_value(struct evbuffer *b, const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n;
+
+	while (*p != '\0') {
+		for (n = 0; p[n] > 0x20 && p[n] < 0x7f && p[n] != '\\' &&
+		    p[n] != ','; n++)
+			;
+		evbuffer_add(b, p, n);
+		p += n;
+		if (*p == '\0')
+			break;
+		evbuffer_add_printf(b, "\\x%02x", *p++);
+	}
+}
+
+/*
+ * One service: its name, handler, state ("stopping": removed by a reload
+ * or shutting down, finishing its clients), listeners (a comma-separated
+ * list), clients now and what it has counted.
+ */
+void
+stats_service(struct evbuffer *b, const struct sb_service *svc)
+{
+	const struct service_counters	*n = &svc->count;
+	size_t				 i;
+
+	EVBUFFER_ADD_STR(b, "name=");
+	stats_value(b, svc->conf->name);
+	EVBUFFER_ADD_STR(b, " handler=");
+	stats_value(b, svc->conf->handler->name);
+	evbuffer_add_printf(b, " state=%s listeners=", svc->stopping ?
+	    "stopping" : "running");
+	for (i = 0; i < svc->nlisteners; i++) {
+		if (i > 0)
+			EVBUFFER_ADD_STR(b, ",");
+		stats_value(b, svc->listeners[i]->bound);
+	}
+	evbuffer_add_printf(b, " connections=%zu accepted=%llu", svc->nconns,
+	    (unsigned long long)n->accepted);
+	for (i = 0; i < LIMIT_COUNT; i++)
+		evbuffer_add_printf(b, " %s=%llu",
+		    stats_limit_keys[stats_limit_order[i]],
+		    (unsigned long long)n->limits[stats_limit_order[i]]);
+	evbuffer_add_printf(b, " lines_in=%llu lines_out=%llu bytes_in=%llu "
+	    "bytes_out=%llu datagrams=%llu", (unsigned long long)n->lines_in,
+	    (unsigned long long)n->lines_out, (unsigned long long)n->bytes_in,
+	    (unsigned long long)n->bytes_out,
+	    (unsigned long long)n->datagrams);
+}
+
+/*
+ * The daemon: version, pid, seconds up, the configuration's generation
+ * and reloads, services and clients now.
+ */
+void
+stats_daemon(struct evbuffer *b, const struct server *srv)
+{
+	const struct sb_service	*svc;
+	size_t			 n = 0;
+	time_t			 now = time(NULL);
+
+	TAILQ_FOREACH(svc, &srv->services, entry)
+		n++;
+	evbuffer_add_printf(b, "version=%s pid=%ld uptime=%lld generation=%u "
+	    "reloads_ok=%llu reloads_failed=%llu last_reload=%lld "
+	    "services=%zu connections=%zu", PACKAGE_VERSION, (long)getpid(),
+	    (long long)(now > srv->start_time ? now - srv->start_time : 0),
+	    srv->generation, (unsigned long long)srv->reloads_ok,
+	    (unsigned long long)srv->reloads_failed,
+	    (long long)srv->reload_time, n, srv->nconns);
+}

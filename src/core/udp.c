@@ -130,9 +130,12 @@ udp_socket(const struct listen_addr *a)
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return (-1);
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
-		goto fail;
-	/* Other daemons (of the same user) may bind it too: reuse_port. */
+	/*
+	 * No SO_REUSEADDR: UDP has no TIME_WAIT to get past, and on a
+	 * datagram socket it would let another socket bind the same port
+	 * and take its datagrams. Other daemons (of the same user) may bind
+	 * it too only with reuse_port.
+	 */
 	if (a->reuse_port &&
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1)
 		goto fail;

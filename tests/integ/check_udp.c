@@ -518,6 +518,47 @@ START_TEST(test_wildcard_answers_from_its_address)
 }
 END_TEST
 
+/*
+ * A UDP port is the daemon's own: a second daemon cannot bind it, unless
+ * both set reuse_port, and then both serve.
+ */
+START_TEST(test_port_in_use)
+{
+	struct sbd	 a, b;
+	char		 conf[512], out[4096];
+	const char	*args[] = { "-c", NULL, NULL };
+	int		 port, fd;
+
+	close(port_taken(&port));		/* a free port number */
+	snprintf(conf, sizeof(conf), "services = ( { name = \"upper\"; "
+	    "handler = \"uppercase-echo\"; listen = [ \"udp:127.0.0.1:%d\" ]; "
+	    "} );\n", port);
+	sbd_start(&a, conf);
+	memset(&b, 0, sizeof(b));
+	sbd_write_conf(&b, conf);
+	args[1] = b.conf;
+	ck_assert_int_ne(sbd_run(args, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "cannot listen on udp:127.0.0.1:") != NULL &&
+	    strstr(out, "Address already in use") != NULL, "%s", out);
+	unlink(b.conf);
+	rmdir(b.dir);
+	ck_assert_int_eq(sbd_stop(&a), 0);
+
+	snprintf(conf, sizeof(conf), "services = ( { name = \"upper\"; "
+	    "handler = \"uppercase-echo\"; listen = [ \"udp:127.0.0.1:%d\" ]; "
+	    "reuse_port = true; } );\n", port);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	sbd_start(&a, conf);
+	sbd_start(&b, conf);
+	fd = udp_sock("127.0.0.1", 0);
+	udp_expect_str(fd, "127.0.0.1", port, "shared\n", "SHARED\n");
+	close(fd);
+	ck_assert_int_eq(sbd_stop(&b), 0);
+	ck_assert_int_eq(sbd_stop(&a), 0);
+}
+END_TEST
+
 /* -t refuses a udp: entry on chat-relay, naming file:line. */
 START_TEST(test_chat_refused)
 {
@@ -652,6 +693,7 @@ main(void)
 	tcase_add_test(tc, test_allow_deny);
 	tcase_add_test(tc, test_reload);
 	tcase_add_test(tc, test_wildcard_answers_from_its_address);
+	tcase_add_test(tc, test_port_in_use);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_udp"));
 }

@@ -5,6 +5,8 @@
 #ifndef SB_BENCH_H
 #define SB_BENCH_H
 
+#include <sys/socket.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +32,7 @@ struct bench_opts {
 	int		 slow;		/* chat: clients that never read */
 	const char	*label;		/* for the report */
 	int		 irc;		/* chat: speak IRC (NICK, JOIN, PRIVMSG) */
+	int		 udp;		/* rr: one datagram per request */
 };
 
 /* What a run measured. */
@@ -66,6 +69,8 @@ double		bench_cpu_us(int);
 long		bench_rss_kb(int);
 struct bufferevent *bench_connect(struct event_base *,
 		    const struct bench_opts *);
+void		bench_addr(const struct bench_opts *,
+		    struct sockaddr_storage *, socklen_t *);
 void		bench_nodelay(struct bufferevent *);
 void		bench_said_note(struct bench_said *, const char *, size_t);
 void		bench_closed(const struct bench_opts *,
@@ -73,6 +78,8 @@ void		bench_closed(const struct bench_opts *,
 void		bench_report(const struct bench_opts *, struct bench_result *);
 
 int		bench_rr(struct event_base *, const struct bench_opts *,
+		    struct bench_result *);
+int		bench_rr_udp(struct event_base *, const struct bench_opts *,
 		    struct bench_result *);
 int		bench_idle(struct event_base *, const struct bench_opts *,
 		    struct bench_result *);

@@ -155,39 +155,52 @@ bench_rss_kb(int pid)
 struct bufferevent *
 bench_connect(struct event_base *base, const struct bench_opts *o)
 {
-	struct sockaddr_in	 sin;
-	struct sockaddr_in6	 sin6;
-	struct sockaddr		*sa;
+	struct sockaddr_storage	 ss;
 	struct bufferevent	*bev;
-	int			 len;
+	socklen_t		 len;
 
-	memset(&sin, 0, sizeof(sin));
-	memset(&sin6, 0, sizeof(sin6));
-	if (inet_pton(AF_INET, o->host, &sin.sin_addr) == 1 &&
-	    (ntohl(sin.sin_addr.s_addr) >> 24) == 127) {
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons((uint16_t)o->port);
-		sa = (struct sockaddr *)&sin;
-		len = (int)sizeof(sin);
-	} else if (inet_pton(AF_INET6, o->host, &sin6.sin6_addr) == 1 &&
-	    IN6_IS_ADDR_LOOPBACK(&sin6.sin6_addr)) {
-		sin6.sin6_family = AF_INET6;
-		sin6.sin6_port = htons((uint16_t)o->port);
-		sa = (struct sockaddr *)&sin6;
-		len = (int)sizeof(sin6);
-	} else {
-		fprintf(stderr, "switchboard-bench: %s is not a loopback address "
-		    "(only 127.0.0.0/8 and ::1 are allowed)\n", o->host);
-		exit(64);
-	}
+	bench_addr(o, &ss, &len);
 	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) ==
 	    NULL)
 		return (NULL);
-	if (bufferevent_socket_connect(bev, sa, len) == -1) {
+	if (bufferevent_socket_connect(bev, (struct sockaddr *)&ss,
+	    (int)len) == -1) {
 		bufferevent_free(bev);
 		return (NULL);
 	}
 	return (bev);
+}
+
+/*
+ * The server's address from -H and -p; exits unless it is a loopback
+ * address (127.0.0.0/8 or ::1).
+ */
+void
+bench_addr(const struct bench_opts *o, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, o->host, &sin->sin_addr) == 1 &&
+	    (ntohl(sin->sin_addr.s_addr) >> 24) == 127) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)o->port);
+		*len = sizeof(*sin);
+		return;
+	}
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET6, o->host, &sin6->sin6_addr) == 1 &&
+	    IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr)) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)o->port);
+		*len = sizeof(*sin6);
+		return;
+	}
+	fprintf(stderr, "switchboard-bench: %s is not a loopback address "
+	    "(only 127.0.0.0/8 and ::1 are allowed)\n", o->host);
+	exit(64);
 }
 
 /* Once connected: no Nagle delay on our small writes. */

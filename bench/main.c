@@ -44,6 +44,8 @@ usage(int status)
 	    "      --numbers        rr: rotating numbers (number-to-text)\n"
 	    "  -e, --expect LINE    rr: the reply every request must get\n"
 	    "      --check          rr: check replies (-e, or not \"error:\")\n"
+	    "      --udp            rr: over UDP, one datagram per request,\n"
+	    "                       -c sockets (a lost one is an error)\n"
 	    "  -s, --senders N      chat: clients that send (4)\n"
 	    "  -r, --rate R         chat: lines/s per sender (open loop)\n"
 	    "  -w, --window W       chat: closed loop, lines in flight (8)\n"
@@ -79,6 +81,7 @@ main(int argc, char **argv)
 		{ "size", required_argument, NULL, 'b' },
 		{ "slow", required_argument, NULL, 'S' },
 		{ "irc", no_argument, NULL, 'I' },
+		{ "udp", no_argument, NULL, 'U' },
 		{ "pid", required_argument, NULL, 'i' },
 		{ "label", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
@@ -86,7 +89,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bench_opts	 o = { "127.0.0.1", 0, 50, 16, 10, 0, "hello",
-	    0, 0, NULL, 0, 4, 0, 8, 64, 0, NULL, 0 };
+	    0, 0, NULL, 0, 4, 0, 8, 64, 0, NULL, 0, 0 };
 	struct bench_result	 r;
 	struct event_base	*base;
 	struct rlimit		 rl;
@@ -119,6 +122,7 @@ main(int argc, char **argv)
 		case 'b': o.size = atoi(optarg); break;
 		case 'S': o.slow = atoi(optarg); break;
 		case 'I': o.irc = 1; break;
+		case 'U': o.udp = 1; break;
 		case 'i': o.pid = atoi(optarg); break;
 		case 'l': o.label = optarg; break;
 		case 'h': usage(0); break;
@@ -143,7 +147,9 @@ main(int argc, char **argv)
 		return (70);
 	memset(&r, 0, sizeof(r));
 	r.rss_kb_before = r.rss_kb_after = -1;
-	if (strcmp(mode, "rr") == 0)
+	if (strcmp(mode, "rr") == 0 && o.udp)
+		rc = bench_rr_udp(base, &o, &r);
+	else if (strcmp(mode, "rr") == 0)
 		rc = bench_rr(base, &o, &r);
 	else if (strcmp(mode, "chat") == 0)
 		rc = bench_chat(base, &o, &r);

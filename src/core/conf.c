@@ -70,6 +70,24 @@ static const char *const conf_log_levels[] = {
 	{ "allow", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },		\
 	{ "deny", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL }
 
+#define CONF_UDP_OPTIONS(type, def_req, def_reply, def_amp, def_rate,	\
+	    def_burst)							\
+	{ "udp_max_request", SB_OPT_INT,				\
+	  offsetof(type, limits.udp_max_request), 16, 65507, NULL,	\
+	  def_req, "bytes in one datagram; larger ones are dropped" },	\
+	{ "udp_max_reply", SB_OPT_INT,					\
+	  offsetof(type, limits.udp_max_reply), 64, 65507, NULL,	\
+	  def_reply, "bytes in one answer to a datagram" },		\
+	{ "udp_max_amplification", SB_OPT_INT,				\
+	  offsetof(type, limits.udp_max_amplification), 1, 100, NULL,	\
+	  def_amp, "times the request's size an answer may have" },	\
+	{ "udp_rate", SB_OPT_INT, offsetof(type, limits.udp_rate),	\
+	  0, 1000000, NULL, def_rate, "datagrams per second from one "	\
+	  "address, 0 = no limit" },					\
+	{ "udp_burst", SB_OPT_INT, offsetof(type, limits.udp_burst),	\
+	  1, 1000000, NULL, def_burst,					\
+	  "datagrams one address may send at once above udp_rate" }
+
 /* Top-level keys; "services" is read by hand. */
 static const struct sb_option conf_global_options[] = {
 	{ "log_level", SB_OPT_ENUM, offsetof(struct conf, log_level),
@@ -79,6 +97,7 @@ static const struct sb_option conf_global_options[] = {
 	  "clients at once, whole daemon" },
 	CONF_LIMIT_OPTIONS(struct conf, "300", "4096", "1048576", "0",
 	    "30", "60", "511"),
+	CONF_UDP_OPTIONS(struct conf, "512", "1232", "10", "100", "200"),
 	{ "plugin_dir", SB_OPT_STRING, offsetof(struct conf, plugin_dir),
 	  1, 4096, NULL, SB_PLUGIN_DIR, "where plugins are loaded from" },
 	{ "plugins", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
@@ -105,6 +124,7 @@ static const struct sb_option conf_service_options[] = {
 	  0, 0, NULL, NULL, "share the ports with other daemons" },
 	CONF_LIMIT_OPTIONS(struct conf_service, NULL, NULL, NULL, NULL,
 	    NULL, NULL, NULL),
+	CONF_UDP_OPTIONS(struct conf_service, NULL, NULL, NULL, NULL, NULL),
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
 
@@ -112,6 +132,8 @@ static void	conf_unknown_keys(const config_setting_t *,
 		    const struct sb_option *const *, size_t, const char *,
 		    struct conf_report *);
 static void	conf_read_listen(struct conf_service *,
+		    const config_setting_t *, struct conf_report *);
+static void	conf_check_udp(const struct conf_service *,
 		    const config_setting_t *, struct conf_report *);
 static void	conf_read_addrs(const config_setting_t *, const char *,
 		    const char *, struct listen_addr **, char ***, size_t *,
@@ -288,6 +310,31 @@ conf_read_listen(struct conf_service *svc, const config_setting_t *group,
 	}
 	conf_read_addrs(list, "listen", "7001", &svc->listen,
 	    &svc->listen_text, &svc->nlisten, r);
+	conf_check_udp(svc, list, r);
+}
+
+/*
+ * udp: entries need a handler that can answer datagrams (an unknown
+ * handler was reported already).
+ */
+static void
+conf_check_udp(const struct conf_service *svc, const config_setting_t *list,
+    struct conf_report *r)
+{
+	size_t	i;
+
+	if (svc->handler == NULL ||
+	    (svc->handler->flags & SB_HANDLER_DATAGRAMS))
+		return;
+	for (i = 0; i < svc->nlisten; i++) {
+		if (!svc->listen[i].udp)
+			continue;
+		conf_report(r, config_setting_source_line(list), "listen "
+		    "\"%s\": handler \"%s\" cannot answer datagrams (only "
+		    "handlers that declare SB_HANDLER_DATAGRAMS take udp: "
+		    "entries; serve service \"%s\" over TCP)",
+		    svc->listen_text[i], svc->handler->name, svc->name);
+	}
 }
 
 /*
@@ -650,11 +697,18 @@ conf_read_ops(struct conf *conf, const config_setting_t *root,
     struct conf_report *r)
 {
 	config_setting_t	*s;
+	size_t			 i;
 
 	if ((s = config_setting_get_member(root, "metrics_listen")) != NULL)
 		conf_read_addrs(s, "metrics_listen", "9180",
 		    &conf->metrics_listen, &conf->metrics_listen_text,
 		    &conf->nmetrics_listen, r);
+	for (i = 0; i < conf->nmetrics_listen; i++) {
+		if (conf->metrics_listen[i].udp)
+			conf_report(r, config_setting_source_line(s),
+			    "metrics_listen \"%s\": metrics are served over "
+			    "TCP only", conf->metrics_listen_text[i]);
+	}
 	conf->control_socket_mode = 0600;
 	s = config_setting_get_member(root, "control_socket_mode");
 	if (s != NULL && (conf->control_socket_mode =

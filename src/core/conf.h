@@ -25,6 +25,12 @@ struct conf_limits {
 	long long	send_timeout;	/* seconds without output taken */
 	long long	sndbuf;		/* SO_SNDBUF per client, 0 = kernel's */
 	long long	listen_backlog;	/* listen() backlog */
+	long long	udp_max_request; /* bytes in one datagram */
+	long long	udp_max_reply;	/* bytes in one answer */
+	long long	udp_max_amplification; /* answer / request, at most */
+	long long	udp_rate;	/* datagrams per address per second,
+					   0 = no limit */
+	long long	udp_burst;	/* ... saved up, at most */
 };
 
 /* Who may connect: allow (if not empty) and not deny. */

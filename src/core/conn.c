@@ -270,6 +270,8 @@ conn_close(struct sb_conn *c, const char *reason, int flush)
 	}
 	c->flags |= CONN_CLOSING | (flush ? CONN_FLUSH : 0);
 	conn_extra(c)->reason = xstrdup(reason);
+	if (c->flags & CONN_DGRAM)
+		return;			/* its datagram's answer ends it */
 	event_del(c->rev);
 	TAILQ_INSERT_TAIL(&c->svc->srv->queues->reap, c, reap_entry);
 	server_schedule_reap(c->svc->srv);
@@ -494,7 +496,11 @@ conn_throttle_cb(evutil_socket_t fd, short what, void *arg)
 	conn_resume(c);
 }
 
-/* Stop reading from the client for a while (a handler's rate budget). */
+/*
+ * Stop reading from the client for a while (a handler's rate budget). A
+ * datagram's pseudo-connection has nothing to stop: udp_rate budgets
+ * datagrams.
+ */
 void
 sb_conn_throttle(struct sb_conn *c, unsigned ms)
 {
@@ -502,7 +508,7 @@ sb_conn_throttle(struct sb_conn *c, unsigned ms)
 				    (suseconds_t)(ms % 1000) * 1000 };
 	struct conn_extra	*ex;
 
-	if (c->flags & CONN_CLOSING)
+	if (c->flags & (CONN_CLOSING | CONN_DGRAM))
 		return;
 	ex = conn_extra(c);
 	if (ex->throttle == NULL &&

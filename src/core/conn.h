@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,8 @@ struct server;
 #define CONN_KEPT_USED	0x0400	/* ... and used since the last sweep */
 #define CONN_REPLY	0x0800	/* queuing the handler's own reply */
 #define CONN_HELD	0x1000	/* lines wait in ex->held */
+#define CONN_DGRAM	0x2000	/* one datagram's pseudo-connection:
+				   no socket, events or reaping */
 
 /*
  * What a connection needs only once it is doing more than sitting idle:
@@ -117,6 +120,11 @@ void	conn_write_raw(struct sb_conn *, const void *, size_t);
 ssize_t	conn_out_write(struct sb_conn *);
 void	conn_out_forget(struct sb_conn *);
 void	conn_sweep_kept(struct server *);
+const char *conn_out_bytes(struct sb_conn *, size_t *);
+struct sb_conn *conn_dgram_new(struct sb_service *, int, const uint8_t *,
+	    uint16_t);
+bool	conn_dgram_run(struct sb_conn *, char *, size_t);
+void	conn_dgram_free(struct sb_conn *);
 
 /* Bytes of the lines held for the client (conn_out.c). */
 static inline size_t

@@ -471,6 +471,22 @@ conn_out_feed(struct sb_conn *c)
 	}
 }
 
+/*
+ * Everything queued to a pseudo-connection, as one run of bytes (its
+ * datagram's answer): *len bytes, or NULL and 0 if nothing was queued.
+ */
+const char *
+conn_out_bytes(struct sb_conn *c, size_t *len)
+{
+	conn_out_feed(c);
+	conn_out_commit(c);
+	if (c->out == NULL || (*len = evbuffer_get_length(c->out)) == 0) {
+		*len = 0;
+		return (NULL);
+	}
+	return ((const char *)evbuffer_pullup(c->out, -1));
+}
+
 /* Let go of the held lines (the connection is being freed). */
 void
 conn_out_release(struct sb_conn *c)

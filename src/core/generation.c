@@ -117,7 +117,7 @@ gen_running(struct server *srv, const char *name)
 static int
 gen_same_addr(const struct listen_addr *a, const struct listen_addr *b)
 {
-	return (a->len == b->len && a->any == b->any &&
+	return (a->len == b->len && a->any == b->any && a->udp == b->udp &&
 	    memcmp(&a->ss, &b->ss, a->len) == 0);
 }
 

@@ -32,6 +32,16 @@ static const struct {
 	{ "[::1]7001", NULL, "[IPV6]:PORT" },
 	{ "[nope]:7001", NULL, "numeric IPv6" },
 	{ "unix:relative.sock", NULL, "absolute path" },
+	{ "udp:7001", "[::]:7001", NULL },
+	{ "udp:127.0.0.1:7002", "127.0.0.1:7002", NULL },
+	{ "udp:[::1]:7003", "[::1]:7003", NULL },
+	{ "udp:0", "[::]:0", NULL },
+	{ "udp:", NULL, "udp:127.0.0.1:7001" },
+	{ "udp:unix:/run/sb.sock", NULL, "IP address and port" },
+	{ "udp:udp:7001", NULL, "IP address and port" },
+	{ "udp:localhost:7001", NULL, "numeric IPv4" },
+	{ "udp:70000", NULL, "0 to 65535" },
+	{ "udp:::1:7001", NULL, "brackets" },
 };
 
 START_TEST(test_parse)
@@ -48,6 +58,8 @@ START_TEST(test_parse)
 		return;
 	}
 	ck_assert_int_eq(r, 0);
+	ck_assert(a.udp == (strncmp(addrs[_i].in, "udp:", 4) == 0));
+	ck_assert(a.any == (strncmp(addrs[_i].printed, "[::]:", 5) == 0));
 	listen_addr_format((struct sockaddr *)&a.ss, a.len, buf, sizeof(buf));
 	ck_assert_str_eq(buf, addrs[_i].printed);
 }
@@ -88,6 +100,27 @@ START_TEST(test_same)
 	listen_addr_parse("unix:/x", &b, &why);
 	ck_assert(listen_addr_same(&a, &b));
 	listen_addr_parse("7001", &b, &why);
+	ck_assert(!listen_addr_same(&a, &b));
+}
+END_TEST
+
+/* TCP and UDP on one port are two sockets; two UDP entries may clash. */
+START_TEST(test_same_udp)
+{
+	struct listen_addr	a, b;
+	const char		*why;
+
+	listen_addr_parse("127.0.0.1:7001", &a, &why);
+	listen_addr_parse("udp:127.0.0.1:7001", &b, &why);
+	ck_assert(!listen_addr_same(&a, &b));
+	listen_addr_parse("udp:7001", &a, &why);
+	ck_assert(listen_addr_same(&a, &b));		/* wildcard overlaps */
+	listen_addr_parse("7001", &a, &why);
+	ck_assert(!listen_addr_same(&a, &b));
+	listen_addr_parse("udp:[::1]:7001", &a, &why);
+	listen_addr_parse("udp:[::1]:7001", &b, &why);
+	ck_assert(listen_addr_same(&a, &b));
+	listen_addr_parse("udp:[::1]:7002", &b, &why);
 	ck_assert(!listen_addr_same(&a, &b));
 }
 END_TEST
@@ -134,6 +167,7 @@ main(void)
 	tcase_add_loop_test(tc, test_parse, 0, sizeof(addrs) / sizeof(addrs[0]));
 	tcase_add_test(tc, test_unix_too_long);
 	tcase_add_test(tc, test_same);
+	tcase_add_test(tc, test_same_udp);
 	tcase_add_test(tc, test_matches_bound);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_listen_addr"));

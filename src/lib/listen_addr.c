@@ -14,6 +14,8 @@
 #include "listen_addr.h"
 
 static int	listen_addr_port(const char *, in_port_t *);
+static int	listen_addr_tls(const char *, struct listen_addr *,
+		    const char **);
 static in_port_t listen_addr_inport(const struct listen_addr *);
 
 /* Parse a decimal port 0..65535 that makes up the whole string. */
@@ -49,6 +51,8 @@ listen_addr_parse(const char *s, struct listen_addr *out, const char **why)
 	memset(out, 0, sizeof(*out));
 	out->mode = -1;
 	out->gid = -1;
+	if (strncmp(s, "tls:", 4) == 0)
+		return (listen_addr_tls(s + 4, out, why));
 	if (strncmp(s, "unix:", 5) == 0) {
 		if (s[5] != '/') {
 			*why = "a unix socket needs an absolute path "
@@ -114,6 +118,21 @@ listen_addr_parse(const char *s, struct listen_addr *out, const char **why)
 badport:
 	*why = "the port must be a number from 0 to 65535";
 	return (-1);
+}
+
+/* The address after "tls:": an IP address and port, never unix or tls. */
+static int
+listen_addr_tls(const char *s, struct listen_addr *out, const char **why)
+{
+	if (strncmp(s, "unix:", 5) == 0 || strncmp(s, "tls:", 4) == 0) {
+		*why = "tls: takes an IP address and port, as in "
+		    "tls:127.0.0.1:7443, tls:[::1]:7443 or tls:7443";
+		return (-1);
+	}
+	if (listen_addr_parse(s, out, why) == -1)
+		return (-1);
+	out->tls = true;
+	return (0);
 }
 
 /* The port of an IP address, in network order; 0 for unix sockets. */

@@ -4,6 +4,7 @@
  *   HOST:PORT      a numeric IPv4 address
  *   [V6ADDR]:PORT  a numeric IPv6 address
  *   unix:/path     a unix stream socket
+ *   tls:ADDR       any of the first three, serving TLS
  * Port 0 asks the kernel for a free port.
  */
 #ifndef SB_LISTEN_ADDR_H
@@ -18,6 +19,7 @@ struct listen_addr {
 	struct sockaddr_storage	ss;
 	socklen_t		len;
 	bool			any;	/* PORT: dual-stack wildcard */
+	bool			tls;	/* tls: clients speak TLS */
 	int			mode;	/* unix: chmod to this, -1 = umask's */
 	long long		gid;	/* unix: chown to this group, -1 = ours */
 };

@@ -32,12 +32,20 @@ static const struct {
 	{ "[::1]7001", NULL, "[IPV6]:PORT" },
 	{ "[nope]:7001", NULL, "numeric IPv6" },
 	{ "unix:relative.sock", NULL, "absolute path" },
+	{ "tls:7443", "[::]:7443", NULL },
+	{ "tls:127.0.0.1:7443", "127.0.0.1:7443", NULL },
+	{ "tls:[::1]:7443", "[::1]:7443", NULL },
+	{ "tls:unix:/run/sb.sock", NULL, "IP address and port" },
+	{ "tls:tls:7443", NULL, "IP address and port" },
+	{ "tls:", NULL, "0 to 65535" },
+	{ "tls:localhost:7443", NULL, "numeric IPv4" },
+	{ "TLS:7443", NULL, "numeric IPv4" },
 };
 
 START_TEST(test_parse)
 {
 	struct listen_addr	 a;
-	const char		*why = NULL;
+	const char		*why = NULL, *bare;
 	char			 buf[LISTEN_ADDR_TEXT];
 	int			 r;
 
@@ -50,6 +58,10 @@ START_TEST(test_parse)
 	ck_assert_int_eq(r, 0);
 	listen_addr_format((struct sockaddr *)&a.ss, a.len, buf, sizeof(buf));
 	ck_assert_str_eq(buf, addrs[_i].printed);
+	/* TLS exactly when written with tls:, the rest as without. */
+	ck_assert_int_eq(a.tls, strncmp(addrs[_i].in, "tls:", 4) == 0);
+	bare = a.tls ? addrs[_i].in + 4 : addrs[_i].in;
+	ck_assert_int_eq(a.any, strchr(bare, ':') == NULL);
 }
 END_TEST
 
@@ -89,6 +101,14 @@ START_TEST(test_same)
 	ck_assert(listen_addr_same(&a, &b));
 	listen_addr_parse("7001", &b, &why);
 	ck_assert(!listen_addr_same(&a, &b));
+	/* A TLS entry binds the same socket as a plain one would. */
+	listen_addr_parse("tls:127.0.0.1:7001", &a, &why);
+	listen_addr_parse("127.0.0.1:7001", &b, &why);
+	ck_assert(listen_addr_same(&a, &b));
+	listen_addr_parse("tls:7001", &b, &why);
+	ck_assert(listen_addr_same(&a, &b));
+	listen_addr_parse("tls:127.0.0.1:7002", &b, &why);
+	ck_assert(!listen_addr_same(&a, &b));
 }
 END_TEST
 
@@ -120,6 +140,14 @@ START_TEST(test_matches_bound)
 	ck_assert(listen_addr_matches(&a, (struct sockaddr *)&bound.ss,
 	    bound.len));
 	listen_addr_parse("unix:/run/a.so", &a, &why);
+	ck_assert(!listen_addr_matches(&a, (struct sockaddr *)&bound.ss,
+	    bound.len));
+	/* A passed socket may be a TLS entry's: the address decides. */
+	listen_addr_parse("127.0.0.1:7443", &bound, &why);
+	listen_addr_parse("tls:127.0.0.1:7443", &a, &why);
+	ck_assert(listen_addr_matches(&a, (struct sockaddr *)&bound.ss,
+	    bound.len));
+	listen_addr_parse("tls:127.0.0.1:7444", &a, &why);
 	ck_assert(!listen_addr_matches(&a, (struct sockaddr *)&bound.ss,
 	    bound.len));
 }

@@ -15,10 +15,12 @@
  *     (not paused, throttled, closing or at EOF); otherwise it stays
  *     there, and the bufferevent stops reading at CONN_TLS_IN_MAX, so
  *     backpressure reaches the client as it does on TCP.
- *   - Output moves to the bufferevent while it holds under
- *     CONN_TLS_OUT_MAX; the rest waits in c->out, where max_output and
- *     the high-water mark see it. When the bufferevent has written
- *     everything to the kernel, that is room (conn_output_room).
+ *   - Output is written through the session at once, as a plain write
+ *     would be, while the bufferevent holds none; what the kernel does
+ *     not take moves to the bufferevent, up to CONN_TLS_OUT_MAX, and the
+ *     rest waits in c->out, where max_output and the high-water mark see
+ *     it. When the bufferevent has written everything to the kernel,
+ *     that is room (conn_output_room).
  *   - The handshake has CONN_TLS_HANDSHAKE_SECONDS (or idle_timeout, if
  *     shorter); the open hook runs only once it is done, so a client
  *     that never finishes one is never seen by the handler.
@@ -48,10 +50,15 @@
 #include "server.h"
 #include "service.h"
 
-/* Decrypted input held in the bufferevent while conn.c does not read. */
-#define CONN_TLS_IN_MAX		(64 * 1024)
+/*
+ * Decrypted input held in the bufferevent while conn.c does not read: a
+ * record's worth (the bufferevent reserves this much for each read).
+ */
+#define CONN_TLS_IN_MAX		(16 * 1024)
 /* Output handed to the bufferevent at a time. */
 #define CONN_TLS_OUT_MAX	(64 * 1024)
+/* The most given to one SSL_write (a TLS record holds 16 KiB). */
+#define CONN_TLS_WRITE_MAX	(16 * 1024)
 /* The longest a handshake may take. */
 #define CONN_TLS_HANDSHAKE_SECONDS	10
 
@@ -206,23 +213,69 @@ conn_tls_event_cb(struct bufferevent *bev, short what, void *arg)
 }
 
 /*
- * Hand queued output to the session, as much as it has room for, like a
- * write: returns the bytes taken (the caller has committed c->out).
+ * Encrypt and write queued output straight to the socket, chain by chain,
+ * while the session holds none of its own: one write, where handing it to
+ * the bufferevent would cost a round of the event loop and two epoll_ctl
+ * calls. Returns the bytes written (what the kernel did not take is left
+ * in c->out for the bufferevent), or -1 with errno set if the session
+ * failed.
+ */
+static ssize_t
+conn_tls_write_now(struct sb_conn *c)
+{
+	SSL			*ssl = bufferevent_openssl_get_ssl(c->ex->tls);
+	struct evbuffer_iovec	 v;
+	ssize_t			 done = 0;
+	int			 r, err;
+
+	while (evbuffer_peek(c->out, -1, NULL, &v, 1) > 0 && v.iov_len > 0) {
+		/*
+		 * A write the kernel does not take whole is retried by the
+		 * bufferevent from the start of this chain, with at least
+		 * these bytes: SSL_write's rule for a retry.
+		 */
+		r = SSL_write(ssl, v.iov_base, v.iov_len > CONN_TLS_WRITE_MAX ?
+		    CONN_TLS_WRITE_MAX : (int)v.iov_len);
+		if (r > 0) {
+			evbuffer_drain(c->out, (size_t)r);
+			done += r;
+			continue;
+		}
+		err = SSL_get_error(ssl, r);
+		ERR_clear_error();
+		if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ)
+			break;
+		if (errno == 0 || errno == EAGAIN)
+			errno = EPIPE;
+		return (done > 0 ? done : -1);
+	}
+	return (done);
+}
+
+/*
+ * Write queued output, like a write: straight through the session when it
+ * holds nothing, the rest handed to it while it holds under
+ * CONN_TLS_OUT_MAX. Returns the bytes written or handed over (the caller
+ * has committed c->out), or -1 with errno set.
  */
 ssize_t
 conn_tls_write(struct sb_conn *c)
 {
 	struct evbuffer	*to = bufferevent_get_output(c->ex->tls);
-	size_t		 have = evbuffer_get_length(to);
-	size_t		 n = evbuffer_get_length(c->out);
+	size_t		 have = evbuffer_get_length(to), n;
+	ssize_t		 done = 0;
 
+	if (have == 0 && (c->flags & CONN_OPENED) &&
+	    (done = conn_tls_write_now(c)) == -1)
+		return (-1);
+	n = evbuffer_get_length(c->out);
 	if (have >= CONN_TLS_OUT_MAX || n == 0)
-		return (0);
+		return (done);
 	if (n > CONN_TLS_OUT_MAX - have)
 		n = CONN_TLS_OUT_MAX - have;
 	if (evbuffer_remove_buffer(c->out, to, n) != (int)n)
 		fatalx("cannot queue a client's output");
-	return ((ssize_t)n);
+	return (done + (ssize_t)n);
 }
 
 /* Output the session holds, not yet written to the kernel. */

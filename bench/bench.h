@@ -30,6 +30,7 @@ struct bench_opts {
 	int		 slow;		/* chat: clients that never read */
 	const char	*label;		/* for the report */
 	int		 irc;		/* chat: speak IRC (NICK, JOIN, PRIVMSG) */
+	int		 tls;		/* connect over TLS (any certificate) */
 };
 
 /* What a run measured. */

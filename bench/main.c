@@ -42,6 +42,8 @@ usage(int status)
 	    "  -P, --inflight N     rr: lines outstanding per connection (16)\n"
 	    "  -m, --message LINE   rr: the request (\"hello\")\n"
 	    "      --numbers        rr: rotating numbers (number-to-text)\n"
+	    "      --tls            rr, chat, idle: connect over TLS (the\n"
+	    "                       certificate is not checked)\n"
 	    "  -e, --expect LINE    rr: the reply every request must get\n"
 	    "      --check          rr: check replies (-e, or not \"error:\")\n"
 	    "  -s, --senders N      chat: clients that send (4)\n"
@@ -79,6 +81,7 @@ main(int argc, char **argv)
 		{ "size", required_argument, NULL, 'b' },
 		{ "slow", required_argument, NULL, 'S' },
 		{ "irc", no_argument, NULL, 'I' },
+		{ "tls", no_argument, NULL, 'T' },
 		{ "pid", required_argument, NULL, 'i' },
 		{ "label", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
@@ -86,7 +89,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bench_opts	 o = { "127.0.0.1", 0, 50, 16, 10, 0, "hello",
-	    0, 0, NULL, 0, 4, 0, 8, 64, 0, NULL, 0 };
+	    0, 0, NULL, 0, 4, 0, 8, 64, 0, NULL, 0, 0 };
 	struct bench_result	 r;
 	struct event_base	*base;
 	struct rlimit		 rl;
@@ -119,6 +122,7 @@ main(int argc, char **argv)
 		case 'b': o.size = atoi(optarg); break;
 		case 'S': o.slow = atoi(optarg); break;
 		case 'I': o.irc = 1; break;
+		case 'T': o.tls = 1; break;
 		case 'i': o.pid = atoi(optarg); break;
 		case 'l': o.label = optarg; break;
 		case 'h': usage(0); break;

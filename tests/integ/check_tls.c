@@ -112,9 +112,18 @@ tls_port(struct sbd *d, const char *service)
 	return (port);
 }
 
+static struct tcl *tcl_open_rcvbuf(int, int);
+
 /* Connect and finish a handshake (any certificate is accepted). */
 static struct tcl *
 tcl_open(int port)
+{
+	return (tcl_open_rcvbuf(port, 0));
+}
+
+/* The same with a receive buffer of rcvbuf bytes (0: the kernel's). */
+static struct tcl *
+tcl_open_rcvbuf(int port, int rcvbuf)
 {
 	static SSL_CTX		*ctx;
 	struct sockaddr_in	 sin;
@@ -132,6 +141,9 @@ tcl_open(int port)
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_int_ge(t->fd = socket(AF_INET, SOCK_STREAM, 0), 0);
 	setsockopt(t->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (rcvbuf > 0)
+		setsockopt(t->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		    sizeof(rcvbuf));
 	ck_assert_int_eq(connect(t->fd, (struct sockaddr *)&sin,
 	    sizeof(sin)), 0);
 	ck_assert_ptr_nonnull(t->ssl = SSL_new(ctx));
@@ -596,6 +608,69 @@ START_TEST(test_closing)
 }
 END_TEST
 
+static const char conf_flood[] =
+    "log_level = \"info\";\n"
+    "services = (\n"
+    "  { name = \"lobby\"; handler = \"chat-relay\";\n"
+    "    tls_certificate = \"%s/cert.pem\"; tls_key = \"%s/key.pem\";\n"
+    "    max_output = 65536; sndbuf = 4096; byte_rate = 0;\n"
+    "    room_byte_rate = 0;\n"
+    "    listen = [ \"127.0.0.1:0\", \"tls:127.0.0.1:0\" ]; }\n"
+    ");\n";
+
+/*
+ * A TLS member that stops reading while the room floods is cut off as a
+ * slow consumer, as on TCP: what its session holds does not hide it.
+ */
+START_TEST(test_slow_consumer)
+{
+	struct sbd	 d;
+	struct client	*flood, *reader;
+	struct tcl	*slow;
+	char		 line[1001], *got;
+	int		 i, j, cut = 0;
+
+	certs_make();
+	start_tls(&d, conf_flood);
+	flood = cl_tcp(sbd_port(&d, "lobby"));
+	ck_assert_ptr_nonnull(cl_line(flood, T_WAIT_MS));
+	reader = cl_tcp(sbd_port(&d, "lobby"));
+	ck_assert_ptr_nonnull(cl_line(reader, T_WAIT_MS));
+	cl_expect(flood, "* guest2 has joined");
+	slow = tcl_open_rcvbuf(tls_port(&d, "lobby"), 4096);
+	ck_assert_ptr_nonnull(tcl_line(slow));		/* the welcome */
+	cl_expect(flood, "* guest3 has joined");
+	cl_expect(reader, "* guest3 has joined");
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 2] = '\n';
+	line[sizeof(line) - 1] = '\0';
+	/* Up to 20 MB; 64 KiB queued, plus what TLS and the kernel hold. */
+	for (i = 0; i < 20000 && !cut; i += 20) {
+		for (j = 0; j < 20; j++)
+			cl_send(flood, line);
+		for (j = 0; j < 20; j++) {
+			got = cl_line(reader, T_WAIT_MS);
+			ck_assert_msg(got != NULL, "reader starved at %d", i + j);
+			if (strncmp(got, "* guest3 has left", 17) == 0) {
+				ck_assert_str_eq(got,
+				    "* guest3 has left (slow consumer)");
+				cut = 1;
+				j--;
+			}
+		}
+		drain(&d);
+	}
+	ck_assert_msg(cut, "slow consumer never cut off after %d lines", i);
+	ck_assert(sbd_log_has(&d, "limit max_output: output over 65536 bytes, "
+	    "disconnecting a slow consumer"));
+	tcl_close(slow, 0);
+	cl_close(flood);
+	cl_close(reader);
+	sbd_stop(&d);
+	certs_remove();
+}
+END_TEST
+
 static const char conf_check[] =
     "services = (\n"
     "  { name = \"upper\"; handler = \"uppercase-echo\";\n"
@@ -712,6 +787,7 @@ main(void)
 	tcase_add_test(tc, test_junk);
 	tcase_add_test(tc, test_handshake_timeout);
 	tcase_add_test(tc, test_closing);
+	tcase_add_test(tc, test_slow_consumer);
 	tcase_add_test(tc, test_check_config);
 	tcase_add_test(tc, test_check_config_missing);
 	suite_add_tcase(s, tc);

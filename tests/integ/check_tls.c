@@ -347,7 +347,7 @@ START_TEST(test_handlers_python)
 	    "openssl s_client -quiet -tls1_1 -cipher DEFAULT@SECLEVEL=0 "
 	    "-connect 127.0.0.1:%d 2>&1", tls_port(&d, "upper")), 0);
 	ck_assert_msg(strstr(out, "X") == NULL, "%s", out);
-	sbd_stop(&d);
+	ck_assert_int_eq(sbd_stop(&d), 0);
 	certs_remove();
 }
 END_TEST
@@ -390,7 +390,7 @@ START_TEST(test_handlers_cli)
 		ck_assert_msg(p != NULL && strstr(out, "rc=0") != NULL,
 		    "ncat: %s", out);
 	}
-	sbd_stop(&d);
+	ck_assert_int_eq(sbd_stop(&d), 0);
 	certs_remove();
 }
 END_TEST
@@ -428,7 +428,7 @@ START_TEST(test_chat_mixed)
 	tcl_close(tls, 1);
 	cl_expect(plain, "* guest2 has left (client closed the connection)");
 	cl_close(plain);
-	sbd_stop(&d);
+	ck_assert_int_eq(sbd_stop(&d), 0);
 	certs_remove();
 }
 END_TEST
@@ -488,7 +488,7 @@ START_TEST(test_reload_certificate)
 	tcl_send(live, "four\n");
 	tcl_expect(live, "FOUR");
 	tcl_close(live, 1);
-	sbd_stop(&d);
+	ck_assert_int_eq(sbd_stop(&d), 0);
 	certs_remove();
 }
 END_TEST
@@ -540,7 +540,7 @@ START_TEST(test_junk)
 	tcl_expect(u, "Y");
 	tcl_close(t, 1);
 	tcl_close(u, 1);
-	sbd_stop(&d);
+	ck_assert_int_eq(sbd_stop(&d), 0);
 	certs_remove();
 }
 END_TEST
@@ -572,7 +572,7 @@ START_TEST(test_handshake_timeout)
 	tcl_send(t, "x\n");
 	tcl_expect(t, "X");
 	tcl_close(t, 1);
-	sbd_stop(&d);
+	ck_assert_int_eq(sbd_stop(&d), 0);
 	certs_remove();
 }
 END_TEST
@@ -603,7 +603,7 @@ START_TEST(test_closing)
 	tcl_expect(t, "error: idle timeout (1 s)");
 	ck_assert_int_eq(tcl_end(t), 1);
 	tcl_close(t, 0);
-	sbd_stop(&d);
+	ck_assert_int_eq(sbd_stop(&d), 0);
 	certs_remove();
 }
 END_TEST
@@ -666,7 +666,7 @@ START_TEST(test_slow_consumer)
 	tcl_close(slow, 0);
 	cl_close(flood);
 	cl_close(reader);
-	sbd_stop(&d);
+	ck_assert_int_eq(sbd_stop(&d), 0);
 	certs_remove();
 }
 END_TEST

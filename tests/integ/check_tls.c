@@ -129,6 +129,7 @@ tcl_open_rcvbuf(int port, int rcvbuf)
 	struct sockaddr_in	 sin;
 	struct timeval		 tv = { T_WAIT_MS / 1000, 0 };
 	struct tcl		*t = calloc(1, sizeof(*t));
+	int			 i;
 
 	if (ctx == NULL) {
 		ck_assert_ptr_nonnull(ctx = SSL_CTX_new(TLS_client_method()));
@@ -139,13 +140,20 @@ tcl_open_rcvbuf(int port, int rcvbuf)
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_ge(t->fd = socket(AF_INET, SOCK_STREAM, 0), 0);
-	setsockopt(t->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (rcvbuf > 0)
-		setsockopt(t->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-		    sizeof(rcvbuf));
-	ck_assert_int_eq(connect(t->fd, (struct sockaddr *)&sin,
-	    sizeof(sin)), 0);
+	/* A socket systemd-socket-activate binds may not listen yet. */
+	for (i = 0; i < 100; i++) {
+		ck_assert_int_ge(t->fd = socket(AF_INET, SOCK_STREAM, 0), 0);
+		setsockopt(t->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		if (rcvbuf > 0)
+			setsockopt(t->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			    sizeof(rcvbuf));
+		if (connect(t->fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+			break;
+		ck_assert_int_eq(errno, ECONNREFUSED);
+		close(t->fd);
+		usleep(20 * 1000);
+	}
+	ck_assert_int_lt(i, 100);
 	ck_assert_ptr_nonnull(t->ssl = SSL_new(ctx));
 	SSL_set_fd(t->ssl, t->fd);
 	ck_assert_msg(SSL_connect(t->ssl) == 1, "TLS handshake failed");
@@ -579,7 +587,8 @@ END_TEST
 
 /*
  * A client that goes without close_notify has simply closed: no TLS error
- * in the log. One the daemon closes (idle timeout) gets close_notify.
+ * in the log. One the daemon closes (idle timeout, stopping) gets
+ * close_notify.
  */
 START_TEST(test_closing)
 {
@@ -603,7 +612,15 @@ START_TEST(test_closing)
 	tcl_expect(t, "error: idle timeout (1 s)");
 	ck_assert_int_eq(tcl_end(t), 1);
 	tcl_close(t, 0);
+
+	/* A graceful stop says why and ends the session cleanly too. */
+	t = tcl_open(port);
+	tcl_send(t, "last\n");
+	tcl_expect(t, "LAST");
 	ck_assert_int_eq(sbd_stop(&d), 0);
+	tcl_expect(t, "error: server shutting down");
+	ck_assert_int_eq(tcl_end(t), 1);
+	tcl_close(t, 0);
 	certs_remove();
 }
 END_TEST
@@ -687,6 +704,48 @@ static const char conf_nocert[] =
     "    listen = [ \"7001\",\n"
     "      \"tls:[::1]:7443\" ]; }\n"
     ");\n";
+
+/*
+ * Socket activation: a passed socket named for the service and bound to
+ * its tls: entry's address serves TLS.
+ */
+START_TEST(test_activation)
+{
+	struct sbd	 d;
+	struct tcl	*t;
+	char		 conf[1024], listen[64], names[64];
+	const char	*wrap[8];
+	int		 fd, port;
+
+	certs_make();
+	fd = port_taken(&port);			/* a free port, to pass */
+	close(fd);
+	memset(&d, 0, sizeof(d));
+	snprintf(conf, sizeof(conf), "log_level = \"debug\";\n"
+	    "services = ( { name = \"upper\"; handler = \"uppercase-echo\";\n"
+	    "  tls_certificate = \"%s/cert.pem\"; tls_key = \"%s/key.pem\";\n"
+	    "  listen = [ \"tls:127.0.0.1:%d\" ]; } );\n", certs, certs, port);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	snprintf(names, sizeof(names), "--fdname=upper");
+	wrap[0] = "systemd-socket-activate";
+	wrap[1] = "-l";
+	wrap[2] = listen;
+	wrap[3] = names;
+	wrap[4] = "-E";
+	wrap[5] = "NOTIFY_SOCKET";
+	wrap[6] = NULL;
+	sbd_spawn_wrapped(&d, conf, wrap);
+	t = tcl_open(port);			/* this starts the daemon */
+	tcl_send(t, "passed\n");
+	tcl_expect(t, "PASSED");
+	ck_assert(sbd_wait_notify(&d, "READY=1", T_WAIT_MS));
+	ck_assert(sbd_log_has(&d, "socket activation: 1 socket passed"));
+	ck_assert(sbd_log_has(&d, "upper: listening on tls:127.0.0.1:"));
+	tcl_close(t, 1);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+	certs_remove();
+}
+END_TEST
 
 /*
  * Run -t on a config with the certificate and key files given (in the
@@ -788,6 +847,7 @@ main(void)
 	tcase_add_test(tc, test_handshake_timeout);
 	tcase_add_test(tc, test_closing);
 	tcase_add_test(tc, test_slow_consumer);
+	tcase_add_test(tc, test_activation);
 	tcase_add_test(tc, test_check_config);
 	tcase_add_test(tc, test_check_config_missing);
 	suite_add_tcase(s, tc);

@@ -193,6 +193,8 @@ conn_tls_event_cb(struct bufferevent *bev, short what, void *arg)
 	char		 why[160];
 
 	if (what & BEV_EVENT_CONNECTED) {
+		/* The handshake's deadline goes; idle_timeout (if any) starts. */
+		event_del(c->rev);
 		if (!(c->flags & CONN_CLOSING))
 			conn_opened(c);
 		return;

@@ -585,6 +585,38 @@ START_TEST(test_handshake_timeout)
 }
 END_TEST
 
+static const char conf_no_idle[] =
+    "log_level = \"debug\";\n"
+    "idle_timeout = 0;\n"
+    "tls_certificate = \"%s/cert.pem\";\n"
+    "tls_key = \"%s/key.pem\";\n"
+    "services = (\n"
+    "  { name = \"upper\"; handler = \"uppercase-echo\";\n"
+    "    listen = [ \"tls:127.0.0.1:0\" ]; }\n"
+    ");\n";
+
+/*
+ * The handshake's deadline (10 s here) ends with the handshake: with
+ * idle_timeout = 0 a quiet TLS client stays as long as it likes.
+ */
+START_TEST(test_no_idle_timeout)
+{
+	struct sbd	 d;
+	struct tcl	*t;
+
+	certs_make();
+	start_tls(&d, conf_no_idle);
+	t = tcl_open(tls_port(&d, "upper"));
+	sleep(11);
+	tcl_send(t, "still here\n");
+	tcl_expect(t, "STILL HERE");
+	tcl_close(t, 1);
+	ck_assert(!sbd_log_has(&d, "limit idle_timeout"));
+	ck_assert_int_eq(sbd_stop(&d), 0);
+	certs_remove();
+}
+END_TEST
+
 /*
  * A client that goes without close_notify has simply closed: no TLS error
  * in the log. One the daemon closes (idle timeout, stopping) gets
@@ -846,6 +878,7 @@ main(void)
 	tcase_add_test(tc, test_junk);
 	tcase_add_test(tc, test_handshake_timeout);
 	tcase_add_test(tc, test_closing);
+	tcase_add_test(tc, test_no_idle_timeout);
 	tcase_add_test(tc, test_slow_consumer);
 	tcase_add_test(tc, test_activation);
 	tcase_add_test(tc, test_check_config);

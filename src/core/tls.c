@@ -9,10 +9,14 @@
  * Contexts are counted references: each connection's session holds its
  * own, so a reload may drop the old context while clients still use it.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -21,7 +25,11 @@
 
 #include "tls.h"
 
+/* The largest certificate or key file read (a long chain fits). */
+#define TLS_FILE_MAX	(1024 * 1024)
+
 static int	tls_no_passphrase(char *, int, int, void *);
+static int	tls_file_ok(const char *, char *, size_t);
 static int	tls_load_key(SSL_CTX *, const char *, const char *,
 		    enum tls_file *, char *, size_t);
 static int	tls_check_dates(SSL_CTX *, const char *, char *, size_t,
@@ -35,6 +43,39 @@ static int
 tls_no_passphrase(char *buf, int size, int rwflag, void *arg)
 {
 	return (-1);
+}
+
+/*
+ * Is path a readable regular file of a sensible size for PEM? (A FIFO or
+ * /dev/zero named by mistake would otherwise hold -t or a reload.)
+ * Returns 0, or -1 with why set.
+ */
+static int
+tls_file_ok(const char *path, char *why, size_t len)
+{
+	struct stat	st;
+	int		fd;
+
+	/* Non-blocking: opening a FIFO must not wait for a writer. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		snprintf(why, len, "cannot read \"%s\": %s", path,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return (-1);
+	}
+	close(fd);
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, len, "\"%s\" is not a regular file", path);
+		return (-1);
+	}
+	if (st.st_size > TLS_FILE_MAX) {
+		snprintf(why, len, "\"%s\" is larger than %d KiB (is it a "
+		    "PEM file?)", path, TLS_FILE_MAX / 1024);
+		return (-1);
+	}
+	return (0);
 }
 
 /*
@@ -68,6 +109,8 @@ tls_load_key(SSL_CTX *ctx, const char *key, const char *cert,
 	char		 err[128];
 
 	*bad = TLS_FILE_KEY;
+	if (tls_file_ok(key, why, len) == -1)
+		return (-1);
 	if ((f = fopen(key, "r")) == NULL) {
 		snprintf(why, len, "cannot read \"%s\": %s", key,
 		    strerror(errno));
@@ -137,17 +180,12 @@ tls_ctx_load(const char *cert, const char *key, enum tls_file *bad,
     char *why, size_t len, long *days_left)
 {
 	SSL_CTX	*ctx;
-	FILE	*f;
 	char	 err[128];
 
 	*bad = TLS_FILE_CERTIFICATE;
 	*days_left = 0;
-	if ((f = fopen(cert, "r")) == NULL) {
-		snprintf(why, len, "cannot read \"%s\": %s", cert,
-		    strerror(errno));
+	if (tls_file_ok(cert, why, len) == -1)
 		return (NULL);
-	}
-	fclose(f);
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
 		snprintf(why, len, "cannot make a TLS context: %s",
 		    tls_error(err, sizeof(err)));

@@ -839,6 +839,15 @@ START_TEST(test_check_config)
 	    strstr(out, "key.pem\" holds no usable PEM certificate") != NULL,
 	    "%s", out);
 
+	/* Not a regular file: refused without reading (a FIFO would hang). */
+	ck_assert_int_eq(run_fmt(out, sizeof(out), "mkfifo %s/fifo.pem",
+	    certs), 0);
+	ck_assert_int_eq(check_conf(0, "fifo.pem", "key.pem", out,
+	    sizeof(out)), 78);
+	ck_assert_msg(strstr(out, "/test.conf:4: tls_certificate: \"") !=
+	    NULL && strstr(out, "fifo.pem\" is not a regular file") != NULL,
+	    "%s", out);
+
 	/* Ending within 14 days is a warning, not an error. */
 	ck_assert_int_eq(check_conf(0, "soon.pem", "key.pem", out,
 	    sizeof(out)), 0);

@@ -32,6 +32,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -123,16 +124,84 @@ conn_tls_move(struct sb_conn *c)
 }
 
 /*
- * Take what the session has decrypted, if conn.c reads now. Returns the
- * bytes taken.
+ * Decrypt the records OpenSSL has read ahead but the bufferevent left:
+ * it decrypts only while SSL_pending says a record is half taken, and
+ * comes back for the rest only when the socket is readable again, which
+ * for a client waiting for its answers it is not. Returns the bytes
+ * added to c->in; at close_notify or a failure the client's input has
+ * ended (*end 1) or the session failed (*end 2, why says how).
+ */
+static size_t
+conn_tls_decrypt(struct sb_conn *c, int *end, char *why, size_t whylen)
+{
+	SSL			*ssl = bufferevent_openssl_get_ssl(c->ex->tls);
+	struct evbuffer_iovec	 v;
+	size_t			 n = 0;
+	int			 r, err;
+
+	*end = 0;
+	while (SSL_has_pending(ssl)) {
+		if (c->in == NULL && (c->in = evbuffer_new()) == NULL)
+			fatalx("cannot make a client's input buffer");
+		if (evbuffer_reserve_space(c->in, 4096, &v, 1) != 1)
+			fatalx("cannot grow a client's input buffer");
+		r = SSL_read(ssl, v.iov_base, v.iov_len > INT_MAX ? INT_MAX :
+		    (int)v.iov_len);
+		if (r > 0) {
+			v.iov_len = (size_t)r;
+			evbuffer_commit_space(c->in, &v, 1);
+			n += (size_t)r;
+			continue;
+		}
+		err = SSL_get_error(ssl, r);
+		if (err == SSL_ERROR_ZERO_RETURN)
+			*end = 1;
+		else if (err != SSL_ERROR_WANT_READ &&
+		    err != SSL_ERROR_WANT_WRITE) {
+			*end = 2;
+			snprintf(why, whylen, "TLS error: %s",
+			    ERR_reason_error_string(ERR_peek_last_error()) !=
+			    NULL ? ERR_reason_error_string(
+			    ERR_peek_last_error()) : "unknown");
+		}
+		ERR_clear_error();
+		break;
+	}
+	c->svc->count.bytes_in += n;
+	if (n > 0)
+		c->last_in = c->svc->srv->clock_s;
+	return (n);
+}
+
+/*
+ * Take what the session has decrypted, and what OpenSSL has read ahead,
+ * if conn.c reads now. Returns the bytes taken. If the client's input
+ * ended or the session failed meanwhile, the connection has been told
+ * (and has handled the lines taken).
  */
 size_t
 conn_tls_pull(struct sb_conn *c)
 {
+	char	why[160];
+	size_t	n;
+	int	end;
+
 	if (c->flags & (CONN_PAUSED | CONN_THROTTLED | CONN_CLOSING |
 	    CONN_EOF))
 		return (0);
-	return (conn_tls_move(c));
+	n = conn_tls_move(c);
+	n += conn_tls_decrypt(c, &end, why, sizeof(why));
+	if (end == 1) {
+		conn_input_end(c);
+		return (0);
+	}
+	if (end == 2) {
+		if (n > 0)
+			conn_received(c);	/* the lines before it */
+		conn_broke(c, why);
+		return (0);
+	}
+	return (n);
 }
 
 /* Decrypted input: hand it over, or discard it while lingering. */
@@ -195,8 +264,12 @@ conn_tls_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		/* The handshake's deadline goes; idle_timeout (if any) starts. */
 		event_del(c->rev);
-		if (!(c->flags & CONN_CLOSING))
-			conn_opened(c);
+		if (c->flags & CONN_CLOSING)
+			return;
+		conn_opened(c);
+		/* Lines that came with the handshake's last flight. */
+		if (conn_tls_pull(c) > 0)
+			conn_received(c);
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {

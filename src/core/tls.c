@@ -201,6 +201,8 @@ tls_ctx_load(const char *cert, const char *key, enum tls_file *bad,
 	 */
 	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	/* One read for a record's header and body (conn_tls_decrypt). */
+	SSL_CTX_set_read_ahead(ctx, 1);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		snprintf(why, len, "\"%s\" holds no usable PEM certificate "

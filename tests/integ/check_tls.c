@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -554,6 +555,44 @@ START_TEST(test_junk)
 END_TEST
 
 /*
+ * Records that arrive together are all answered, even when the client
+ * then waits: OpenSSL reads them in one go (read-ahead), and those the
+ * bufferevent does not decrypt are not left behind. A close_notify that
+ * comes with the last line ends the input after that line.
+ */
+START_TEST(test_records_together)
+{
+	struct sbd	 d;
+	struct tcl	*t;
+	int		 on = 1, off = 0;
+
+	certs_make();
+	start_tls(&d, conf_small);
+	t = tcl_open(tls_port(&d, "upper"));
+	setsockopt(t->fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
+	tcl_send(t, "one\n");
+	tcl_send(t, "two\n");
+	tcl_send(t, "three\n");
+	setsockopt(t->fd, IPPROTO_TCP, TCP_CORK, &off, sizeof(off));
+	tcl_expect(t, "ONE");
+	tcl_expect(t, "TWO");
+	tcl_expect(t, "THREE");
+
+	setsockopt(t->fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
+	tcl_send(t, "last\n");
+	SSL_shutdown(t->ssl);
+	setsockopt(t->fd, IPPROTO_TCP, TCP_CORK, &off, sizeof(off));
+	tcl_expect(t, "LAST");
+	ck_assert_int_eq(tcl_end(t), 1);
+	tcl_close(t, 0);
+	ck_assert(wait_log(&d, "closing: client closed the connection",
+	    T_WAIT_MS));
+	ck_assert_int_eq(sbd_stop(&d), 0);
+	certs_remove();
+}
+END_TEST
+
+/*
  * Clients that connect and never start (or finish) a handshake are cut
  * off (here after idle_timeout, 1 s), so they do not hold
  * max_connections.
@@ -886,6 +925,7 @@ main(void)
 	tcase_add_test(tc, test_reload_certificate);
 	tcase_add_test(tc, test_junk);
 	tcase_add_test(tc, test_handshake_timeout);
+	tcase_add_test(tc, test_records_together);
 	tcase_add_test(tc, test_closing);
 	tcase_add_test(tc, test_no_idle_timeout);
 	tcase_add_test(tc, test_slow_consumer);

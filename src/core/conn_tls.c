@@ -14,7 +14,9 @@
  *   - Input is taken from the bufferevent only while conn.c would read
  *     (not paused, throttled, closing or at EOF); otherwise it stays
  *     there, and the bufferevent stops reading at CONN_TLS_IN_MAX, so
- *     backpressure reaches the client as it does on TCP.
+ *     backpressure reaches the client as it does on TCP. OpenSSL reads
+ *     ahead (one read a round, as on TCP); the records it has read that
+ *     the bufferevent left are decrypted here (conn_tls_decrypt).
  *   - Output is written through the session at once, as a plain write
  *     would be, while the bufferevent holds none; what the kernel does
  *     not take moves to the bufferevent, up to CONN_TLS_OUT_MAX, and the

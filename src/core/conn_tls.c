@@ -69,6 +69,8 @@ static void	conn_tls_read_cb(struct bufferevent *, void *);
 static void	conn_tls_write_cb(struct bufferevent *, void *);
 static void	conn_tls_event_cb(struct bufferevent *, short, void *);
 static size_t	conn_tls_move(struct sb_conn *);
+static size_t	conn_tls_decrypt(struct sb_conn *, int *, char *, size_t);
+static ssize_t	conn_tls_write_now(struct sb_conn *);
 static const char *conn_tls_why(struct sb_conn *, short, char *, size_t);
 
 /*

@@ -33,6 +33,7 @@ struct bench_opts {
 	const char	*label;		/* for the report */
 	int		 irc;		/* chat: speak IRC (NICK, JOIN, PRIVMSG) */
 	int		 udp;		/* rr: one datagram per request */
+	int		 tls;		/* connect over TLS (any certificate) */
 };
 
 /* What a run measured. */

@@ -20,9 +20,14 @@
 #include <unistd.h>
 
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/util.h>
 
+#include <openssl/ssl.h>
+
 #include "bench.h"
+
+static struct bufferevent *bench_tls_bufferevent(struct event_base *);
 
 /* Monotonic microseconds. */
 uint64_t
@@ -160,8 +165,11 @@ bench_connect(struct event_base *base, const struct bench_opts *o)
 	socklen_t		 len;
 
 	bench_addr(o, &ss, &len);
-	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) ==
-	    NULL)
+	if (o->tls)
+		bev = bench_tls_bufferevent(base);
+	else
+		bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
 		return (NULL);
 	if (bufferevent_socket_connect(bev, (struct sockaddr *)&ss,
 	    (int)len) == -1) {
@@ -201,6 +209,35 @@ bench_addr(const struct bench_opts *o, struct sockaddr_storage *ss,
 	fprintf(stderr, "switchboard-bench: %s is not a loopback address "
 	    "(only 127.0.0.0/8 and ::1 are allowed)\n", o->host);
 	exit(64);
+}
+
+/*
+ * A bufferevent that will speak TLS once connected (--tls). Its
+ * BEV_EVENT_CONNECTED comes after the handshake, so the modes start
+ * their clocks with every handshake done. The server's certificate is
+ * not checked: the tool measures, it does not authenticate.
+ */
+static struct bufferevent *
+bench_tls_bufferevent(struct event_base *base)
+{
+	static SSL_CTX		*ctx;
+	struct bufferevent	*bev;
+	SSL			*ssl;
+
+	if (ctx == NULL && (ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		return (NULL);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	if ((ssl = SSL_new(ctx)) == NULL)
+		return (NULL);
+	bev = bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		return (NULL);
+	}
+	/* A server that closes without close_notify has just closed. */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return (bev);
 }
 
 /* Once connected: no Nagle delay on our small writes. */

@@ -21,6 +21,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "plugin.h"
+#include "tls.h"
 #include "xmalloc.h"
 
 /*
@@ -106,6 +107,11 @@ static const struct sb_option conf_global_options[] = {
 	  offsetof(struct conf, control_socket), 2, CONF_UNIX_PATH_MAX, NULL,
 	  NULL, "the control socket's path" },
 	{ "control_socket_mode", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
+	{ "tls_certificate", SB_OPT_STRING,
+	  offsetof(struct conf, tls_certificate), 1, 4096, NULL, NULL,
+	  "PEM certificate chain for tls: listeners" },
+	{ "tls_key", SB_OPT_STRING, offsetof(struct conf, tls_key), 1, 4096,
+	  NULL, NULL, "PEM private key for tls: listeners" },
 	{ "services", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
@@ -122,6 +128,11 @@ static const struct sb_option conf_service_options[] = {
 	{ "socket_group", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
 	{ "reuse_port", SB_OPT_BOOL, offsetof(struct conf_service, reuse_port),
 	  0, 0, NULL, NULL, "share the ports with other daemons" },
+	{ "tls_certificate", SB_OPT_STRING,
+	  offsetof(struct conf_service, tls_certificate), 1, 4096, NULL, NULL,
+	  "PEM certificate chain for tls: listeners" },
+	{ "tls_key", SB_OPT_STRING, offsetof(struct conf_service, tls_key),
+	  1, 4096, NULL, NULL, "PEM private key for tls: listeners" },
 	CONF_LIMIT_OPTIONS(struct conf_service, NULL, NULL, NULL, NULL,
 	    NULL, NULL, NULL),
 	CONF_UDP_OPTIONS(struct conf_service, NULL, NULL, NULL, NULL, NULL),
@@ -147,6 +158,9 @@ static long long conf_read_socket_group(const config_setting_t *,
 static void	conf_read_socket_perms(struct conf_service *,
 		    const config_setting_t *, struct conf_report *);
 static void	conf_read_reuse_port(struct conf_service *,
+		    const config_setting_t *, struct conf_report *);
+static int	conf_key_line(const config_setting_t *, const char *);
+static void	conf_read_tls(struct conf *, struct conf_service *,
 		    const config_setting_t *, struct conf_report *);
 static void	conf_read_service(struct conf *, struct conf_service *,
 		    const config_setting_t *, struct conf_report *);
@@ -523,6 +537,79 @@ conf_read_reuse_port(struct conf_service *svc, const config_setting_t *group,
 	}
 }
 
+/*
+ * The line of a key: the service's own, or the top level's it inherits
+ * (0 if neither has it).
+ */
+static int
+conf_key_line(const config_setting_t *group, const char *key)
+{
+	const config_setting_t	*s;
+
+	if ((s = config_setting_get_member(group, key)) == NULL)
+		s = config_setting_get_member(config_root_setting(group->config),
+		    key);
+	return (s != NULL ? config_setting_source_line(s) : 0);
+}
+
+/*
+ * A service with tls: entries needs tls_certificate and tls_key (its own
+ * or the top level's): load them into its TLS context now, so that -t,
+ * the start and a reload all check them, and report each problem at the
+ * line of the key naming the file at fault. A certificate that expires
+ * soon is a warning.
+ */
+static void
+conf_read_tls(struct conf *conf, struct conf_service *svc,
+    const config_setting_t *group, struct conf_report *r)
+{
+	config_setting_t	*list, *e;
+	enum tls_file		 bad;
+	const char		*key;
+	char			 why[512];
+	long			 days;
+	size_t			 i;
+	int			 j, line;
+
+	if (svc->tls_certificate == NULL && conf->tls_certificate != NULL)
+		svc->tls_certificate = xstrdup(conf->tls_certificate);
+	if (svc->tls_key == NULL && conf->tls_key != NULL)
+		svc->tls_key = xstrdup(conf->tls_key);
+	for (i = 0; i < svc->nlisten && !svc->listen[i].tls; i++)
+		;
+	if (i == svc->nlisten)
+		return;
+	if (svc->tls_certificate == NULL || svc->tls_key == NULL) {
+		list = config_setting_get_member(group, "listen");
+		line = config_setting_source_line(list);
+		for (j = 0; j < conf_list_len(list); j++) {
+			e = conf_list_elem(list, j);
+			if (config_setting_get_string(e) != NULL &&
+			    strcmp(config_setting_get_string(e),
+			    svc->listen_text[i]) == 0) {
+				line = config_setting_source_line(e);
+				break;
+			}
+		}
+		conf_report(r, line, "listen \"%s\": a tls: entry needs "
+		    "tls_certificate and tls_key (PEM files; in the service or "
+		    "at the top level)", svc->listen_text[i]);
+		return;
+	}
+	svc->tls_ctx = tls_ctx_load(svc->tls_certificate, svc->tls_key, &bad,
+	    why, sizeof(why), &days);
+	key = bad == TLS_FILE_KEY ? "tls_key" : "tls_certificate";
+	if (svc->tls_ctx == NULL) {
+		conf_report(r, conf_key_line(group, key), "%s: %s", key, why);
+		return;
+	}
+	if (days < TLS_EXPIRY_WARN_DAYS)
+		log_warnx("%s:%d: tls_certificate \"%s\" expires in "
+		    "%ld day%s (%s): renew it and reload", r->file,
+		    conf_key_line(group, "tls_certificate"),
+		    svc->tls_certificate, days, days == 1 ? "" : "s", why);
+}
+
 /* Read one service group. */
 static void
 conf_read_service(struct conf *conf, struct conf_service *svc,
@@ -555,6 +642,7 @@ conf_read_service(struct conf *conf, struct conf_service *svc,
 	conf_read_listen(svc, group, r);
 	conf_read_socket_perms(svc, group, r);
 	conf_read_reuse_port(svc, group, r);
+	conf_read_tls(conf, svc, group, r);
 	if (svc->handler == NULL) {
 		conf_unknown_keys(group, tables, 1, "for services", r);
 		return;
@@ -938,6 +1026,7 @@ conf_free(struct conf *conf)
 			free(svc->listen_text[j]);
 		free(svc->listen_text);
 		free(svc->listen);
+		tls_ctx_free(svc->tls_ctx);
 	}
 	free(conf->services);
 	free(conf->plugins);
@@ -947,6 +1036,8 @@ conf_free(struct conf *conf)
 	free(conf->metrics_listen_text);
 	free(conf->metrics_listen);
 	free(conf->control_socket);
+	free(conf->tls_certificate);
+	free(conf->tls_key);
 	free(conf->access.allow.e);
 	free(conf->access.deny.e);
 	free(conf->path);

@@ -13,6 +13,7 @@
 #include "listen_addr.h"
 
 struct plugin;
+struct ssl_ctx_st;
 
 /* Limits with a daemon-wide default and a per-service override. */
 struct conf_limits {
@@ -54,6 +55,9 @@ struct conf_service {
 	bool			 reuse_port;	/* share ports with other
 						   daemons */
 	void			*hconf;		/* handler's conf blob */
+	char			*tls_certificate;	/* PEM chain */
+	char			*tls_key;		/* PEM */
+	struct ssl_ctx_st	*tls_ctx;	/* for tls: entries, or NULL */
 };
 
 struct conf {
@@ -73,6 +77,8 @@ struct conf {
 	size_t			 nmetrics_listen;
 	char			*control_socket;	/* NULL: none */
 	int			 control_socket_mode;
+	char			*tls_certificate;	/* services' default */
+	char			*tls_key;
 };
 
 /* The longest unix socket path (sun_path, less its NUL). */

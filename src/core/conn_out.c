@@ -137,6 +137,12 @@ conn_out_write_some(struct sb_conn *c)
 
 	if (c->out == NULL)
 		return (0);			/* never had output */
+	if (__builtin_expect((c->flags & CONN_TLS) != 0, 0)) {
+		conn_out_commit(c);
+		n = conn_tls_write(c);
+		c->out_len = evbuffer_get_length(c->out);
+		return (n);
+	}
 	if (c->out_len == 0 && c->stage_len > 0) {
 		n = write(c->fd, c->stage, c->stage_len);
 		if (n == (ssize_t)c->stage_len) {

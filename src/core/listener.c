@@ -296,14 +296,18 @@ listener_set_target(struct listener *l, const struct listen_addr *a,
 	l->arg = arg;
 }
 
-/* A client was accepted. */
+/*
+ * A client was accepted. The entry the socket now serves says whether it
+ * speaks TLS (a reload may turn one into the other and keep the socket).
+ */
 static void
 listener_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct listener	*l = arg;
 
-	l->accept(l->arg, fd, sa, (socklen_t)salen);
+	l->accept(l->arg, fd, sa, (socklen_t)salen, l->addr != NULL &&
+	    l->addr->tls);
 }
 
 /*

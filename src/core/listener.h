@@ -11,9 +11,12 @@
 
 struct event;
 
-/* Called with each accepted client (fd non-blocking, close-on-exec). */
+/*
+ * Called with each accepted client (fd non-blocking, close-on-exec), and
+ * whether it came to a tls: entry's socket.
+ */
 typedef void listener_accept_fn(void *, int, const struct sockaddr *,
-    socklen_t);
+    socklen_t, int);
 
 struct listener {
 	struct evconnlistener		*lev;		/* NULL for UDP */

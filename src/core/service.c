@@ -214,9 +214,10 @@ service_admit(struct sb_service *svc, int fd, const struct sockaddr *sa,
 	return (e != NULL ? (void *)e : (void *)svc);
 }
 
-/* A client arrived on one of the service's listeners. */
+/* A client arrived on one of the service's listeners, a tls: one if tls. */
 void
-service_accept(void *arg, int fd, const struct sockaddr *sa, socklen_t len)
+service_accept(void *arg, int fd, const struct sockaddr *sa, socklen_t len,
+    int tls)
 {
 	struct sb_service	*svc = arg;
 	struct sb_conn		*c;
@@ -228,7 +229,7 @@ service_accept(void *arg, int fd, const struct sockaddr *sa, socklen_t len)
 	}
 	if ((admitted = service_admit(svc, fd, sa, len)) == NULL)
 		return;
-	c = conn_accept(svc, fd, sa);
+	c = conn_accept(svc, fd, sa, tls ? svc->conf->tls_ctx : NULL);
 	if (c != NULL && admitted != svc) {
 		((struct ipentry *)admitted)->conns++;
 		c->ip_counted = 1;

@@ -90,7 +90,7 @@ void	service_set_listeners(struct sb_service *, struct listener **,
 	    size_t);
 void	service_set_conf(struct sb_service *, struct conf *,
 	    const struct conf_service *);
-void	service_accept(void *, int, const struct sockaddr *, socklen_t);
+void	service_accept(void *, int, const struct sockaddr *, socklen_t, int);
 void	service_shutdown(struct sb_service *, const char *);
 void	service_free(struct sb_service *);
 void	service_attach(struct sb_service *, struct sb_conn *);

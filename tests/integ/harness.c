@@ -258,7 +258,7 @@ sbd_wait_exit(struct sbd *d, int ms)
 	return (128 + WTERMSIG(d->status));
 }
 
-/* The first TCP port a service listens on, from the log. */
+/* The first plain TCP port a service listens on, from the log. */
 int
 sbd_port(struct sbd *d, const char *service)
 {
@@ -266,10 +266,11 @@ sbd_port(struct sbd *d, const char *service)
 	int	 port = -1;
 
 	snprintf(needle, sizeof(needle), " %s: listening on ", service);
-	/* The latest TCP listener: reloads add lines. */
+	/* The latest plain TCP listener: reloads add lines. */
 	for (q = log; (q = strstr(q, needle)) != NULL; q++) {
 		if (strncmp(q + strlen(needle), "unix:", 5) != 0 &&
-		    strncmp(q + strlen(needle), "udp:", 4) != 0)
+		    strncmp(q + strlen(needle), "udp:", 4) != 0 &&
+		    strncmp(q + strlen(needle), "tls:", 4) != 0)
 			p = q;
 	}
 	if (p != NULL) {

@@ -42,12 +42,22 @@ static const struct {
 	{ "udp:localhost:7001", NULL, "numeric IPv4" },
 	{ "udp:70000", NULL, "0 to 65535" },
 	{ "udp:::1:7001", NULL, "brackets" },
+	{ "tls:7443", "[::]:7443", NULL },
+	{ "tls:127.0.0.1:7443", "127.0.0.1:7443", NULL },
+	{ "tls:[::1]:7443", "[::1]:7443", NULL },
+	{ "tls:unix:/run/sb.sock", NULL, "IP address and port" },
+	{ "tls:tls:7443", NULL, "IP address and port" },
+	{ "tls:", NULL, "0 to 65535" },
+	{ "tls:localhost:7443", NULL, "numeric IPv4" },
+	{ "TLS:7443", NULL, "numeric IPv4" },
+	{ "tls:udp:7443", NULL, "IP address and port" },
+	{ "udp:tls:7443", NULL, "IP address and port" },
 };
 
 START_TEST(test_parse)
 {
 	struct listen_addr	 a;
-	const char		*why = NULL;
+	const char		*why = NULL, *bare;
 	char			 buf[LISTEN_ADDR_TEXT];
 	int			 r;
 
@@ -62,6 +72,10 @@ START_TEST(test_parse)
 	ck_assert(a.any == (strncmp(addrs[_i].printed, "[::]:", 5) == 0));
 	listen_addr_format((struct sockaddr *)&a.ss, a.len, buf, sizeof(buf));
 	ck_assert_str_eq(buf, addrs[_i].printed);
+	/* TLS exactly when written with tls:, the rest as without a prefix. */
+	ck_assert_int_eq(a.tls, strncmp(addrs[_i].in, "tls:", 4) == 0);
+	bare = a.tls || a.udp ? addrs[_i].in + 4 : addrs[_i].in;
+	ck_assert_int_eq(a.any, strchr(bare, ':') == NULL);
 }
 END_TEST
 
@@ -100,6 +114,14 @@ START_TEST(test_same)
 	listen_addr_parse("unix:/x", &b, &why);
 	ck_assert(listen_addr_same(&a, &b));
 	listen_addr_parse("7001", &b, &why);
+	ck_assert(!listen_addr_same(&a, &b));
+	/* A TLS entry binds the same socket as a plain one would. */
+	listen_addr_parse("tls:127.0.0.1:7001", &a, &why);
+	listen_addr_parse("127.0.0.1:7001", &b, &why);
+	ck_assert(listen_addr_same(&a, &b));
+	listen_addr_parse("tls:7001", &b, &why);
+	ck_assert(listen_addr_same(&a, &b));
+	listen_addr_parse("tls:127.0.0.1:7002", &b, &why);
 	ck_assert(!listen_addr_same(&a, &b));
 }
 END_TEST
@@ -153,6 +175,14 @@ START_TEST(test_matches_bound)
 	ck_assert(listen_addr_matches(&a, (struct sockaddr *)&bound.ss,
 	    bound.len));
 	listen_addr_parse("unix:/run/a.so", &a, &why);
+	ck_assert(!listen_addr_matches(&a, (struct sockaddr *)&bound.ss,
+	    bound.len));
+	/* A passed socket may be a TLS entry's: the address decides. */
+	listen_addr_parse("127.0.0.1:7443", &bound, &why);
+	listen_addr_parse("tls:127.0.0.1:7443", &a, &why);
+	ck_assert(listen_addr_matches(&a, (struct sockaddr *)&bound.ss,
+	    bound.len));
+	listen_addr_parse("tls:127.0.0.1:7444", &a, &why);
 	ck_assert(!listen_addr_matches(&a, (struct sockaddr *)&bound.ss,
 	    bound.len));
 }

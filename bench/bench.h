@@ -5,6 +5,8 @@
 #ifndef SB_BENCH_H
 #define SB_BENCH_H
 
+#include <sys/socket.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +35,8 @@ struct bench_opts {
 	int		 slow;		/* chat: clients that never read */
 	const char	*label;		/* for the report */
 	int		 irc;		/* chat: speak IRC (NICK, JOIN, PRIVMSG) */
+	int		 udp;		/* rr: one datagram per request */
+	int		 tls;		/* connect over TLS (any certificate) */
 	int		 ports[BENCH_MAX_TARGETS];	/* chat: -p each */
 	int		 nports;
 	int		 pids[BENCH_MAX_TARGETS];	/* --pid each */
@@ -74,6 +78,8 @@ double		bench_cpu_all_us(const struct bench_opts *);
 long		bench_rss_kb(int);
 struct bufferevent *bench_connect(struct event_base *,
 		    const struct bench_opts *);
+void		bench_addr(const struct bench_opts *,
+		    struct sockaddr_storage *, socklen_t *);
 struct bufferevent *bench_connect_port(struct event_base *,
 		    const struct bench_opts *, int);
 void		bench_nodelay(struct bufferevent *);
@@ -83,6 +89,8 @@ void		bench_closed(const struct bench_opts *,
 void		bench_report(const struct bench_opts *, struct bench_result *);
 
 int		bench_rr(struct event_base *, const struct bench_opts *,
+		    struct bench_result *);
+int		bench_rr_udp(struct event_base *, const struct bench_opts *,
 		    struct bench_result *);
 int		bench_idle(struct event_base *, const struct bench_opts *,
 		    struct bench_result *);

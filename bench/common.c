@@ -20,9 +20,14 @@
 #include <unistd.h>
 
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/util.h>
 
+#include <openssl/ssl.h>
+
 #include "bench.h"
+
+static struct bufferevent *bench_tls_bufferevent(struct event_base *);
 
 /* Monotonic microseconds. */
 uint64_t
@@ -184,38 +189,88 @@ struct bufferevent *
 bench_connect_port(struct event_base *base, const struct bench_opts *o,
     int port)
 {
-	struct sockaddr_in	 sin;
-	struct sockaddr_in6	 sin6;
-	struct sockaddr		*sa;
+	struct sockaddr_storage	 ss;
 	struct bufferevent	*bev;
-	int			 len;
+	socklen_t		 len;
 
-	memset(&sin, 0, sizeof(sin));
-	memset(&sin6, 0, sizeof(sin6));
-	if (inet_pton(AF_INET, o->host, &sin.sin_addr) == 1 &&
-	    (ntohl(sin.sin_addr.s_addr) >> 24) == 127) {
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons((uint16_t)port);
-		sa = (struct sockaddr *)&sin;
-		len = (int)sizeof(sin);
-	} else if (inet_pton(AF_INET6, o->host, &sin6.sin6_addr) == 1 &&
-	    IN6_IS_ADDR_LOOPBACK(&sin6.sin6_addr)) {
-		sin6.sin6_family = AF_INET6;
-		sin6.sin6_port = htons((uint16_t)port);
-		sa = (struct sockaddr *)&sin6;
-		len = (int)sizeof(sin6);
-	} else {
-		fprintf(stderr, "switchboard-bench: %s is not a loopback address "
-		    "(only 127.0.0.0/8 and ::1 are allowed)\n", o->host);
-		exit(64);
-	}
-	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) ==
-	    NULL)
+	bench_addr(o, &ss, &len);
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port =
+		    htons((uint16_t)port);
+	if (o->tls)
+		bev = bench_tls_bufferevent(base);
+	else
+		bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
 		return (NULL);
-	if (bufferevent_socket_connect(bev, sa, len) == -1) {
+	if (bufferevent_socket_connect(bev, (struct sockaddr *)&ss,
+	    (int)len) == -1) {
 		bufferevent_free(bev);
 		return (NULL);
 	}
+	return (bev);
+}
+
+/*
+ * The server's address from -H and -p; exits unless it is a loopback
+ * address (127.0.0.0/8 or ::1).
+ */
+void
+bench_addr(const struct bench_opts *o, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, o->host, &sin->sin_addr) == 1 &&
+	    (ntohl(sin->sin_addr.s_addr) >> 24) == 127) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)o->port);
+		*len = sizeof(*sin);
+		return;
+	}
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET6, o->host, &sin6->sin6_addr) == 1 &&
+	    IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr)) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)o->port);
+		*len = sizeof(*sin6);
+		return;
+	}
+	fprintf(stderr, "switchboard-bench: %s is not a loopback address "
+	    "(only 127.0.0.0/8 and ::1 are allowed)\n", o->host);
+	exit(64);
+}
+
+/*
+ * A bufferevent that will speak TLS once connected (--tls). Its
+ * BEV_EVENT_CONNECTED comes after the handshake, so the modes start
+ * their clocks with every handshake done. The server's certificate is
+ * not checked: the tool measures, it does not authenticate.
+ */
+static struct bufferevent *
+bench_tls_bufferevent(struct event_base *base)
+{
+	static SSL_CTX		*ctx;
+	struct bufferevent	*bev;
+	SSL			*ssl;
+
+	if (ctx == NULL && (ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		return (NULL);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	if ((ssl = SSL_new(ctx)) == NULL)
+		return (NULL);
+	bev = bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		return (NULL);
+	}
+	/* A server that closes without close_notify has just closed. */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	return (bev);
 }
 

@@ -43,8 +43,12 @@ usage(int status)
 	    "  -P, --inflight N     rr: lines outstanding per connection (16)\n"
 	    "  -m, --message LINE   rr: the request (\"hello\")\n"
 	    "      --numbers        rr: rotating numbers (number-to-text)\n"
+	    "      --tls            rr, chat, idle: connect over TLS (the\n"
+	    "                       certificate is not checked)\n"
 	    "  -e, --expect LINE    rr: the reply every request must get\n"
 	    "      --check          rr: check replies (-e, or not \"error:\")\n"
+	    "      --udp            rr: over UDP, one datagram per request,\n"
+	    "                       -c sockets (a lost one is an error)\n"
 	    "  -s, --senders N      chat: clients that send (4)\n"
 	    "  -r, --rate R         chat: lines/s per sender (open loop)\n"
 	    "  -w, --window W       chat: closed loop, lines in flight (8)\n"
@@ -81,6 +85,8 @@ main(int argc, char **argv)
 		{ "size", required_argument, NULL, 'b' },
 		{ "slow", required_argument, NULL, 'S' },
 		{ "irc", no_argument, NULL, 'I' },
+		{ "udp", no_argument, NULL, 'U' },
+		{ "tls", no_argument, NULL, 'T' },
 		{ "pid", required_argument, NULL, 'i' },
 		{ "label", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
@@ -88,7 +94,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bench_opts	 o = { "127.0.0.1", 0, 50, 16, 10, 0, "hello",
-	    0, 0, NULL, 0, 4, 0, 8, 64, 0, NULL, 0, { 0 }, 0, { 0 }, 0 };
+	    0, 0, NULL, 0, 4, 0, 8, 64, 0, NULL, 0, 0, 0, { 0 }, 0, { 0 }, 0 };
 	struct bench_result	 r;
 	struct event_base	*base;
 	struct rlimit		 rl;
@@ -126,6 +132,8 @@ main(int argc, char **argv)
 		case 'b': o.size = atoi(optarg); break;
 		case 'S': o.slow = atoi(optarg); break;
 		case 'I': o.irc = 1; break;
+		case 'U': o.udp = 1; break;
+		case 'T': o.tls = 1; break;
 		case 'i':
 			if (o.npids == BENCH_MAX_TARGETS)
 				usage(64);
@@ -145,7 +153,7 @@ main(int argc, char **argv)
 	if (o.port <= 0 || o.port > 65535 || o.conns < 1 || o.inflight < 1 ||
 	    o.seconds <= 0 || o.seconds > 600 || o.window < 1 ||
 	    o.size < 32 || o.size > (o.irc ? 400 : 65536) || o.slow < 0 ||
-	    (strcmp(mode, "chat") == 0 && (o.senders < 1 ||
+	    (o.udp && o.tls) || (strcmp(mode, "chat") == 0 && (o.senders < 1 ||
 	    o.senders > o.conns - o.slow))) {
 		fprintf(stderr, "switchboard-bench: bad options (see --help)\n");
 		return (64);
@@ -159,7 +167,9 @@ main(int argc, char **argv)
 		return (70);
 	memset(&r, 0, sizeof(r));
 	r.rss_kb_before = r.rss_kb_after = -1;
-	if (strcmp(mode, "rr") == 0)
+	if (strcmp(mode, "rr") == 0 && o.udp)
+		rc = bench_rr_udp(base, &o, &r);
+	else if (strcmp(mode, "rr") == 0)
 		rc = bench_rr(base, &o, &r);
 	else if (strcmp(mode, "chat") == 0)
 		rc = bench_chat(base, &o, &r);

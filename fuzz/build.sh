@@ -20,7 +20,7 @@ for f in "$srcdir"/src/*/*.c "$srcdir"/src/handlers/*/*.c; do
 	$cc $cflags -fsanitize=fuzzer-no-link $CPPFLAGS -c "$f" -o "$o"
 	objs="$objs $o"
 done
-for t in framer numwords casemap chat_proto config; do
+for t in framer numwords casemap chat_proto config dgram; do
 	$cc $cflags -fsanitize=fuzzer $CPPFLAGS \
 	    "$srcdir/fuzz/fuzz_$t.c" $objs $LIBS -o "$out/fuzz_$t"
 	echo "built $out/fuzz_$t"

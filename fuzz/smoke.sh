@@ -10,7 +10,7 @@ work=$(mktemp -d)
 LSAN_OPTIONS=suppressions=$(cd "$srcdir" && pwd)/fuzz/lsan.supp
 export LSAN_OPTIONS
 trap 'rm -rf "$work"' EXIT
-for t in framer numwords casemap chat_proto config; do
+for t in framer numwords casemap chat_proto config dgram; do
 	mkdir -p "$work/$t"
 	cp "$srcdir"/fuzz/corpus/$t/* "$work/$t/"
 	"$bin/fuzz_$t" -max_total_time="$secs" -print_final_stats=1 \

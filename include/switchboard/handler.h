@@ -301,8 +301,8 @@ struct sb_handler {
 	 */
 	void			 (*too_long)(struct sb_conn *, size_t max);
 
-	/* ABI 1.1 (a plugin built for 1.0 has none of these; they read as
-	   NULL). */
+	/* ABI 1.1 (a plugin built for 1.0 has none of these; they read
+	   as NULL, 0). */
 	/*
 	 * Describe the client to the operator (switchboardctl clients and
 	 * who), e.g. by its nick: write at most size - 1 bytes and a NUL to
@@ -320,6 +320,15 @@ struct sb_handler {
 	 */
 	void			 (*kicked)(struct sb_conn *, const char *reason);
 	/*
+	 * What the handler can do, SB_HANDLER_* bits (0: a 1.0 plugin's,
+	 * and the default).
+	 */
+	unsigned		 flags;
+	/*
+	 * The relay's hooks, read only for a service whose handler has
+	 * called sb_relay_start (so a 1.1 plugin built before them, which
+	 * cannot, is never read past its end).
+	 *
 	 * The relay (see sb_relay_start below) read an entry of the room's
 	 * stream, or hands back one of this daemon's own lines that it could
 	 * not relay (e->local). Entries come in the stream's order, the same
@@ -338,6 +347,30 @@ struct sb_handler {
 	void			 (*relay_reply)(struct sb_conn *,
 				    const struct sb_relay_reply *);
 };
+
+/*
+ * The handler can answer datagrams: a service of it may have udp: listen
+ * entries. Each datagram is a request of one or more lines, handled by a
+ * short-lived pseudo-connection in one go: open, line for each of its
+ * lines (the last may lack its line ending), close with the reason
+ * "datagram answered" (or the handler's own, if it closed it), all from
+ * one callback of the event loop. What is queued to it from open to close
+ * is the answer, sent as one datagram (cut at a line boundary, with
+ * "error: reply truncated, use TCP", if it is over the service's
+ * udp_max_reply or udp_max_amplification). It behaves like a connection
+ * for every sb_conn_* call, with these differences:
+ *   sb_conn_peer        the datagram's source address and port.
+ *   sb_conn_close       ends the request: no more lines are handed over;
+ *                       SB_CLOSE_NOW sends no answer at all.
+ *   sb_conn_throttle    does nothing (udp_rate budgets datagrams).
+ *   sb_timer_add        on it: the timer is cancelled when its close hook
+ *                       returns, before it could fire.
+ * It is never listed to the operator and not counted as a connection.
+ * Declare it only if every answer depends on the request alone: state
+ * kept per connection lasts one datagram, and a source address can be
+ * forged (nothing the handler sends may go to anyone but the requester).
+ */
+#define SB_HANDLER_DATAGRAMS	0x0001
 
 /*
  * The handler's per-connection state: conn_size bytes, zeroed before the

@@ -86,6 +86,8 @@ activation_take(struct activation *act, const char *name,
 	size_t			i;
 	int			fd;
 
+	if (a != NULL && a->udp)
+		return (-1);		/* only stream sockets are passed */
 	for (i = 0; i < act->n; i++) {
 		if ((fd = act->socks[i].fd) == -1 ||
 		    strcmp(act->socks[i].name, name) != 0)

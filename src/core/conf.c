@@ -21,6 +21,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "plugin.h"
+#include "tls.h"
 #include "xmalloc.h"
 
 /*
@@ -70,6 +71,24 @@ static const char *const conf_log_levels[] = {
 	{ "allow", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },		\
 	{ "deny", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL }
 
+#define CONF_UDP_OPTIONS(type, def_req, def_reply, def_amp, def_rate,	\
+	    def_burst)							\
+	{ "udp_max_request", SB_OPT_INT,				\
+	  offsetof(type, limits.udp_max_request), 16, 65507, NULL,	\
+	  def_req, "bytes in one datagram; larger ones are dropped" },	\
+	{ "udp_max_reply", SB_OPT_INT,					\
+	  offsetof(type, limits.udp_max_reply), 64, 65507, NULL,	\
+	  def_reply, "bytes in one answer to a datagram" },		\
+	{ "udp_max_amplification", SB_OPT_INT,				\
+	  offsetof(type, limits.udp_max_amplification), 1, 100, NULL,	\
+	  def_amp, "times the request's size an answer may have" },	\
+	{ "udp_rate", SB_OPT_INT, offsetof(type, limits.udp_rate),	\
+	  0, 1000000, NULL, def_rate, "datagrams per second from one "	\
+	  "address, 0 = no limit" },					\
+	{ "udp_burst", SB_OPT_INT, offsetof(type, limits.udp_burst),	\
+	  1, 1000000, NULL, def_burst,					\
+	  "datagrams one address may send at once above udp_rate" }
+
 /* Top-level keys; "services" is read by hand. */
 static const struct sb_option conf_global_options[] = {
 	{ "log_level", SB_OPT_ENUM, offsetof(struct conf, log_level),
@@ -79,6 +98,7 @@ static const struct sb_option conf_global_options[] = {
 	  "clients at once, whole daemon" },
 	CONF_LIMIT_OPTIONS(struct conf, "300", "4096", "1048576", "0",
 	    "30", "60", "511"),
+	CONF_UDP_OPTIONS(struct conf, "512", "1232", "10", "100", "200"),
 	{ "plugin_dir", SB_OPT_STRING, offsetof(struct conf, plugin_dir),
 	  1, 4096, NULL, SB_PLUGIN_DIR, "where plugins are loaded from" },
 	{ "plugins", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
@@ -87,6 +107,11 @@ static const struct sb_option conf_global_options[] = {
 	  offsetof(struct conf, control_socket), 2, CONF_UNIX_PATH_MAX, NULL,
 	  NULL, "the control socket's path" },
 	{ "control_socket_mode", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
+	{ "tls_certificate", SB_OPT_STRING,
+	  offsetof(struct conf, tls_certificate), 1, 4096, NULL, NULL,
+	  "PEM certificate chain for tls: listeners" },
+	{ "tls_key", SB_OPT_STRING, offsetof(struct conf, tls_key), 1, 4096,
+	  NULL, NULL, "PEM private key for tls: listeners" },
 	{ "services", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
@@ -103,8 +128,14 @@ static const struct sb_option conf_service_options[] = {
 	{ "socket_group", CONF_OPT_CUSTOM, 0, 0, 0, NULL, NULL, NULL },
 	{ "reuse_port", SB_OPT_BOOL, offsetof(struct conf_service, reuse_port),
 	  0, 0, NULL, NULL, "share the ports with other daemons" },
+	{ "tls_certificate", SB_OPT_STRING,
+	  offsetof(struct conf_service, tls_certificate), 1, 4096, NULL, NULL,
+	  "PEM certificate chain for tls: listeners" },
+	{ "tls_key", SB_OPT_STRING, offsetof(struct conf_service, tls_key),
+	  1, 4096, NULL, NULL, "PEM private key for tls: listeners" },
 	CONF_LIMIT_OPTIONS(struct conf_service, NULL, NULL, NULL, NULL,
 	    NULL, NULL, NULL),
+	CONF_UDP_OPTIONS(struct conf_service, NULL, NULL, NULL, NULL, NULL),
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
 
@@ -112,6 +143,8 @@ static void	conf_unknown_keys(const config_setting_t *,
 		    const struct sb_option *const *, size_t, const char *,
 		    struct conf_report *);
 static void	conf_read_listen(struct conf_service *,
+		    const config_setting_t *, struct conf_report *);
+static void	conf_check_udp(const struct conf_service *,
 		    const config_setting_t *, struct conf_report *);
 static void	conf_read_addrs(const config_setting_t *, const char *,
 		    const char *, struct listen_addr **, char ***, size_t *,
@@ -125,6 +158,9 @@ static long long conf_read_socket_group(const config_setting_t *,
 static void	conf_read_socket_perms(struct conf_service *,
 		    const config_setting_t *, struct conf_report *);
 static void	conf_read_reuse_port(struct conf_service *,
+		    const config_setting_t *, struct conf_report *);
+static int	conf_key_line(const config_setting_t *, const char *);
+static void	conf_read_tls(struct conf *, struct conf_service *,
 		    const config_setting_t *, struct conf_report *);
 static void	conf_read_service(struct conf *, struct conf_service *,
 		    const config_setting_t *, struct conf_report *);
@@ -288,6 +324,31 @@ conf_read_listen(struct conf_service *svc, const config_setting_t *group,
 	}
 	conf_read_addrs(list, "listen", "7001", &svc->listen,
 	    &svc->listen_text, &svc->nlisten, r);
+	conf_check_udp(svc, list, r);
+}
+
+/*
+ * udp: entries need a handler that can answer datagrams (an unknown
+ * handler was reported already).
+ */
+static void
+conf_check_udp(const struct conf_service *svc, const config_setting_t *list,
+    struct conf_report *r)
+{
+	size_t	i;
+
+	if (svc->handler == NULL ||
+	    (svc->handler->flags & SB_HANDLER_DATAGRAMS))
+		return;
+	for (i = 0; i < svc->nlisten; i++) {
+		if (!svc->listen[i].udp)
+			continue;
+		conf_report(r, config_setting_source_line(list), "listen "
+		    "\"%s\": handler \"%s\" cannot answer datagrams (only "
+		    "handlers that declare SB_HANDLER_DATAGRAMS take udp: "
+		    "entries; serve service \"%s\" over TCP)",
+		    svc->listen_text[i], svc->handler->name, svc->name);
+	}
 }
 
 /*
@@ -476,6 +537,79 @@ conf_read_reuse_port(struct conf_service *svc, const config_setting_t *group,
 	}
 }
 
+/*
+ * The line of a key: the service's own, or the top level's it inherits
+ * (0 if neither has it).
+ */
+static int
+conf_key_line(const config_setting_t *group, const char *key)
+{
+	const config_setting_t	*s;
+
+	if ((s = config_setting_get_member(group, key)) == NULL)
+		s = config_setting_get_member(config_root_setting(group->config),
+		    key);
+	return (s != NULL ? config_setting_source_line(s) : 0);
+}
+
+/*
+ * A service with tls: entries needs tls_certificate and tls_key (its own
+ * or the top level's): load them into its TLS context now, so that -t,
+ * the start and a reload all check them, and report each problem at the
+ * line of the key naming the file at fault. A certificate that expires
+ * soon is a warning.
+ */
+static void
+conf_read_tls(struct conf *conf, struct conf_service *svc,
+    const config_setting_t *group, struct conf_report *r)
+{
+	config_setting_t	*list, *e;
+	enum tls_file		 bad;
+	const char		*key;
+	char			 why[512];
+	long			 days;
+	size_t			 i;
+	int			 j, line;
+
+	if (svc->tls_certificate == NULL && conf->tls_certificate != NULL)
+		svc->tls_certificate = xstrdup(conf->tls_certificate);
+	if (svc->tls_key == NULL && conf->tls_key != NULL)
+		svc->tls_key = xstrdup(conf->tls_key);
+	for (i = 0; i < svc->nlisten && !svc->listen[i].tls; i++)
+		;
+	if (i == svc->nlisten)
+		return;
+	if (svc->tls_certificate == NULL || svc->tls_key == NULL) {
+		list = config_setting_get_member(group, "listen");
+		line = config_setting_source_line(list);
+		for (j = 0; j < conf_list_len(list); j++) {
+			e = conf_list_elem(list, j);
+			if (config_setting_get_string(e) != NULL &&
+			    strcmp(config_setting_get_string(e),
+			    svc->listen_text[i]) == 0) {
+				line = config_setting_source_line(e);
+				break;
+			}
+		}
+		conf_report(r, line, "listen \"%s\": a tls: entry needs "
+		    "tls_certificate and tls_key (PEM files; in the service or "
+		    "at the top level)", svc->listen_text[i]);
+		return;
+	}
+	svc->tls_ctx = tls_ctx_load(svc->tls_certificate, svc->tls_key, &bad,
+	    why, sizeof(why), &days);
+	key = bad == TLS_FILE_KEY ? "tls_key" : "tls_certificate";
+	if (svc->tls_ctx == NULL) {
+		conf_report(r, conf_key_line(group, key), "%s: %s", key, why);
+		return;
+	}
+	if (days < TLS_EXPIRY_WARN_DAYS)
+		log_warnx("%s:%d: tls_certificate \"%s\" expires in "
+		    "%ld day%s (%s): renew it and reload", r->file,
+		    conf_key_line(group, "tls_certificate"),
+		    svc->tls_certificate, days, days == 1 ? "" : "s", why);
+}
+
 /* Read one service group. */
 static void
 conf_read_service(struct conf *conf, struct conf_service *svc,
@@ -508,6 +642,7 @@ conf_read_service(struct conf *conf, struct conf_service *svc,
 	conf_read_listen(svc, group, r);
 	conf_read_socket_perms(svc, group, r);
 	conf_read_reuse_port(svc, group, r);
+	conf_read_tls(conf, svc, group, r);
 	if (svc->handler == NULL) {
 		conf_unknown_keys(group, tables, 1, "for services", r);
 		return;
@@ -650,11 +785,18 @@ conf_read_ops(struct conf *conf, const config_setting_t *root,
     struct conf_report *r)
 {
 	config_setting_t	*s;
+	size_t			 i;
 
 	if ((s = config_setting_get_member(root, "metrics_listen")) != NULL)
 		conf_read_addrs(s, "metrics_listen", "9180",
 		    &conf->metrics_listen, &conf->metrics_listen_text,
 		    &conf->nmetrics_listen, r);
+	for (i = 0; i < conf->nmetrics_listen; i++) {
+		if (conf->metrics_listen[i].udp)
+			conf_report(r, config_setting_source_line(s),
+			    "metrics_listen \"%s\": metrics are served over "
+			    "TCP only", conf->metrics_listen_text[i]);
+	}
 	conf->control_socket_mode = 0600;
 	s = config_setting_get_member(root, "control_socket_mode");
 	if (s != NULL && (conf->control_socket_mode =
@@ -884,6 +1026,7 @@ conf_free(struct conf *conf)
 			free(svc->listen_text[j]);
 		free(svc->listen_text);
 		free(svc->listen);
+		tls_ctx_free(svc->tls_ctx);
 	}
 	free(conf->services);
 	free(conf->plugins);
@@ -893,6 +1036,8 @@ conf_free(struct conf *conf)
 	free(conf->metrics_listen_text);
 	free(conf->metrics_listen);
 	free(conf->control_socket);
+	free(conf->tls_certificate);
+	free(conf->tls_key);
 	free(conf->access.allow.e);
 	free(conf->access.deny.e);
 	free(conf->path);

@@ -13,6 +13,7 @@
 #include "listen_addr.h"
 
 struct plugin;
+struct ssl_ctx_st;
 
 /* Limits with a daemon-wide default and a per-service override. */
 struct conf_limits {
@@ -25,6 +26,12 @@ struct conf_limits {
 	long long	send_timeout;	/* seconds without output taken */
 	long long	sndbuf;		/* SO_SNDBUF per client, 0 = kernel's */
 	long long	listen_backlog;	/* listen() backlog */
+	long long	udp_max_request; /* bytes in one datagram */
+	long long	udp_max_reply;	/* bytes in one answer */
+	long long	udp_max_amplification; /* answer / request, at most */
+	long long	udp_rate;	/* datagrams per address per second,
+					   0 = no limit */
+	long long	udp_burst;	/* ... saved up, at most */
 };
 
 /* Who may connect: allow (if not empty) and not deny. */
@@ -48,6 +55,9 @@ struct conf_service {
 	bool			 reuse_port;	/* share ports with other
 						   daemons */
 	void			*hconf;		/* handler's conf blob */
+	char			*tls_certificate;	/* PEM chain */
+	char			*tls_key;		/* PEM */
+	struct ssl_ctx_st	*tls_ctx;	/* for tls: entries, or NULL */
 };
 
 struct conf {
@@ -67,6 +77,8 @@ struct conf {
 	size_t			 nmetrics_listen;
 	char			*control_socket;	/* NULL: none */
 	int			 control_socket_mode;
+	char			*tls_certificate;	/* services' default */
+	char			*tls_key;
 };
 
 /* The longest unix socket path (sun_path, less its NUL). */

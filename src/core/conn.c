@@ -39,6 +39,12 @@
  * is 200 writes, however many lines were relayed). Write interest is
  * registered with the event loop only when a write comes up short.
  *
+ * A connection accepted on a tls: listener is the same connection with
+ * another transport (CONN_TLS, conn_tls.c): its bytes go through a TLS
+ * bufferevent instead of readv and write, its read and write events are
+ * timers only, and the open hook waits for the handshake. conn.c asks
+ * for the flag on its slow paths only; conn_out.c once per write.
+ *
  * Output is bounded two ways with one mechanism: above CONN_HIGH_WATER
  * queued bytes (or half of max_output, if that is less, so a client that
  * pipelines honestly is never cut off) the core stops reading from that
@@ -157,19 +163,24 @@ conn_want_write(struct sb_conn *c)
 	long long	t = c->svc->conf->limits.send_timeout;
 	struct timeval	tv = { (time_t)t, 0 };
 
-	if (!event_pending(conn_wev(c), EV_WRITE, NULL))
+	/* EV_TIMEOUT: a TLS connection's write event is a timer only. */
+	if (!event_pending(conn_wev(c), EV_WRITE | EV_TIMEOUT, NULL))
 		event_add(c->wev, t > 0 ? &tv : NULL);
 }
 
 /*
  * The write event, made when first needed: most connections never have a
- * short write, and an idle one should cost little.
+ * short write, and an idle one should cost little. A TLS connection's is
+ * a timer: its session says when it has room (conn_output_room).
  */
 static struct event *
 conn_wev(struct sb_conn *c)
 {
-	if (c->wev == NULL && (c->wev = event_new(c->svc->srv->base, c->fd,
-	    EV_WRITE | EV_PERSIST, conn_write_cb, c)) == NULL)
+	int	tls = (c->flags & CONN_TLS) != 0;
+
+	if (c->wev == NULL && (c->wev = event_new(c->svc->srv->base,
+	    tls ? -1 : c->fd, tls ? EV_PERSIST : EV_WRITE | EV_PERSIST,
+	    conn_write_cb, c)) == NULL)
 		fatalx("cannot make a client's write event");
 	return (c->wev);
 }
@@ -193,13 +204,14 @@ conn_set_peer(struct sb_conn *c, const struct sockaddr *sa)
 }
 
 /*
- * A new client on one of the service's listeners. Returns the connection
- * (it may already be closing, if the handler refused it), or NULL.
+ * A new client on one of the service's listeners, over TLS with the
+ * context tls if that is not NULL. Returns the connection (it may already
+ * be closing, if the handler refused it), or NULL.
  */
 struct sb_conn *
-conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa)
+conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa,
+    struct ssl_ctx_st *tls)
 {
-	const struct sb_handler	*h = svc->conf->handler;
 	const struct conf_limits *lim = &svc->conf->limits;
 	struct sb_conn		*c;
 	int			 one = 1;
@@ -211,10 +223,11 @@ conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa)
 	/* What a client that stops reading can pin in the kernel. */
 	if (sndbuf > 0)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-	c = xcalloc(1, sizeof(*c) + h->conn_size);
+	c = xcalloc(1, sizeof(*c) + svc->conf->handler->conn_size);
 	c->fd = fd;
-	c->rev = event_new(svc->srv->base, fd, EV_READ | EV_PERSIST,
-	    conn_read_cb, c);
+	/* Over TLS, the session reads: the event is the idle timer. */
+	c->rev = event_new(svc->srv->base, tls != NULL ? -1 : fd,
+	    tls != NULL ? EV_PERSIST : EV_READ | EV_PERSIST, conn_read_cb, c);
 	if (c->rev == NULL) {
 		log_warnx("%s: cannot set up a client", svc->conf->name);
 		conn_free_io(c);
@@ -229,12 +242,78 @@ conn_accept(struct sb_service *svc, int fd, const struct sockaddr *sa)
 	c->idle_timeout = (uint32_t)lim->idle_timeout;
 	conn_set_peer(c, sa);
 	service_attach(svc, c);
+	if (tls == NULL)
+		conn_opened(c);
+	else if (conn_tls_start(c, tls) == -1) {
+		conn_destroy(c);
+		return (NULL);
+	}
+	return (c);
+}
+
+/*
+ * The client is connected (over TLS: the handshake is done): read, and
+ * let the handler open the connection.
+ */
+void
+conn_opened(struct sb_conn *c)
+{
+	const struct sb_handler	*h = c->svc->conf->handler;
+
 	conn_want_read(c);			/* writes: conn_flush_dirty */
 	sb_conn_log(c, SB_LOG_DEBUG, "connected");
 	c->flags |= CONN_OPENED;
 	if (h->open != NULL)
 		h->open(c);
-	return (c);
+}
+
+/*
+ * Input arrived in c->in by another way than conn_read (a TLS session):
+ * the idle time starts again and the lines are handed over.
+ */
+void
+conn_received(struct sb_conn *c)
+{
+	conn_want_read(c);
+	conn_process(c);
+}
+
+/* The client has sent EOF: what is left is its last line. */
+void
+conn_input_end(struct sb_conn *c)
+{
+	c->flags |= CONN_EOF;
+	event_del(c->rev);
+	if (!(c->flags & (CONN_PAUSED | CONN_CLOSING)))
+		conn_process(c);
+}
+
+/*
+ * The connection failed under a transport that reports it itself (TLS):
+ * drop it, or free it if it was already closed.
+ */
+void
+conn_broke(struct sb_conn *c, const char *reason)
+{
+	if (c->flags & CONN_CLOSED)
+		conn_destroy(c);
+	else
+		conn_close(c, reason, 0);
+}
+
+/*
+ * The transport has written all it was given (TLS): progress, so the send
+ * timeout starts again, and the rest of the queue can go.
+ */
+void
+conn_output_room(struct sb_conn *c)
+{
+	if (c->flags & CONN_LINGER)
+		return;
+	if (c->wev != NULL)
+		event_del(c->wev);
+	if (conn_write_out(c) == 0)
+		conn_wrote(c);
 }
 
 /*
@@ -271,6 +350,8 @@ conn_close(struct sb_conn *c, const char *reason, int flush)
 	}
 	c->flags |= CONN_CLOSING | (flush ? CONN_FLUSH : 0);
 	conn_extra(c)->reason = xstrdup(reason);
+	if (c->flags & CONN_DGRAM)
+		return;			/* its datagram's answer ends it */
 	event_del(c->rev);
 	TAILQ_INSERT_TAIL(&c->svc->srv->queues->reap, c, reap_entry);
 	server_schedule_reap(c->svc->srv);
@@ -482,6 +563,8 @@ conn_resume(struct sb_conn *c)
 		return;
 	if (!(c->flags & CONN_EOF))
 		conn_want_read(c);
+	if (c->flags & CONN_TLS)
+		conn_tls_pull(c);	/* held in the session meanwhile */
 	conn_process(c);
 }
 
@@ -495,7 +578,11 @@ conn_throttle_cb(evutil_socket_t fd, short what, void *arg)
 	conn_resume(c);
 }
 
-/* Stop reading from the client for a while (a handler's rate budget). */
+/*
+ * Stop reading from the client for a while (a handler's rate budget). A
+ * datagram's pseudo-connection has nothing to stop: udp_rate budgets
+ * datagrams.
+ */
 void
 sb_conn_throttle(struct sb_conn *c, unsigned ms)
 {
@@ -503,7 +590,7 @@ sb_conn_throttle(struct sb_conn *c, unsigned ms)
 				    (suseconds_t)(ms % 1000) * 1000 };
 	struct conn_extra	*ex;
 
-	if (c->flags & CONN_CLOSING)
+	if (c->flags & (CONN_CLOSING | CONN_DGRAM))
 		return;
 	ex = conn_extra(c);
 	if (ex->throttle == NULL &&
@@ -571,12 +658,9 @@ conn_read(struct sb_conn *c)
 		}
 		evbuffer_commit_space(c->in, vec, i);
 		conn_process(c);
-	} else if (n == 0) {
-		c->flags |= CONN_EOF;
-		event_del(c->rev);
-		if (!(c->flags & CONN_PAUSED))
-			conn_process(c);
-	} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+	} else if (n == 0)
+		conn_input_end(c);
+	else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 		snprintf(reason, sizeof(reason), "connection error: %s",
 		    strerror(errno));
 		conn_close(c, reason, 0);
@@ -666,7 +750,19 @@ conn_send_check(struct sb_conn *c, uint64_t now)
 	uint32_t		 taken;
 	int			 queued;
 
-	if (t == 0 || ioctl(c->fd, TIOCOUTQ, &queued) == -1 || queued <= 0) {
+	if (t == 0 || ioctl(c->fd, TIOCOUTQ, &queued) == -1) {
+		ex->send_since = 0;
+		return;
+	}
+	/*
+	 * Over TLS, what the session still holds counts too. The kernel's
+	 * bytes are then ciphertext, the session's plaintext: their sum does
+	 * not measure anything, but it stays the same exactly while the
+	 * client takes nothing, and that is all this needs.
+	 */
+	if (c->flags & CONN_TLS)
+		queued += (int)conn_tls_queued(c);
+	if (queued <= 0) {
 		ex->send_since = 0;
 		return;
 	}
@@ -800,6 +896,12 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		conn_discard(c, what);
 		return;
 	}
+	if ((what & EV_TIMEOUT) && !(c->flags & CONN_OPENED)) {
+		service_limit(c->svc, LIMIT_IDLE_TIMEOUT, sb_conn_peer(c),
+		    "TLS handshake not finished in time, disconnecting");
+		conn_close(c, "TLS handshake timeout", 0);
+		return;
+	}
 	if (what & EV_TIMEOUT) {
 		service_limit(c->svc, LIMIT_IDLE_TIMEOUT, sb_conn_peer(c),
 		    "nothing received for %u s", c->idle_timeout);
@@ -829,6 +931,8 @@ conn_flush(struct sb_conn *c)
 	}
 	event_del(c->rev);
 	event_add(conn_wev(c), NULL);
+	if (c->flags & CONN_TLS)	/* a timer: write now instead */
+		event_active(c->wev, EV_WRITE, 1);
 }
 
 /*
@@ -841,6 +945,8 @@ conn_linger(struct sb_conn *c)
 {
 	uint64_t	now = now_ms();
 
+	if ((c->flags & CONN_TLS) && conn_tls_close_notify(c) == 1)
+		return;			/* the session still writes */
 	if ((c->flags & CONN_EOF) || shutdown(c->fd, SHUT_WR) == -1) {
 		conn_destroy(c);
 		return;
@@ -874,7 +980,9 @@ conn_reap(struct server *srv)
 		timer_cancel_all(&c->ex->timers);
 		c->flags |= CONN_CLOSED;
 		sb_conn_log(c, SB_LOG_DEBUG, "closing: %s", c->ex->reason);
-		if (c->flags & CONN_FLUSH)
+		/* A TLS client still in its handshake has nothing to flush. */
+		if ((c->flags & (CONN_FLUSH | CONN_OPENED)) ==
+		    (CONN_FLUSH | CONN_OPENED))
 			conn_flush(c);
 		else {
 			conn_reset(c);
@@ -908,7 +1016,8 @@ conn_free_io(struct sb_conn *c)
 	if (c->out != NULL)
 		evbuffer_free(c->out);
 	framer_free(&c->fr);
-	close(c->fd);
+	if (!(c->flags & CONN_TLS))
+		close(c->fd);		/* a TLS session closes its own */
 }
 
 /* Free a connection now. Only safe from a callback of its own. */
@@ -938,6 +1047,8 @@ conn_destroy(struct sb_conn *c)
 	conn_out_forget(c);
 	conn_out_release(c);
 	service_detach(svc, c);
+	if (c->flags & CONN_TLS)
+		conn_tls_free(c);
 	if (ex != NULL) {
 		if (ex->throttle != NULL)
 			event_free(ex->throttle);

@@ -9,15 +9,18 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "framer.h"
 #include "timer.h"
 
+struct bufferevent;
 struct conn_held;
 struct event;
 struct evbuffer;
+struct ssl_ctx_st;
 struct sb_service;
 struct server;
 
@@ -34,6 +37,9 @@ struct server;
 #define CONN_KEPT_USED	0x0400	/* ... and used since the last sweep */
 #define CONN_REPLY	0x0800	/* queuing the handler's own reply */
 #define CONN_HELD	0x1000	/* lines wait in ex->held */
+#define CONN_DGRAM	0x2000	/* one datagram's pseudo-connection:
+				   no socket, events or reaping */
+#define CONN_TLS	0x4000	/* through ex->tls (conn_tls.c) */
 
 /*
  * What a connection needs only once it is doing more than sitting idle:
@@ -54,6 +60,7 @@ struct conn_extra {
 	struct sb_timers	 timers;	/* the handler's, for it */
 	struct conn_held	*held;		/* lines not yet in out */
 	size_t			 held_len;	/* their bytes */
+	struct bufferevent	*tls;		/* the TLS session's */
 };
 
 struct sb_conn {
@@ -105,7 +112,13 @@ struct conn_queues {
 struct conn_extra *conn_extra(struct sb_conn *);
 struct conn_queues *conn_queues_new(void);
 void	conn_queues_free(struct conn_queues *);
-struct sb_conn *conn_accept(struct sb_service *, int, const struct sockaddr *);
+struct sb_conn *conn_accept(struct sb_service *, int, const struct sockaddr *,
+	    struct ssl_ctx_st *);
+void	conn_opened(struct sb_conn *);
+void	conn_received(struct sb_conn *);
+void	conn_input_end(struct sb_conn *);
+void	conn_broke(struct sb_conn *, const char *);
+void	conn_output_room(struct sb_conn *);
 void	conn_close(struct sb_conn *, const char *, int);
 int	conn_kick(struct sb_conn *, const char *);
 void	conn_reap(struct server *);
@@ -117,6 +130,19 @@ void	conn_write_raw(struct sb_conn *, const void *, size_t);
 ssize_t	conn_out_write(struct sb_conn *);
 void	conn_out_forget(struct sb_conn *);
 void	conn_sweep_kept(struct server *);
+const char *conn_out_bytes(struct sb_conn *, size_t *);
+struct sb_conn *conn_dgram_new(struct sb_service *, int, const uint8_t *,
+	    uint16_t);
+bool	conn_dgram_run(struct sb_conn *, char *, size_t);
+void	conn_dgram_free(struct sb_conn *);
+
+/* The TLS transport (conn_tls.c). */
+int	conn_tls_start(struct sb_conn *, struct ssl_ctx_st *);
+size_t	conn_tls_pull(struct sb_conn *);
+ssize_t	conn_tls_write(struct sb_conn *);
+size_t	conn_tls_queued(struct sb_conn *);
+int	conn_tls_close_notify(struct sb_conn *);
+void	conn_tls_free(struct sb_conn *);
 
 /* Bytes of the lines held for the client (conn_out.c). */
 static inline size_t

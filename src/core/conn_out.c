@@ -137,6 +137,12 @@ conn_out_write_some(struct sb_conn *c)
 
 	if (c->out == NULL)
 		return (0);			/* never had output */
+	if (__builtin_expect((c->flags & CONN_TLS) != 0, 0)) {
+		conn_out_commit(c);
+		n = conn_tls_write(c);
+		c->out_len = evbuffer_get_length(c->out);
+		return (n);
+	}
 	if (c->out_len == 0 && c->stage_len > 0) {
 		n = write(c->fd, c->stage, c->stage_len);
 		if (n == (ssize_t)c->stage_len) {
@@ -469,6 +475,22 @@ conn_out_feed(struct sb_conn *c)
 		conn_out_line(c, l);
 		sb_line_free(l);
 	}
+}
+
+/*
+ * Everything queued to a pseudo-connection, as one run of bytes (its
+ * datagram's answer): *len bytes, or NULL and 0 if nothing was queued.
+ */
+const char *
+conn_out_bytes(struct sb_conn *c, size_t *len)
+{
+	conn_out_feed(c);
+	conn_out_commit(c);
+	if (c->out == NULL || (*len = evbuffer_get_length(c->out)) == 0) {
+		*len = 0;
+		return (NULL);
+	}
+	return ((const char *)evbuffer_pullup(c->out, -1));
 }
 
 /* Let go of the held lines (the connection is being freed). */

@@ -117,7 +117,7 @@ gen_running(struct server *srv, const char *name)
 static int
 gen_same_addr(const struct listen_addr *a, const struct listen_addr *b)
 {
-	return (a->len == b->len && a->any == b->any &&
+	return (a->len == b->len && a->any == b->any && a->udp == b->udp &&
 	    memcmp(&a->ss, &b->ss, a->len) == 0);
 }
 
@@ -223,8 +223,8 @@ gen_listen(struct generation *g, struct gen_service *s,
 		a = &cs->listen[j];
 		if ((l = gen_take_passed(g, s, cs, a)) != NULL) {
 			gen_add(s, l, 1);
-			log_info("%s: listening on %s (%s)", cs->name, l->bound,
-			    cs->handler->name);
+			log_info("%s: listening on %s%s (%s)", cs->name,
+			    a->tls ? "tls:" : "", l->bound, cs->handler->name);
 			continue;
 		}
 		if (g->err != 0)
@@ -245,8 +245,8 @@ gen_listen(struct generation *g, struct gen_service *s,
 			    EX_OSERR);
 		}
 		gen_add(s, l, 1);
-		log_info("%s: listening on %s (%s)", cs->name, l->bound,
-		    cs->handler->name);
+		log_info("%s: listening on %s%s (%s)", cs->name,
+		    a->tls ? "tls:" : "", l->bound, cs->handler->name);
 	}
 	while ((l = gen_take_passed(g, s, cs, NULL)) != NULL) {
 		gen_add(s, l, 1);

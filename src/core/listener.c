@@ -22,6 +22,7 @@
 
 #include "listener.h"
 #include "log.h"
+#include "udp.h"
 #include "xmalloc.h"
 
 static int	listener_socket(const struct listen_addr *, int);
@@ -223,6 +224,8 @@ listener_open(struct event_base *base, const struct listen_addr *a,
 	struct listener	*l;
 	int		 fd;
 
+	if (a->udp)
+		return (udp_open(base, a, arg));
 	if ((fd = listener_bind(a, backlog)) == -1)
 		return (NULL);
 	if ((l = listener_wrap(base, fd, accept, arg)) == NULL)
@@ -261,7 +264,7 @@ listener_adopt(struct event_base *base, int fd, listener_accept_fn *accept,
 void
 listener_set_backlog(struct listener *l, int backlog)
 {
-	if (l->backlog == -1 || l->backlog == backlog)
+	if (l->lev == NULL || l->backlog == -1 || l->backlog == backlog)
 		return;
 	if (listen(evconnlistener_get_fd(l->lev), backlog) == -1)
 		log_warn("%s: cannot set the listen backlog", l->bound);
@@ -293,14 +296,18 @@ listener_set_target(struct listener *l, const struct listen_addr *a,
 	l->arg = arg;
 }
 
-/* A client was accepted. */
+/*
+ * A client was accepted. The entry the socket now serves says whether it
+ * speaks TLS (a reload may turn one into the other and keep the socket).
+ */
 static void
 listener_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct listener	*l = arg;
 
-	l->accept(l->arg, fd, sa, (socklen_t)salen);
+	l->accept(l->arg, fd, sa, (socklen_t)salen, l->addr != NULL &&
+	    l->addr->tls);
 }
 
 /*
@@ -342,6 +349,10 @@ listener_free(struct listener *l)
 
 	if (l == NULL)
 		return;
+	if (l->dgram != NULL) {
+		udp_free(l);
+		return;
+	}
 	evconnlistener_free(l->lev);
 	event_free(l->retry);
 	if (l->unlink_path) {

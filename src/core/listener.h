@@ -1,5 +1,6 @@
 /*
- * switchboard: listening sockets, one evconnlistener each.
+ * switchboard: listening sockets, one evconnlistener each (a UDP socket,
+ * udp.c, one read event).
  */
 #ifndef SB_LISTENER_H
 #define SB_LISTENER_H
@@ -10,12 +11,17 @@
 
 struct event;
 
-/* Called with each accepted client (fd non-blocking, close-on-exec). */
+/*
+ * Called with each accepted client (fd non-blocking, close-on-exec), and
+ * whether it came to a tls: entry's socket.
+ */
 typedef void listener_accept_fn(void *, int, const struct sockaddr *,
-    socklen_t);
+    socklen_t, int);
 
 struct listener {
-	struct evconnlistener		*lev;
+	struct evconnlistener		*lev;		/* NULL for UDP */
+	struct event			*dgram;		/* UDP: readable */
+	uint16_t			 port;		/* UDP: bound port */
 	struct event			*retry;		/* after EMFILE */
 	const struct listen_addr	*addr;		/* NULL if adopted */
 	listener_accept_fn		*accept;

@@ -410,7 +410,9 @@ server_status(struct server *srv, char *buf, size_t size)
 	TAILQ_FOREACH(svc, &srv->services, entry) {
 		for (i = 0; i < svc->nlisteners && off < size; i++)
 			off += (size_t)snprintf(buf + off, size - off,
-			    " %s=%s", svc->conf->name,
+			    " %s=%s%s", svc->conf->name,
+			    svc->listeners[i]->addr != NULL &&
+			    svc->listeners[i]->addr->tls ? "tls:" : "",
 			    svc->listeners[i]->bound);
 	}
 	TAILQ_FOREACH(svc, &srv->services, entry) {

@@ -33,8 +33,6 @@
 
 static void	service_refuse(int, const char *);
 static void	service_log_limits(struct sb_service *);
-static void	service_peer_text(const struct sockaddr *, socklen_t, int,
-		    const uint8_t *, char *, size_t);
 static void	*service_admit(struct sb_service *, int,
 		    const struct sockaddr *, socklen_t);
 static size_t	 service_format_limits(const struct sb_service *, char *,
@@ -116,7 +114,7 @@ now_ms(void)
  * socket is written as IPv4 (192.0.2.7:51234), as its connection's lines
  * and the access lists have it.
  */
-static void
+void
 service_peer_text(const struct sockaddr *sa, socklen_t salen, int family,
     const uint8_t *addr, char *buf, size_t size)
 {
@@ -217,9 +215,10 @@ service_admit(struct sb_service *svc, int fd, const struct sockaddr *sa,
 	return (e != NULL ? (void *)e : (void *)svc);
 }
 
-/* A client arrived on one of the service's listeners. */
+/* A client arrived on one of the service's listeners, a tls: one if tls. */
 void
-service_accept(void *arg, int fd, const struct sockaddr *sa, socklen_t len)
+service_accept(void *arg, int fd, const struct sockaddr *sa, socklen_t len,
+    int tls)
 {
 	struct sb_service	*svc = arg;
 	struct sb_conn		*c;
@@ -231,7 +230,7 @@ service_accept(void *arg, int fd, const struct sockaddr *sa, socklen_t len)
 	}
 	if ((admitted = service_admit(svc, fd, sa, len)) == NULL)
 		return;
-	c = conn_accept(svc, fd, sa);
+	c = conn_accept(svc, fd, sa, tls ? svc->conf->tls_ctx : NULL);
 	if (c != NULL && admitted != svc) {
 		((struct ipentry *)admitted)->conns++;
 		c->ip_counted = 1;
@@ -267,7 +266,9 @@ service_detach(struct sb_service *svc, struct sb_conn *c)
 static const char *const service_limit_names[LIMIT_COUNT] = {
 	"allow/deny", "max_connections", "max_per_ip", "max_accept_rate",
 	"max_line", "max_output", "idle_timeout", "line_timeout",
-	"send_timeout", "max_clients", "rate"
+	"send_timeout", "max_clients", "rate", "udp_max_request",
+	"udp_max_reply", "udp_max_amplification", "udp_rate",
+	"udp_source_port"
 };
 
 /* The limit's name as the config and the logs spell it. */
@@ -301,16 +302,26 @@ service_limit(struct sb_service *svc, enum service_limit what,
 	    service_limit_names[what], msg);
 }
 
-/* Once a second: renew the log budget, forget idle addresses. */
+/*
+ * Once a second: renew the log budget, forget addresses whose budgets
+ * have refilled (the accept budget's in a second, the datagram budget's
+ * in udp_burst / udp_rate seconds).
+ */
 void
 service_tick(struct sb_service *svc, uint64_t now)
 {
+	const struct conf_limits	*lim = &svc->conf->limits;
+	double				 refill = 1.0;
+
+	if (lim->udp_rate > 0 &&
+	    (double)lim->udp_burst / (double)lim->udp_rate > refill)
+		refill = (double)lim->udp_burst / (double)lim->udp_rate;
 	if (svc->log_suppressed > 0)
 		log_notice("%s: %llu more limit events not logged",
 		    svc->conf->name, (unsigned long long)svc->log_suppressed);
 	svc->log_suppressed = 0;
 	svc->log_budget = SERVICE_LOG_BUDGET;
-	iptable_sweep(&svc->ips, 1.0, now);
+	iptable_sweep(&svc->ips, refill, now);
 }
 
 /* How many limit events the service has seen. */

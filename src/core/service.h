@@ -36,6 +36,14 @@ enum service_limit {
 	LIMIT_SEND_TIMEOUT,
 	LIMIT_MAX_CLIENTS,		/* reported by a handler */
 	LIMIT_RATE,			/* reported by a handler */
+	LIMIT_UDP_MAX_REQUEST,		/* datagram over udp_max_request,
+					   dropped */
+	LIMIT_UDP_MAX_REPLY,		/* reply cut at udp_max_reply */
+	LIMIT_UDP_MAX_AMPLIFICATION,	/* reply cut (or dropped) at
+					   udp_max_amplification */
+	LIMIT_UDP_RATE,			/* datagram over udp_rate, dropped */
+	LIMIT_UDP_SOURCE_PORT,		/* datagram from port 0 or a port
+					   of an echo-like service, dropped */
 	LIMIT_COUNT
 };
 
@@ -49,6 +57,7 @@ struct service_counters {
 	uint64_t	lines_out;		/* queued to a client */
 	uint64_t	bytes_in;		/* read from clients */
 	uint64_t	bytes_out;		/* written to the kernel */
+	uint64_t	datagrams;		/* answered (UDP) */
 	uint64_t	limits[LIMIT_COUNT];	/* events per limit */
 };
 
@@ -83,7 +92,7 @@ void	service_set_listeners(struct sb_service *, struct listener **,
 	    size_t);
 void	service_set_conf(struct sb_service *, struct conf *,
 	    const struct conf_service *);
-void	service_accept(void *, int, const struct sockaddr *, socklen_t);
+void	service_accept(void *, int, const struct sockaddr *, socklen_t, int);
 void	service_shutdown(struct sb_service *, const char *);
 void	service_free(struct sb_service *);
 void	service_attach(struct sb_service *, struct sb_conn *);
@@ -95,5 +104,7 @@ uint64_t service_limits_total(const struct sb_service *);
 const char *service_limit_name(enum service_limit);
 void	service_log_stats(struct sb_service *);
 uint64_t now_ms(void);
+void	service_peer_text(const struct sockaddr *, socklen_t, int,
+	    const uint8_t *, char *, size_t);
 
 #endif

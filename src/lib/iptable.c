@@ -16,6 +16,7 @@
 
 static size_t	iptable_hash(const struct iptable *, int, const uint8_t *);
 static void	iptable_grow(struct iptable *);
+static int	iptable_idle(const struct sb_bucket *, double, uint64_t);
 
 /* An empty table. */
 void
@@ -77,9 +78,9 @@ iptable_grow(struct iptable *t)
 	free(old);
 }
 
-/* The entry for an address, created empty if there is none. */
+/* The entry for an address, or NULL if there is none. */
 struct ipentry *
-iptable_get(struct iptable *t, int family, const uint8_t *addr)
+iptable_find(struct iptable *t, int family, const uint8_t *addr)
 {
 	struct ipentry	*e;
 	size_t		 h = iptable_hash(t, family, addr);
@@ -88,6 +89,19 @@ iptable_get(struct iptable *t, int family, const uint8_t *addr)
 		if (e->family == family && memcmp(e->addr, addr, 16) == 0)
 			return (e);
 	}
+	return (NULL);
+}
+
+/* The entry for an address, created empty if there is none. */
+struct ipentry *
+iptable_get(struct iptable *t, int family, const uint8_t *addr)
+{
+	struct ipentry	*e;
+	size_t		 h;
+
+	if ((e = iptable_find(t, family, addr)) != NULL)
+		return (e);
+	h = iptable_hash(t, family, addr);
 	if (t->n >= t->nbuckets) {
 		iptable_grow(t);
 		h = iptable_hash(t, family, addr);
@@ -112,9 +126,18 @@ iptable_take_token(struct ipentry *e, double rate, double burst,
 	return (sb_bucket_take(&e->accepts, rate, burst, 1.0, now_ms));
 }
 
+/* Has a budget not been used for secs (or never)? */
+static int
+iptable_idle(const struct sb_bucket *b, double secs, uint64_t now_ms)
+{
+	return (b->stamp_ms == 0 ||
+	    now_ms - b->stamp_ms >= (uint64_t)(secs * 1000.0));
+}
+
 /*
- * Free entries with no connections whose budget has refilled (with
- * rate 0 there is no budget, so any entry without connections goes).
+ * Free entries with no connections whose budgets have refilled, that is,
+ * have not been used for burst_secs (with rate 0 there is no budget, so
+ * any entry without connections goes).
  */
 void
 iptable_sweep(struct iptable *t, double burst_secs, uint64_t now_ms)
@@ -124,9 +147,9 @@ iptable_sweep(struct iptable *t, double burst_secs, uint64_t now_ms)
 
 	for (i = 0; i < t->nbuckets; i++) {
 		for (pp = &t->buckets[i]; (e = *pp) != NULL;) {
-			if (e->conns == 0 && (e->accepts.stamp_ms == 0 ||
-			    now_ms - e->accepts.stamp_ms >=
-			    (uint64_t)(burst_secs * 1000.0))) {
+			if (e->conns == 0 && iptable_idle(&e->accepts,
+			    burst_secs, now_ms) && iptable_idle(&e->datagrams,
+			    burst_secs, now_ms)) {
 				*pp = e->next;
 				free(e);
 				t->n--;

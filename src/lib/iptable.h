@@ -1,6 +1,6 @@
 /*
- * switchboard: per-address state of a service: live connections and an
- * accept-rate budget.
+ * switchboard: per-address state of a service: live connections, an
+ * accept-rate budget and a datagram budget.
  */
 #ifndef SB_IPTABLE_H
 #define SB_IPTABLE_H
@@ -16,6 +16,7 @@ struct ipentry {
 	uint8_t		 addr[16];
 	uint32_t	 conns;		/* live connections */
 	struct sb_bucket accepts;	/* accept budget */
+	struct sb_bucket datagrams;	/* UDP budget (udp_rate) */
 };
 
 struct iptable {
@@ -28,6 +29,7 @@ struct iptable {
 void		 iptable_init(struct iptable *);
 void		 iptable_free(struct iptable *);
 struct ipentry	*iptable_get(struct iptable *, int, const uint8_t *);
+struct ipentry	*iptable_find(struct iptable *, int, const uint8_t *);
 int		 iptable_take_token(struct ipentry *, double, double, uint64_t);
 void		 iptable_sweep(struct iptable *, double, uint64_t);
 

@@ -14,6 +14,8 @@
 #include "listen_addr.h"
 
 static int	listen_addr_port(const char *, in_port_t *);
+static int	listen_addr_tls(const char *, struct listen_addr *,
+		    const char **);
 static in_port_t listen_addr_inport(const struct listen_addr *);
 
 /* Parse a decimal port 0..65535 that makes up the whole string. */
@@ -49,6 +51,20 @@ listen_addr_parse(const char *s, struct listen_addr *out, const char **why)
 	memset(out, 0, sizeof(*out));
 	out->mode = -1;
 	out->gid = -1;
+	if (strncmp(s, "udp:", 4) == 0) {
+		if (strncmp(s + 4, "unix:", 5) == 0 || strncmp(s + 4, "udp:",
+		    4) == 0 || strncmp(s + 4, "tls:", 4) == 0 || s[4] == '\0') {
+			*why = "udp: takes an IP address and port, as in "
+			    "udp:127.0.0.1:7001, udp:[::1]:7001 or udp:7001";
+			return (-1);
+		}
+		if (listen_addr_parse(s + 4, out, why) == -1)
+			return (-1);
+		out->udp = true;
+		return (0);
+	}
+	if (strncmp(s, "tls:", 4) == 0)
+		return (listen_addr_tls(s + 4, out, why));
 	if (strncmp(s, "unix:", 5) == 0) {
 		if (s[5] != '/') {
 			*why = "a unix socket needs an absolute path "
@@ -116,6 +132,25 @@ badport:
 	return (-1);
 }
 
+/*
+ * The address after "tls:": an IP address and port, never unix, udp or
+ * tls.
+ */
+static int
+listen_addr_tls(const char *s, struct listen_addr *out, const char **why)
+{
+	if (strncmp(s, "unix:", 5) == 0 || strncmp(s, "tls:", 4) == 0 ||
+	    strncmp(s, "udp:", 4) == 0) {
+		*why = "tls: takes an IP address and port, as in "
+		    "tls:127.0.0.1:7443, tls:[::1]:7443 or tls:7443";
+		return (-1);
+	}
+	if (listen_addr_parse(s, out, why) == -1)
+		return (-1);
+	out->tls = true;
+	return (0);
+}
+
 /* The port of an IP address, in network order; 0 for unix sockets. */
 static in_port_t
 listen_addr_inport(const struct listen_addr *a)
@@ -129,7 +164,8 @@ listen_addr_inport(const struct listen_addr *a)
 
 /*
  * Would two entries bind the same socket, or overlap (a wildcard PORT and
- * an address on that port)? Port 0 is never a clash.
+ * an address on that port, of the same transport)? Port 0 is never a
+ * clash.
  */
 bool
 listen_addr_same(const struct listen_addr *a, const struct listen_addr *b)
@@ -137,6 +173,8 @@ listen_addr_same(const struct listen_addr *a, const struct listen_addr *b)
 	const struct sockaddr_in	*a4, *b4;
 	const struct sockaddr_in6	*a6, *b6;
 
+	if (a->udp != b->udp)
+		return (false);		/* TCP and UDP ports are apart */
 	if ((a->any || b->any) && a->ss.ss_family != AF_UNIX &&
 	    b->ss.ss_family != AF_UNIX)
 		return (listen_addr_inport(a) != 0 &&

@@ -4,6 +4,8 @@
  *   HOST:PORT      a numeric IPv4 address
  *   [V6ADDR]:PORT  a numeric IPv6 address
  *   unix:/path     a unix stream socket
+ *   udp:ADDR       a UDP socket, ADDR written as one of the first three
+ *   tls:ADDR       any of the first three, serving TLS
  * Port 0 asks the kernel for a free port.
  */
 #ifndef SB_LISTEN_ADDR_H
@@ -18,6 +20,8 @@ struct listen_addr {
 	struct sockaddr_storage	ss;
 	socklen_t		len;
 	bool			any;	/* PORT: dual-stack wildcard */
+	bool			udp;	/* udp: a datagram socket */
+	bool			tls;	/* tls: clients speak TLS */
 	int			mode;	/* unix: chmod to this, -1 = umask's */
 	long long		gid;	/* unix: chown to this group, -1 = ours */
 	bool			reuse_port; /* SO_REUSEPORT (not unix) */

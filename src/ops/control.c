@@ -71,7 +71,7 @@ static struct control_sock *control_sock_open(struct control *,
 		    const char *, int, char *, size_t, int *);
 static void	control_sock_free(struct control_sock *);
 static void	control_accept(void *, int, const struct sockaddr *,
-		    socklen_t);
+		    socklen_t, int);
 static void	control_process(struct control_client *);
 static bool	control_take_line(struct control_client *);
 static bool	control_has_ctl(const char *, size_t);
@@ -247,7 +247,8 @@ control_nclients(const struct control *ctl)
  * answer, if its socket takes it at once, and is closed.
  */
 static void
-control_accept(void *arg, int fd, const struct sockaddr *sa, socklen_t len)
+control_accept(void *arg, int fd, const struct sockaddr *sa, socklen_t len,
+    int tls)
 {
 	static const char	 full[] = "error: too many control clients "
 	    "(at most 16 at once)\n.\n";

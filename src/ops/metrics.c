@@ -76,6 +76,12 @@ static const struct metrics_limit metrics_limits[] = {
 	{ LIMIT_LINE_TIMEOUT, NULL },
 	{ LIMIT_SEND_TIMEOUT, NULL },
 	{ LIMIT_RATE, NULL },
+	/* Datagrams dropped or answers cut (udp: entries). */
+	{ LIMIT_UDP_MAX_REQUEST, NULL },
+	{ LIMIT_UDP_MAX_REPLY, NULL },
+	{ LIMIT_UDP_MAX_AMPLIFICATION, NULL },
+	{ LIMIT_UDP_RATE, NULL },
+	{ LIMIT_UDP_SOURCE_PORT, NULL },
 };
 
 #define METRICS_NITEMS(a)	(sizeof(a) / sizeof((a)[0]))

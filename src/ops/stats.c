@@ -39,6 +39,11 @@ static const char *const stats_limit_keys[LIMIT_COUNT] = {
 	[LIMIT_LINE_TIMEOUT] = "limit_line_timeout",
 	[LIMIT_SEND_TIMEOUT] = "limit_send_timeout",
 	[LIMIT_RATE] = "limit_rate",
+	[LIMIT_UDP_SOURCE_PORT] = "refused_udp_source_port",
+	[LIMIT_UDP_RATE] = "refused_udp_rate",
+	[LIMIT_UDP_MAX_REQUEST] = "refused_udp_max_request",
+	[LIMIT_UDP_MAX_REPLY] = "limit_udp_max_reply",
+	[LIMIT_UDP_MAX_AMPLIFICATION] = "limit_udp_max_amplification",
 };
 
 /* The order the limit fields are written in: refusals first. */
@@ -46,7 +51,9 @@ static const enum service_limit stats_limit_order[LIMIT_COUNT] = {
 	LIMIT_DENIED, LIMIT_MAX_CONNECTIONS, LIMIT_MAX_PER_IP,
 	LIMIT_ACCEPT_RATE, LIMIT_MAX_CLIENTS, LIMIT_LINE_TOO_LONG,
 	LIMIT_SLOW_CONSUMER, LIMIT_IDLE_TIMEOUT, LIMIT_LINE_TIMEOUT,
-	LIMIT_SEND_TIMEOUT, LIMIT_RATE
+	LIMIT_SEND_TIMEOUT, LIMIT_RATE, LIMIT_UDP_SOURCE_PORT, LIMIT_UDP_RATE,
+	LIMIT_UDP_MAX_REQUEST, LIMIT_UDP_MAX_REPLY,
+	LIMIT_UDP_MAX_AMPLIFICATION
 };
 
 /* Append s as a field value, escaped so that it holds no space. */
@@ -98,9 +105,10 @@ stats_service(struct evbuffer *b, const struct sb_service *svc)
 		    stats_limit_keys[stats_limit_order[i]],
 		    (unsigned long long)n->limits[stats_limit_order[i]]);
 	evbuffer_add_printf(b, " lines_in=%llu lines_out=%llu bytes_in=%llu "
-	    "bytes_out=%llu", (unsigned long long)n->lines_in,
+	    "bytes_out=%llu datagrams=%llu", (unsigned long long)n->lines_in,
 	    (unsigned long long)n->lines_out, (unsigned long long)n->bytes_in,
-	    (unsigned long long)n->bytes_out);
+	    (unsigned long long)n->bytes_out,
+	    (unsigned long long)n->datagrams);
 	stats_relay(b, svc);
 }
 

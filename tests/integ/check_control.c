@@ -720,7 +720,7 @@ START_TEST(test_status_and_usr1)
 	ck_assert_msg(strstr(log, " connections=1 accepted=1 refused_acl=0 ")
 	    != NULL, "%s", log);
 	ck_assert_msg(strstr(log, " lines_in=1 lines_out=1 bytes_in=3 "
-	    "bytes_out=7\n") != NULL, "%s", log);
+	    "bytes_out=7 datagrams=0\n") != NULL, "%s", log);
 	ck_assert_msg(strstr(log, "lobby: stats: name=lobby "
 	    "handler=chat-relay state=running ") != NULL, "%s", log);
 	free(log);

@@ -59,7 +59,8 @@ static const char *const reasons[] = {
 
 static const char *const limits[] = {
 	"max_line", "max_output", "idle_timeout", "line_timeout",
-	"send_timeout", "rate"
+	"send_timeout", "rate", "udp_max_request", "udp_max_reply",
+	"udp_max_amplification", "udp_rate", "udp_source_port"
 };
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
@@ -417,6 +418,89 @@ provoke(struct sbd *d, const char *limit)
 	}
 	cl_close(c);
 }
+
+/*
+ * Send one datagram to 127.0.0.1:port and wait (bounded) for an answer;
+ * returns its length, or -1 if none came.
+ */
+static ssize_t
+udp_ask(int fd, int port, const void *req, size_t len, int wait_ms)
+{
+	struct sockaddr_in	 sin;
+	struct pollfd		 pfd = { fd, POLLIN, 0 };
+	char			 buf[2048];
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(sendto(fd, req, len, 0, (struct sockaddr *)&sin,
+	    sizeof(sin)), (ssize_t)len);
+	if (poll(&pfd, 1, wait_ms) != 1)
+		return (-1);
+	return (recv(fd, buf, sizeof(buf), 0));
+}
+
+/* One UDP limit and the udp: service that has it low. */
+struct udp_case {
+	const char	*limit;
+	const char	*extra;
+	const char	*req;
+	size_t		 times;		/* sent this many times */
+};
+
+static const struct udp_case udp_cases[] = {
+	{ "udp_max_request", "udp_max_request = 16;",
+	  "12345678901234567\n", 1 },
+	{ "udp_max_reply", "udp_max_reply = 64; udp_max_amplification = 100;",
+	  "-9223372036854775808\n", 1 },
+	{ "udp_max_amplification", "udp_max_amplification = 1;", "7\n", 1 },
+	{ "udp_rate", "udp_rate = 1; udp_burst = 1;", "1\n", 5 },
+};
+
+/*
+ * Each UDP limit counts under its name and no other limit moves; the
+ * datagrams answered count as lines received and sent.
+ */
+START_TEST(test_udp_limits)
+{
+	const struct udp_case	*uc = &udp_cases[_i];
+	struct sbd		 d;
+	char			*page, label[64];
+	double			 v;
+	size_t			 i;
+	int			 fd, port;
+
+	snprintf(conf, sizeof(conf), "metrics_listen = [ \"127.0.0.1:0\" ];\n"
+	    "services = ( { name = \"svc\"; handler = \"number-to-text\"; "
+	    "listen = [ \"udp:127.0.0.1:0\" ]; %s } );\n", uc->extra);
+	sbd_start(&d, conf);
+	port = sbd_udp_port(&d, "svc", "127.0.0.1");
+	ck_assert_int_gt(port, 0);
+	ck_assert_int_ge(fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0),
+	    0);
+	for (i = 0; i < uc->times; i++)
+		(void)udp_ask(fd, port, uc->req, strlen(uc->req), 200);
+	/* A dropped datagram has no answer to wait for: the count is. */
+	for (i = 0; i < 50 && limit_now(&d, uc->limit) == 0; i++)
+		usleep(100000);
+	close(fd);
+	page = scrape(sbd_port(&d, "metrics"));
+	for (i = 0; i < NITEMS(limits); i++) {
+		snprintf(label, sizeof(label), "limit=\"%s\"", limits[i]);
+		v = svc_value(page, "switchboard_limit_events_total", "svc",
+		    label);
+		if (strcmp(limits[i], uc->limit) != 0)
+			ck_assert_msg(v == 0, "%s: %s %g", uc->limit, label, v);
+		else if (uc->times == 1)
+			ck_assert_msg(v == 1, "%s: %g", label, v);
+		else
+			ck_assert_msg(v >= 1, "%s: %g", label, v);
+	}
+	free(page);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
 
 /* One limit and the service that has it low. */
 struct limit_case {
@@ -913,6 +997,7 @@ main(void)
 	tcase_add_test(tc, test_traffic);
 	tcase_add_loop_test(tc, test_refusals, 0, (int)NITEMS(refusals));
 	tcase_add_loop_test(tc, test_limits, 0, (int)NITEMS(limit_cases));
+	tcase_add_loop_test(tc, test_udp_limits, 0, (int)NITEMS(udp_cases));
 	tcase_add_test(tc, test_reload);
 	tcase_add_test(tc, test_http);
 	tcase_add_test(tc, test_promtool);

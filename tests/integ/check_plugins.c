@@ -6,8 +6,11 @@
  * installed test harness instead. Small bad plugins, built the same way, are
  * refused with messages that name the plugin, the path and the reason.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
 
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +81,70 @@ static const char bad_source[] =
     "#else\n"
     "const struct sb_handler *other_symbol = &bad_handler;\n"
     "#endif\n";
+
+/*
+ * A plugin that answers datagrams and calls, on request, each sb_conn_*
+ * function a pseudo-connection must take safely: one command per line.
+ */
+static const char probe_source[] =
+    "#include <stdio.h>\n"
+    "#include <string.h>\n"
+    "#include <switchboard/handler.h>\n"
+    "#include <switchboard/plugin.h>\n"
+    "struct st { int lines; };\n"
+    "static void\n"
+    "fired(void *arg)\n"
+    "{\n"
+    "	sb_conn_send(arg, \"fired\");\n"
+    "}\n"
+    "static void\n"
+    "probe_open(struct sb_conn *c)\n"
+    "{\n"
+    "	sb_conn_send(c, \"open %s\", sb_conn_peer(c));\n"
+    "}\n"
+    "static void\n"
+    "probe_line(struct sb_conn *c, const char *s, size_t n)\n"
+    "{\n"
+    "	struct st	*st = sb_conn_state(c);\n"
+    "	struct sb_line	*l;\n"
+    "	char		*p;\n"
+    "	st->lines++;\n"
+    "	if (strcmp(s, \"throttle\") == 0)\n"
+    "		sb_conn_throttle(c, 60000);\n"
+    "	else if (strcmp(s, \"timer\") == 0)\n"
+    "		sb_timer_add(sb_conn_service(c), c, 0, false, fired, c);\n"
+    "	else if (strcmp(s, \"drop\") == 0)\n"
+    "		sb_conn_close(c, SB_CLOSE_NOW, \"dropped\");\n"
+    "	else if (strcmp(s, \"bye\") == 0)\n"
+    "		sb_conn_close(c, SB_CLOSE_FLUSH, \"said bye\");\n"
+    "	else if (strcmp(s, \"limit\") == 0)\n"
+    "		sb_conn_limit(c, SB_LIMIT_RATE, \"probe\");\n"
+    "	else if (strcmp(s, \"shared\") == 0) {\n"
+    "		l = sb_line_new(\"shared line\", 11);\n"
+    "		sb_conn_write_line(c, l);\n"
+    "		sb_line_free(l);\n"
+    "	} else if (strcmp(s, \"reply\") == 0) {\n"
+    "		sb_conn_reply_begin(c);\n"
+    "		sb_conn_send(c, \"in a reply\");\n"
+    "		sb_conn_reply_end(c);\n"
+    "	} else if (strcmp(s, \"space\") == 0 &&\n"
+    "	    (p = sb_conn_line_space(c, 16)) != NULL) {\n"
+    "		memcpy(p, \"built\", 5);\n"
+    "		sb_conn_line_done(c, 5);\n"
+    "	}\n"
+    "	sb_conn_send(c, \"%d %.*s\", st->lines, (int)n, s);\n"
+    "}\n"
+    "static void\n"
+    "probe_close(struct sb_conn *c, const char *why)\n"
+    "{\n"
+    "	sb_conn_send(c, \"close %s\", why);\n"
+    "}\n"
+    "static const struct sb_handler probe_handler = {\n"
+    "	.name = \"dgram-probe\", .conn_size = sizeof(struct st),\n"
+    "	.open = probe_open, .line = probe_line, .close = probe_close,\n"
+    "	.flags = SB_HANDLER_DATAGRAMS\n"
+    "};\n"
+    "SB_PLUGIN(&probe_handler);\n";
 
 /* Run a shell command; on failure print it and its output and exit. */
 static void
@@ -169,6 +236,10 @@ setup_workspace(void)
 	    "-include stdio.h");
 	build_bad("new11", "-DMAJOR=1 -DMINOR=1 -DSIZE=SZ -DDESCRIBE "
 	    "-include stdio.h");
+	setup_run("cat > '%s/probe.c' <<'EOF'\n%sEOF", baddir, probe_source);
+	setup_run("cd '%s' && %s %s -shared -fPIC $(pkg-config --cflags "
+	    "switchboard-plugin) -o probe.so probe.c 2>&1", baddir, env,
+	    SB_CC);
 	setup_run("cd '%s' && cp '%s/reverse.so' reverse.so && "
 	    "cp reverse.so reverse2.so && cp reverse.so writable.so && "
 	    "chmod 0666 writable.so && cp reverse.so notmine.so && "
@@ -244,6 +315,100 @@ expect_refused(const char *dir, const char *name, const char *why)
 	    path, name, dir, name, why);
 	ck_assert_str_eq(out, want);
 }
+
+/* Send one datagram to the probe at port. */
+static void
+probe_put(int fd, int port, const char *req)
+{
+	struct sockaddr_in	sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(sendto(fd, req, strlen(req), 0,
+	    (struct sockaddr *)&sin, sizeof(sin)), (ssize_t)strlen(req));
+}
+
+/*
+ * Ask the probe and check its answer: the open hook's line (with our
+ * port), then want.
+ */
+static void
+probe_expect(int fd, int port, int me, const char *req, const char *want)
+{
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	char		buf[2048], w[2048];
+	ssize_t		n;
+
+	probe_put(fd, port, req);
+	ck_assert_int_eq(poll(&pfd, 1, T_WAIT_MS), 1);
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	ck_assert_int_ge(n, 0);
+	buf[n] = '\0';
+	snprintf(w, sizeof(w), "open 127.0.0.1:%d\n%s", me, want);
+	ck_assert_str_eq(buf, w);
+}
+
+/*
+ * A datagram plugin's pseudo-connection takes every sb_conn_* call: the
+ * peer is the source, a throttle does nothing, a timer never fires, a
+ * close ends the request (SB_CLOSE_NOW: no answer), the close hook's
+ * line is part of the answer. A 1.0 plugin has no flags: -t refuses a
+ * udp: entry for it.
+ */
+START_TEST(test_datagram_plugin)
+{
+	struct sbd		 d;
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	char			 text[1024], out[4096], path[256], buf[64];
+	int			 port, fd, me;
+
+	snprintf(text, sizeof(text), "plugin_dir = \"%s\";\n"
+	    "plugins = [ \"probe\" ];\n"
+	    "services = ( { name = \"svc\"; handler = \"dgram-probe\";\n"
+	    "    listen = [ \"udp:127.0.0.1:0\" ];\n"
+	    "    udp_max_amplification = 100; } );\n", baddir);
+	sbd_start(&d, text);
+	port = sbd_udp_port(&d, "svc", "127.0.0.1");
+	ck_assert_int_ge(fd = socket(AF_INET, SOCK_DGRAM, 0), 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	me = ntohs(sin.sin_port);
+
+	probe_expect(fd, port, me, "a\nthrottle\ntimer\nb",
+	    "1 a\n2 throttle\n3 timer\n4 b\n"
+	    "close datagram answered\n");
+	probe_expect(fd, port, me, "x\nbye\nnot handed over\n",
+	    "1 x\n2 bye\nclose said bye\n");
+	probe_expect(fd, port, me, "shared\nreply\nspace\nlimit\n",
+	    "shared line\n1 shared\nin a reply\n"
+	    "2 reply\nbuilt\n3 space\n4 limit\nclose datagram answered\n");
+	/* Dropped: no answer; the next request's comes first. */
+	probe_put(fd, port, "drop\n");
+	probe_expect(fd, port, me, "y\n",
+	    "1 y\nclose datagram answered\n");
+	/* Nor did the timer of the first request fire since. */
+	ck_assert_int_eq(recv(fd, buf, sizeof(buf), MSG_DONTWAIT), -1);
+	ck_assert(sbd_log_has(&d, "limit rate: probe"));
+	close(fd);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+
+	/* A 1.0 plugin ("other") has no flags. */
+	snprintf(text, sizeof(text), "plugin_dir = \"%s\";\n"
+	    "plugins = [ \"other\" ];\n"
+	    "services = ( { name = \"svc\"; handler = \"other\";\n"
+	    "    listen = [ \"udp:127.0.0.1:0\" ]; } );\n", baddir);
+	ck_assert_int_eq(run_test_config(text, path, sizeof(path), out,
+	    sizeof(out)), 78);
+	ck_assert_msg(strstr(out, ":4: listen \"udp:127.0.0.1:0\": handler "
+	    "\"other\" cannot answer datagrams") != NULL, "%s", out);
+}
+END_TEST
 
 START_TEST(test_reverse_over_tcp)
 {
@@ -704,6 +869,7 @@ main(void)
 	tcase_add_test(tc, test_reload_add_remove);
 	tcase_add_test(tc, test_exported_symbols);
 	tcase_add_test(tc, test_abi_1_0_hooks);
+	tcase_add_test(tc, test_datagram_plugin);
 	suite_add_tcase(s, tc);
 	rc = sb_check_run(s, "check_plugins");
 	teardown_workspace();

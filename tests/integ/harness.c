@@ -258,7 +258,7 @@ sbd_wait_exit(struct sbd *d, int ms)
 	return (128 + WTERMSIG(d->status));
 }
 
-/* The first TCP port a service listens on, from the log. */
+/* The first plain TCP port a service listens on, from the log. */
 int
 sbd_port(struct sbd *d, const char *service)
 {
@@ -266,9 +266,11 @@ sbd_port(struct sbd *d, const char *service)
 	int	 port = -1;
 
 	snprintf(needle, sizeof(needle), " %s: listening on ", service);
-	/* The latest TCP listener: reloads add lines. */
+	/* The latest plain TCP listener: reloads add lines. */
 	for (q = log; (q = strstr(q, needle)) != NULL; q++) {
-		if (strncmp(q + strlen(needle), "unix:", 5) != 0)
+		if (strncmp(q + strlen(needle), "unix:", 5) != 0 &&
+		    strncmp(q + strlen(needle), "udp:", 4) != 0 &&
+		    strncmp(q + strlen(needle), "tls:", 4) != 0)
 			p = q;
 	}
 	if (p != NULL) {
@@ -281,6 +283,44 @@ sbd_port(struct sbd *d, const char *service)
 	ck_assert_msg(port > 0, "no port for %s in log:\n%s", service, log);
 	free(log);
 	return (port);
+}
+
+/*
+ * The port of the service's latest UDP listener bound to addr ("127.0.0.1"
+ * or "[::1]"), from the log.
+ */
+int
+sbd_udp_port(struct sbd *d, const char *service, const char *addr)
+{
+	char	*log = sbd_log_text(d), *p = NULL, *q, needle[160];
+	int	 port = -1;
+
+	snprintf(needle, sizeof(needle), " %s: listening on udp:%s:", service,
+	    addr);
+	for (q = log; (q = strstr(q, needle)) != NULL; q++)
+		p = q;
+	if (p != NULL)
+		port = atoi(p + strlen(needle));
+	ck_assert_msg(port > 0, "no UDP port for %s on %s in log:\n%s",
+	    service, addr, log);
+	free(log);
+	return (port);
+}
+
+/* How many times needle is in the log so far. */
+int
+sbd_count_log(struct sbd *d, const char *needle)
+{
+	char		*log = sbd_log_text(d);
+	const char	*p = log;
+	int		 n = 0;
+
+	while ((p = strstr(p, needle)) != NULL) {
+		n++;
+		p += strlen(needle);
+	}
+	free(log);
+	return (n);
 }
 
 /* The whole log so far, in a new string. */

@@ -19,7 +19,8 @@ static const char *const bad[] = {
 	"bad-no-services.conf", "bad-output.conf", "bad-plugin-dir.conf",
 	"bad-plugins.conf", "bad-range.conf",
 	"bad-service-shape.conf",
-	"bad-syntax.conf", "bad-types.conf", "bad-unknown-key.conf",
+	"bad-syntax.conf", "bad-types.conf", "bad-udp.conf",
+	"bad-unknown-key.conf",
 };
 
 static char *

@@ -198,7 +198,7 @@ START_TEST(test_conn_timer_goes_with_conn)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	ck_assert_ptr_nonnull(conn_accept(svc, sv[0],
-	    (struct sockaddr *)&sun));
+	    (struct sockaddr *)&sun, NULL));
 	for (i = 0; i < 100 && strstr(buf, "tick 3\n") == NULL; i++) {
 		run_ms(&srv, 5);
 		while (len < sizeof(buf) - 1 &&

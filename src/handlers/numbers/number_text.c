@@ -66,4 +66,5 @@ const struct sb_handler number_text_handler = {
 	.options = number_text_options,
 	.conf_size = sizeof(struct number_text_conf),
 	.line = number_text_line,
+	.flags = SB_HANDLER_DATAGRAMS,	/* each answer is the request's alone */
 };

@@ -28,4 +28,5 @@ upper_echo_line(struct sb_conn *c, const char *line, size_t len)
 const struct sb_handler upper_echo_handler = {
 	.name = "uppercase-echo",
 	.line = upper_echo_line,
+	.flags = SB_HANDLER_DATAGRAMS,	/* each answer is the request's alone */
 };

@@ -340,6 +340,12 @@ metrics_bev_cb(struct event_base *base, void *arg)
 	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) ==
 	    NULL)
 		return (NULL);
+	/*
+	 * evhttp keeps reading while it answers, and pipelined requests
+	 * would pile up behind the answer without bound: read no further
+	 * than one request's worth ahead of what it has parsed.
+	 */
+	bufferevent_setwatermark(bev, EV_READ, 0, METRICS_MAX_INPUT);
 	bufferevent_incref(bev);
 	mc = xcalloc(1, sizeof(*mc));
 	mc->mh = mh;

@@ -15,6 +15,8 @@ struct server;
 /* Request head (request line and headers) and body limits, in bytes. */
 #define METRICS_MAX_HEADERS	8192
 #define METRICS_MAX_BODY	1024
+/* Bytes read ahead of evhttp's parsing (pipelined requests). */
+#define METRICS_MAX_INPUT	(METRICS_MAX_HEADERS + METRICS_MAX_BODY + 4096)
 /* An idle connection (no byte read or written) is closed after this. */
 #define METRICS_IDLE_SECONDS	5
 /* A request must be complete this long after the connection opened or

@@ -928,6 +928,57 @@ START_TEST(test_abuse_big_header)
 END_TEST
 
 /*
+ * Pipelined requests, 4 MiB of them, from a client that reads almost
+ * none of the answers: the daemon reads only a request's worth ahead of
+ * the one it answers, so it takes little of them and grows by little.
+ */
+START_TEST(test_abuse_pipelined)
+{
+	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+	struct sbd	 d;
+	struct client	*c;
+	char		*buf, junk[16];
+	size_t		 len = 4 * 1024 * 1024, off = 0, i;
+	long		 rss0, rss1, end;
+	int		 fd, mport;
+
+	start_one(&d);
+	mport = sbd_port(&d, "metrics");
+	c = cl_tcp(sbd_port(&d, "numbers"));
+	works(c);
+	rss0 = sbd_rss_kb(&d);
+	ck_assert_ptr_nonnull(buf = malloc(len));
+	for (i = 0; i + sizeof(req) - 1 <= len; i += sizeof(req) - 1)
+		memcpy(buf + i, req, sizeof(req) - 1);
+	len = i;
+	fd = connect_nb_buf(mport, 16384);
+	for (end = mono_ms() + 3000; off < len && mono_ms() < end; ) {
+		size_t	n = push(fd, buf + off, len - off);
+
+		off += n;
+		if (n == 0) {
+			/* A few bytes now and then: never idle. */
+			(void)recv(fd, junk, sizeof(junk), MSG_DONTWAIT);
+			usleep(20000);
+		}
+	}
+	works(c);
+	rss1 = sbd_rss_kb(&d);
+	printf("pipelined: sent %zu of %zu bytes; RSS %ld -> %ld KiB\n", off,
+	    len, rss0, rss1);
+	ck_assert_msg(off < len, "the daemon read 4 MiB of pipelined requests "
+	    "while answering the first ones");
+	if (sbd_rss_meaningful())
+		ck_assert_int_lt(rss1 - rss0, 1024);
+	close(fd);
+	scrape_again(mport);
+	free(buf);
+	cl_close(c);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
+/*
  * A client trickling a header, one line every 300 ms, never idle: it is
  * closed at the request deadline; meanwhile the service answers and the
  * endpoint serves others.
@@ -1003,6 +1054,7 @@ main(void)
 	tcase_add_test(tc, test_promtool);
 	tcase_add_test(tc, test_abuse_idle);
 	tcase_add_test(tc, test_abuse_big_header);
+	tcase_add_test(tc, test_abuse_pipelined);
 	tcase_add_test(tc, test_abuse_slow_client);
 	tcase_add_test(tc, test_busy_address);
 	suite_add_tcase(s, tc);

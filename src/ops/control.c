@@ -361,9 +361,12 @@ control_take_line(struct control_client *cc)
 }
 
 /*
- * Answer the commands waiting, as long as the answers queued stay below
- * CONTROL_OUT_HIGH; past it, stop reading until they are taken. A
- * client that has said all it will is closed once its answers are out.
+ * Answer one command waiting, if the answers queued are below
+ * CONTROL_OUT_HIGH; past it, stop reading until they are taken. One at a
+ * time: the next waits until this answer is written (the write callback
+ * comes back here), so a client that sends a thousand reloads at once
+ * cannot hold the event loop for all of them. A client that has said
+ * all it will is closed once its answers are out.
  */
 static void
 control_process(struct control_client *cc)
@@ -371,9 +374,8 @@ control_process(struct control_client *cc)
 	struct evbuffer	*in = bufferevent_get_input(cc->bev);
 	struct evbuffer	*out = bufferevent_get_output(cc->bev);
 
-	while (!cc->closing && evbuffer_get_length(out) < CONTROL_OUT_HIGH &&
-	    control_take_line(cc))
-		;
+	if (!cc->closing && evbuffer_get_length(out) < CONTROL_OUT_HIGH)
+		(void)control_take_line(cc);
 	if (cc->eof && evbuffer_get_length(in) == 0)
 		cc->closing = true;
 	if (cc->closing || evbuffer_get_length(out) >= CONTROL_OUT_HIGH)

@@ -851,6 +851,67 @@ START_TEST(test_ctl_no_daemon)
 }
 END_TEST
 
+/*
+ * The next line from c, taking the daemon's notify messages meanwhile:
+ * each reload sends some, and a queue left full would block it.
+ */
+static char *
+line_draining(struct sbd *d, struct client *c)
+{
+	char	*line;
+	int	 i;
+
+	for (i = 0; i < T_WAIT_MS / 20; i++) {
+		(void)sbd_count_notes(d, "READY=1");
+		if ((line = cl_line(c, 20)) != NULL)
+			return (line);
+	}
+	return (NULL);
+}
+
+/*
+ * One command at a time per client: 300 reloads sent in one write do not
+ * hold the loop until all are done. Another client's stats, sent right
+ * after them, is answered while they are still running (a generation far
+ * below 301), and the first client still gets every answer, in order.
+ */
+START_TEST(test_one_command_at_a_time)
+{
+	struct sbd	 d;
+	struct client	*a, *b;
+	char		*storm, want[64], *line;
+	size_t		 i, len = 300 * 7;
+	long long	 gen;
+
+	start(&d);
+	a = cl_unix(ctl_sock);
+	b = cl_unix(ctl_sock);
+	ck_assert_ptr_nonnull(storm = malloc(len + 1));
+	for (i = 0; i < 300; i++)
+		memcpy(storm + i * 7, "reload\n", 7);
+	cl_sendn(a, storm, len);
+	cl_send(b, "stats\n");
+	line = line_draining(&d, b);
+	ck_assert_ptr_nonnull(line);
+	ck_assert_msg(strncmp(line, "daemon ", 7) == 0, "%s", line);
+	gen = field(line, "generation");
+	ck_assert_msg(gen < 301, "stats waited for all 300 reloads");
+	for (i = 0; i < 300; i++) {
+		snprintf(want, sizeof(want), "reloaded generation=%zu", i + 2);
+		line = line_draining(&d, a);
+		ck_assert_msg(line != NULL && strcmp(line, want) == 0,
+		    "want %s, got %s", want, line ? line : "nothing");
+		line = line_draining(&d, a);
+		ck_assert_msg(line != NULL && strcmp(line, ".") == 0, "%s",
+		    line ? line : "nothing");
+	}
+	free(storm);
+	cl_close(a);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -874,6 +935,7 @@ main(void)
 	tcase_add_test(tc, test_status_and_usr1);
 	tcase_add_test(tc, test_ctl);
 	tcase_add_test(tc, test_ctl_no_daemon);
+	tcase_add_test(tc, test_one_command_at_a_time);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_control"));
 }

@@ -31,10 +31,10 @@
 #include "timer.h"
 #include "xmalloc.h"
 
-static void	service_refuse(int, const char *);
+static void	service_refuse(int, const char *, int);
 static void	service_log_limits(struct sb_service *);
 static void	*service_admit(struct sb_service *, int,
-		    const struct sockaddr *, socklen_t);
+		    const struct sockaddr *, socklen_t, int);
 static size_t	 service_format_limits(const struct sb_service *, char *,
 		    size_t);
 
@@ -131,15 +131,21 @@ service_peer_text(const struct sockaddr *sa, socklen_t salen, int family,
 	listen_addr_format((struct sockaddr *)&sin, sizeof(sin), buf, size);
 }
 
-/* Tell a refused client which limit it hit, in one line, and close it. */
+/*
+ * Tell a refused client which limit it hit, in one line, and close it. A
+ * client of a tls: listener expects a handshake, to which a plain line
+ * is only garbage: it is just closed.
+ */
 static void
-service_refuse(int fd, const char *line)
+service_refuse(int fd, const char *line, int tls)
 {
 	ssize_t	n;
 
 	/* A fresh socket's send buffer takes one short line. */
-	n = send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
-	(void)n;
+	if (!tls) {
+		n = send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
+		(void)n;
+	}
 	close(fd);
 }
 
@@ -152,7 +158,7 @@ service_refuse(int fd, const char *line)
  */
 static void *
 service_admit(struct sb_service *svc, int fd, const struct sockaddr *sa,
-    socklen_t salen)
+    socklen_t salen, int tls)
 {
 	const struct conf_limits	*lim = &svc->conf->limits;
 	const struct conf_access	*acc = &svc->conf->access;
@@ -191,7 +197,7 @@ service_admit(struct sb_service *svc, int fd, const struct sockaddr *sa,
 			snprintf(line, sizeof(line), "error: too many new "
 			    "connections from your address (max_accept_rate "
 			    "%lld per second)\r\n", lim->max_accept_rate);
-			service_refuse(fd, line);
+			service_refuse(fd, line, tls);
 			return (NULL);
 		}
 	}
@@ -200,7 +206,7 @@ service_admit(struct sb_service *svc, int fd, const struct sockaddr *sa,
 		    "(%lld) reached", srv->conf->max_connections);
 		snprintf(line, sizeof(line), "error: too many connections "
 		    "(max_connections %lld)\r\n", srv->conf->max_connections);
-		service_refuse(fd, line);
+		service_refuse(fd, line, tls);
 		return (NULL);
 	}
 	if (e != NULL && lim->max_per_ip > 0 &&
@@ -209,7 +215,7 @@ service_admit(struct sb_service *svc, int fd, const struct sockaddr *sa,
 		    "connections from this address", e->conns);
 		snprintf(line, sizeof(line), "error: too many connections from "
 		    "your address (max_per_ip %lld)\r\n", lim->max_per_ip);
-		service_refuse(fd, line);
+		service_refuse(fd, line, tls);
 		return (NULL);
 	}
 	return (e != NULL ? (void *)e : (void *)svc);
@@ -228,7 +234,7 @@ service_accept(void *arg, int fd, const struct sockaddr *sa, socklen_t len,
 		close(fd);
 		return;
 	}
-	if ((admitted = service_admit(svc, fd, sa, len)) == NULL)
+	if ((admitted = service_admit(svc, fd, sa, len, tls)) == NULL)
 		return;
 	c = conn_accept(svc, fd, sa, tls ? svc->conf->tls_ctx : NULL);
 	if (c != NULL && admitted != svc) {

@@ -515,7 +515,7 @@ static const char conf_small[] =
 
 /*
  * Plain text and junk on a TLS port: the connection is closed, the daemon
- * goes on, and the slots come back.
+ * goes on, and the slots come back; a refused client is closed silently.
  */
 START_TEST(test_junk)
 {
@@ -550,6 +550,14 @@ START_TEST(test_junk)
 	u = tcl_open(port);
 	tcl_send(u, "y\n");
 	tcl_expect(u, "Y");
+	/*
+	 * A third is over max_connections: closed without the plain-text
+	 * error line a TCP client gets, which TLS would take for garbage.
+	 */
+	a = cl_tcp(port);
+	ck_assert_ptr_null(cl_line(a, T_WAIT_MS));
+	ck_assert_uint_eq(a->len, 0);
+	cl_close(a);
 	tcl_close(t, 1);
 	tcl_close(u, 1);
 	ck_assert_int_eq(sbd_stop(&d), 0);

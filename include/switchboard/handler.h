@@ -316,7 +316,10 @@ struct sb_handler {
 	 * reason (possibly ""): tell it, in the protocol's words. The core
 	 * then closes it, output flushed, for the reason "disconnected by the
 	 * operator", and the close hook runs as for any close. Without this
-	 * hook the core sends "error: disconnected by the operator".
+	 * hook the core sends "error: disconnected by the operator". Like
+	 * describe, it is called only between the client's open hook and
+	 * its close hook (a client still in its TLS handshake is closed
+	 * without it).
 	 */
 	void			 (*kicked)(struct sb_conn *, const char *reason);
 	/*

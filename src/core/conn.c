@@ -328,12 +328,37 @@ conn_kick(struct sb_conn *c, const char *reason)
 
 	if (c->flags & (CONN_CLOSING | CONN_CLOSED))
 		return (-1);
+	/* Not open yet (a TLS handshake): the handler has not met it. */
+	if (!(c->flags & CONN_OPENED)) {
+		conn_close(c, "disconnected by the operator", 0);
+		return (0);
+	}
 	if (h->kicked != NULL)
 		h->kicked(c, reason);
 	else
 		sb_conn_send(c, "error: disconnected by the operator");
 	conn_close(c, "disconnected by the operator", 1);
 	return (0);
+}
+
+/*
+ * What the handler's describe hook says of the client, into buf (size
+ * bytes): its length, or 0 (buf "") if it says nothing, has no such hook,
+ * or has not met the client (before its open hook, after its close hook).
+ */
+size_t
+conn_describe(struct sb_conn *c, char *buf, size_t size)
+{
+	const struct sb_handler	*h = c->svc->conf->handler;
+	size_t			 n;
+
+	buf[0] = '\0';
+	if (h->describe == NULL || (c->flags & CONN_OPENED) == 0 ||
+	    (c->flags & CONN_CLOSED) != 0)
+		return (0);
+	if ((n = h->describe(c, buf, size)) == 0)
+		buf[0] = '\0';
+	return (n);
 }
 
 /*

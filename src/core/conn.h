@@ -121,6 +121,7 @@ void	conn_broke(struct sb_conn *, const char *);
 void	conn_output_room(struct sb_conn *);
 void	conn_close(struct sb_conn *, const char *, int);
 int	conn_kick(struct sb_conn *, const char *);
+size_t	conn_describe(struct sb_conn *, char *, size_t);
 void	conn_reap(struct server *);
 void	conn_flush_dirty(struct server *);
 void	conn_shutdown(struct sb_conn *, const char *);

@@ -198,13 +198,10 @@ static void
 control_client_line(struct evbuffer *out, struct server *srv,
     struct sb_conn *c)
 {
-	const struct sb_handler	*h = c->svc->conf->handler;
 	char			 desc[256];
 	uint32_t		 now = srv->clock_s;
 
-	desc[0] = '\0';
-	if (h->describe != NULL && h->describe(c, desc, sizeof(desc)) == 0)
-		desc[0] = '\0';
+	(void)conn_describe(c, desc, sizeof(desc));
 	evbuffer_add_printf(out, "client id=%" PRIu64 " service=", c->id);
 	stats_value(out, c->svc->conf->name);
 	EVBUFFER_ADD_STR(out, " peer=");
@@ -301,7 +298,7 @@ control_who(struct server *srv, char **argv, int argc, struct evbuffer *out)
 	}
 	TAILQ_FOREACH(c, &svc->conns, entry) {
 		if (c->flags & (CONN_CLOSING | CONN_CLOSED) ||
-		    svc->conf->handler->describe(c, desc, sizeof(desc)) == 0)
+		    conn_describe(c, desc, sizeof(desc)) == 0)
 			continue;
 		evbuffer_add_printf(out, "member id=%" PRIu64 " nick=", c->id);
 		stats_value(out, desc);

@@ -96,6 +96,10 @@ stats_service(struct evbuffer *b, const struct sb_service *svc)
 	for (i = 0; i < svc->nlisteners; i++) {
 		if (i > 0)
 			EVBUFFER_ADD_STR(b, ",");
+		/* As the log and STATUS= name them: "tls:" for TLS. */
+		if (svc->listeners[i]->addr != NULL &&
+		    svc->listeners[i]->addr->tls)
+			EVBUFFER_ADD_STR(b, "tls:");
 		stats_value(b, svc->listeners[i]->bound);
 	}
 	evbuffer_add_printf(b, " connections=%zu accepted=%llu", svc->nconns,

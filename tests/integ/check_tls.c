@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,7 +419,7 @@ START_TEST(test_chat_mixed)
 	struct sbd	 d;
 	struct client	*plain;
 	struct tcl	*tls;
-	char		*line;
+	char		*line, want[128];
 
 	certs_make();
 	start_tls(&d, conf_mixed);
@@ -437,6 +438,11 @@ START_TEST(test_chat_mixed)
 	tcl_close(tls, 1);
 	cl_expect(plain, "* guest2 has left (client closed the connection)");
 	cl_close(plain);
+	/* The stats snapshot names the TLS listener as the log does. */
+	snprintf(want, sizeof(want), "listeners=127.0.0.1:%d,tls:127.0.0.1:%d ",
+	    sbd_port(&d, "lobby"), tls_port(&d, "lobby"));
+	kill(d.pid, SIGUSR1);
+	ck_assert_msg(wait_log(&d, want, T_WAIT_MS), "no %s", want);
 	ck_assert_int_eq(sbd_stop(&d), 0);
 	certs_remove();
 }

@@ -119,7 +119,7 @@ control_sock_open(struct control *ctl, const char *path, int mode, char *why,
 		return (s);
 	err = errno;
 	slash = strrchr(path, '/');
-	if (err == ENOENT)
+	if (err == ENOENT && slash != NULL && slash > path)
 		snprintf(why, len, "control_socket \"%s\": cannot listen: the "
 		    "directory %.*s does not exist (create it, as in: sudo "
 		    "install -d -o \"$(id -un)\" %.*s; under systemd the "

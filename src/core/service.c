@@ -285,6 +285,16 @@ service_limit_name(enum service_limit what)
 }
 
 /*
+ * The limit's name in the operator's keys and labels (stats fields,
+ * metrics): the config key's, and "acl" for allow/deny.
+ */
+const char *
+service_limit_key(enum service_limit what)
+{
+	return (what == LIMIT_DENIED ? "acl" : service_limit_names[what]);
+}
+
+/*
  * A limit fired: count it, and log it with the service and the peer
  * unless this second's log budget is spent.
  */

@@ -102,6 +102,7 @@ void	service_limit(struct sb_service *, enum service_limit, const char *,
 void	service_tick(struct sb_service *, uint64_t);
 uint64_t service_limits_total(const struct sb_service *);
 const char *service_limit_name(enum service_limit);
+const char *service_limit_key(enum service_limit);
 void	service_log_stats(struct sb_service *);
 uint64_t now_ms(void);
 void	service_peer_text(const struct sockaddr *, socklen_t, int,

@@ -36,10 +36,6 @@ struct metrics_counter {
 };
 
 /* A limit and the label value it is shown with. */
-struct metrics_limit {
-	enum service_limit	 what;
-	const char		*label;		/* NULL: service_limit_name */
-};
 
 static const struct metrics_counter metrics_counters[] = {
 	{ "switchboard_connections_accepted_total",
@@ -60,28 +56,18 @@ static const struct metrics_counter metrics_counters[] = {
 };
 
 /* Why a connection was refused, as the reason label says it. */
-static const struct metrics_limit metrics_refusals[] = {
-	{ LIMIT_DENIED, "acl" },
-	{ LIMIT_MAX_CONNECTIONS, NULL },
-	{ LIMIT_MAX_PER_IP, NULL },
-	{ LIMIT_ACCEPT_RATE, NULL },
-	{ LIMIT_MAX_CLIENTS, NULL },
+static const enum service_limit metrics_refusals[] = {
+	LIMIT_DENIED, LIMIT_MAX_CONNECTIONS, LIMIT_MAX_PER_IP,
+	LIMIT_ACCEPT_RATE, LIMIT_MAX_CLIENTS
 };
 
 /* The other limits, named as the config keys are. */
-static const struct metrics_limit metrics_limits[] = {
-	{ LIMIT_LINE_TOO_LONG, NULL },
-	{ LIMIT_SLOW_CONSUMER, NULL },
-	{ LIMIT_IDLE_TIMEOUT, NULL },
-	{ LIMIT_LINE_TIMEOUT, NULL },
-	{ LIMIT_SEND_TIMEOUT, NULL },
-	{ LIMIT_RATE, NULL },
+static const enum service_limit metrics_limits[] = {
+	LIMIT_LINE_TOO_LONG, LIMIT_SLOW_CONSUMER, LIMIT_IDLE_TIMEOUT,
+	LIMIT_LINE_TIMEOUT, LIMIT_SEND_TIMEOUT, LIMIT_RATE,
 	/* Datagrams dropped or answers cut (udp: entries). */
-	{ LIMIT_UDP_MAX_REQUEST, NULL },
-	{ LIMIT_UDP_MAX_REPLY, NULL },
-	{ LIMIT_UDP_MAX_AMPLIFICATION, NULL },
-	{ LIMIT_UDP_RATE, NULL },
-	{ LIMIT_UDP_SOURCE_PORT, NULL },
+	LIMIT_UDP_MAX_REQUEST, LIMIT_UDP_MAX_REPLY,
+	LIMIT_UDP_MAX_AMPLIFICATION, LIMIT_UDP_RATE, LIMIT_UDP_SOURCE_PORT
 };
 
 #define METRICS_NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
@@ -94,7 +80,7 @@ static void	metrics_sample(struct evbuffer *, const char *, const char *,
 static void	metrics_services(struct server *, struct evbuffer *);
 static void	metrics_limit_family(struct server *, struct evbuffer *,
 		    const char *, const char *, const char *,
-		    const struct metrics_limit *, size_t);
+		    const enum service_limit *, size_t);
 static void	metrics_server(struct server *, struct evbuffer *);
 static void	metrics_relays(struct server *, struct evbuffer *);
 static void	metrics_process(struct evbuffer *);
@@ -160,22 +146,17 @@ metrics_sample(struct evbuffer *out, const char *name, const char *service,
 static void
 metrics_limit_family(struct server *srv, struct evbuffer *out,
     const char *name, const char *help, const char *key,
-    const struct metrics_limit *limits, size_t n)
+    const enum service_limit *limits, size_t n)
 {
 	struct sb_service	*svc;
-	const char		*label;
 	size_t			 i;
-	uint64_t		 v;
 
 	metrics_family(out, name, "counter", help);
 	TAILQ_FOREACH(svc, &srv->services, entry) {
-		for (i = 0; i < n; i++) {
-			label = limits[i].label != NULL ? limits[i].label :
-			    service_limit_name(limits[i].what);
-			v = svc->count.limits[limits[i].what];
-			metrics_sample(out, name, svc->conf->name, key, label,
-			    (unsigned long long)v);
-		}
+		for (i = 0; i < n; i++)
+			metrics_sample(out, name, svc->conf->name, key,
+			    service_limit_key(limits[i]),
+			    (unsigned long long)svc->count.limits[limits[i]]);
 	}
 }
 

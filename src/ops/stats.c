@@ -24,36 +24,30 @@
 static void	stats_relay(struct evbuffer *, const struct sb_service *);
 
 /*
- * Each limit's field: "refused_" for those that turn a connection away at
- * the door (the refusal reasons), "limit_" for those met later.
+ * The limit fields, in the order written: "refused_" for the limits that
+ * turn a connection (or a datagram) away at the door, then "limit_" for
+ * those met later; each named by service_limit_key.
  */
-static const char *const stats_limit_keys[LIMIT_COUNT] = {
-	[LIMIT_DENIED] = "refused_acl",
-	[LIMIT_MAX_CONNECTIONS] = "refused_max_connections",
-	[LIMIT_MAX_PER_IP] = "refused_max_per_ip",
-	[LIMIT_ACCEPT_RATE] = "refused_max_accept_rate",
-	[LIMIT_MAX_CLIENTS] = "refused_max_clients",
-	[LIMIT_LINE_TOO_LONG] = "limit_max_line",
-	[LIMIT_SLOW_CONSUMER] = "limit_max_output",
-	[LIMIT_IDLE_TIMEOUT] = "limit_idle_timeout",
-	[LIMIT_LINE_TIMEOUT] = "limit_line_timeout",
-	[LIMIT_SEND_TIMEOUT] = "limit_send_timeout",
-	[LIMIT_RATE] = "limit_rate",
-	[LIMIT_UDP_SOURCE_PORT] = "refused_udp_source_port",
-	[LIMIT_UDP_RATE] = "refused_udp_rate",
-	[LIMIT_UDP_MAX_REQUEST] = "refused_udp_max_request",
-	[LIMIT_UDP_MAX_REPLY] = "limit_udp_max_reply",
-	[LIMIT_UDP_MAX_AMPLIFICATION] = "limit_udp_max_amplification",
-};
-
-/* The order the limit fields are written in: refusals first. */
-static const enum service_limit stats_limit_order[LIMIT_COUNT] = {
-	LIMIT_DENIED, LIMIT_MAX_CONNECTIONS, LIMIT_MAX_PER_IP,
-	LIMIT_ACCEPT_RATE, LIMIT_MAX_CLIENTS, LIMIT_LINE_TOO_LONG,
-	LIMIT_SLOW_CONSUMER, LIMIT_IDLE_TIMEOUT, LIMIT_LINE_TIMEOUT,
-	LIMIT_SEND_TIMEOUT, LIMIT_RATE, LIMIT_UDP_SOURCE_PORT, LIMIT_UDP_RATE,
-	LIMIT_UDP_MAX_REQUEST, LIMIT_UDP_MAX_REPLY,
-	LIMIT_UDP_MAX_AMPLIFICATION
+static const struct {
+	enum service_limit	 what;
+	const char		*prefix;
+} stats_limits[LIMIT_COUNT] = {
+	{ LIMIT_DENIED, "refused_" },
+	{ LIMIT_MAX_CONNECTIONS, "refused_" },
+	{ LIMIT_MAX_PER_IP, "refused_" },
+	{ LIMIT_ACCEPT_RATE, "refused_" },
+	{ LIMIT_MAX_CLIENTS, "refused_" },
+	{ LIMIT_LINE_TOO_LONG, "limit_" },
+	{ LIMIT_SLOW_CONSUMER, "limit_" },
+	{ LIMIT_IDLE_TIMEOUT, "limit_" },
+	{ LIMIT_LINE_TIMEOUT, "limit_" },
+	{ LIMIT_SEND_TIMEOUT, "limit_" },
+	{ LIMIT_RATE, "limit_" },
+	{ LIMIT_UDP_SOURCE_PORT, "refused_" },
+	{ LIMIT_UDP_RATE, "refused_" },
+	{ LIMIT_UDP_MAX_REQUEST, "refused_" },
+	{ LIMIT_UDP_MAX_REPLY, "limit_" },
+	{ LIMIT_UDP_MAX_AMPLIFICATION, "limit_" },
 };
 
 /* Append s as a field value, escaped so that it holds no space. */
@@ -105,9 +99,9 @@ stats_service(struct evbuffer *b, const struct sb_service *svc)
 	evbuffer_add_printf(b, " connections=%zu accepted=%llu", svc->nconns,
 	    (unsigned long long)n->accepted);
 	for (i = 0; i < LIMIT_COUNT; i++)
-		evbuffer_add_printf(b, " %s=%llu",
-		    stats_limit_keys[stats_limit_order[i]],
-		    (unsigned long long)n->limits[stats_limit_order[i]]);
+		evbuffer_add_printf(b, " %s%s=%llu", stats_limits[i].prefix,
+		    service_limit_key(stats_limits[i].what),
+		    (unsigned long long)n->limits[stats_limits[i].what]);
 	evbuffer_add_printf(b, " lines_in=%llu lines_out=%llu bytes_in=%llu "
 	    "bytes_out=%llu datagrams=%llu", (unsigned long long)n->lines_in,
 	    (unsigned long long)n->lines_out, (unsigned long long)n->bytes_in,

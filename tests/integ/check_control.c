@@ -67,32 +67,6 @@ start(struct sbd *d)
 	sbd_start(d, conf_with(""));
 }
 
-/*
- * Send one command and read its answer up to the line ".", which is left
- * out; the lines are joined with "\n" (each ends with one).
- */
-static char *
-ask(struct client *c, const char *cmd)
-{
-	static char	 out[256 * 1024];
-	char		*line;
-	size_t		 off = 0;
-
-	cl_send(c, cmd);
-	cl_send(c, "\n");
-	out[0] = '\0';
-	for (;;) {
-		line = cl_line(c, T_WAIT_MS);
-		ck_assert_msg(line != NULL, "no end to the answer to \"%s\": "
-		    "%s", cmd, out);
-		if (strcmp(line, ".") == 0)
-			return (out);
-		off += (size_t)snprintf(out + off, sizeof(out) - off, "%s\n",
-		    line);
-		ck_assert_uint_lt(off, sizeof(out));
-	}
-}
-
 /* The answer line that begins with prefix; fails the test if none. */
 static const char *
 line_of(const char *answer, const char *prefix)
@@ -188,7 +162,7 @@ START_TEST(test_stats)
 		cl_expect(c, "forty-two");
 	}
 	ctl = cl_unix(ctl_sock);
-	ans = ask(ctl, "stats");
+	ans = cl_ask(ctl, "stats");
 	l = line_of(ans, "daemon version=" PACKAGE_VERSION " pid=");
 	ck_assert_int_eq(field(l, "pid"), d.pid);
 	ck_assert_int_eq(field(l, "generation"), 1);
@@ -231,7 +205,7 @@ START_TEST(test_clients)
 	cl_send(n, "2\n");
 	cl_expect(n, "two");
 	ctl = cl_unix(ctl_sock);
-	ans = ask(ctl, "clients");
+	ans = cl_ask(ctl, "clients");
 	snprintf(want, sizeof(want), "client id=1 service=numbers "
 	    "peer=127.0.0.1:%d connected=", local_port(n));
 	l = line_of(ans, want);
@@ -242,12 +216,12 @@ START_TEST(test_clients)
 	    "peer=127.0.0.1:%d connected=", local_port(alice));
 	l = line_of(ans, want);
 	ck_assert_ptr_nonnull(strstr(l, " nick=alice\n"));
-	ans = ask(ctl, "clients lobby");
+	ans = cl_ask(ctl, "clients lobby");
 	ck_assert_ptr_null(strstr(ans, "service=numbers"));
 	line_of(ans, "client id=2 service=lobby ");
-	ck_assert_str_eq(ask(ctl, "clients nosuch"),
+	ck_assert_str_eq(cl_ask(ctl, "clients nosuch"),
 	    "error: no service \"nosuch\"\n");
-	line_of(ask(ctl, "clients numbers"), "client id=1 ");
+	line_of(cl_ask(ctl, "clients numbers"), "client id=1 ");
 	cl_close(n);
 	cl_close(alice);
 	cl_close(ctl);
@@ -274,27 +248,27 @@ START_TEST(test_kill_member)
 	cl_send(n, "7\n");
 	cl_expect(n, "seven");
 	ctl = cl_unix(ctl_sock);
-	ck_assert_str_eq(ask(ctl, "kill 1 flooding the room"),
+	ck_assert_str_eq(cl_ask(ctl, "kill 1 flooding the room"),
 	    "killed id=1 service=lobby\n");
 	cl_expect(alice, "* disconnected by the operator: flooding the room");
 	ck_assert(cl_eof(alice, T_WAIT_MS));
 	cl_expect(bob, "* alice has left (disconnected by the operator)");
 	/* Until its client has closed too, it is closing. */
-	ck_assert_str_eq(ask(ctl, "kill 1"),
+	ck_assert_str_eq(cl_ask(ctl, "kill 1"),
 	    "error: client 1 is already closing\n");
 	cl_close(alice);
-	for (i = 0; i < 100 && strcmp(ask(ctl, "kill 1"),
+	for (i = 0; i < 100 && strcmp(cl_ask(ctl, "kill 1"),
 	    "error: no client 1\n") != 0; i++)
 		usleep(50000);
-	ck_assert_str_eq(ask(ctl, "kill 1"), "error: no client 1\n");
-	ck_assert_str_eq(ask(ctl, "kill 99"), "error: no client 99\n");
+	ck_assert_str_eq(cl_ask(ctl, "kill 1"), "error: no client 1\n");
+	ck_assert_str_eq(cl_ask(ctl, "kill 99"), "error: no client 99\n");
 	/* Not a chat client: the core's words. */
-	ck_assert_str_eq(ask(ctl, "kill 3"), "killed id=3 service=numbers\n");
+	ck_assert_str_eq(cl_ask(ctl, "kill 3"), "killed id=3 service=numbers\n");
 	cl_expect(n, "error: disconnected by the operator");
 	ck_assert(cl_eof(n, T_WAIT_MS));
 	ck_assert(sbd_log_has(&d, "disconnected by the operator: flooding "
 	    "the room"));
-	line_of(ask(ctl, "who lobby"), "member id=2 nick=bob\n");
+	line_of(cl_ask(ctl, "who lobby"), "member id=2 nick=bob\n");
 	cl_close(bob);
 	cl_close(n);
 	cl_close(ctl);
@@ -325,7 +299,7 @@ START_TEST(test_kill_mid_reply)
 	cl_sendn(slow, burst, strlen(burst));
 	ctl = cl_unix(ctl_sock);
 	for (i = 0; i < 100; i++) {
-		ans = ask(ctl, "clients numbers");
+		ans = cl_ask(ctl, "clients numbers");
 		l = line_of(ans, "client id=1 ");
 		if (field(l, "queued") > 20000)
 			break;
@@ -335,7 +309,7 @@ START_TEST(test_kill_mid_reply)
 	other = cl_tcp(sbd_port(&d, "numbers"));
 	cl_send(other, "3\n");
 	cl_expect(other, "three");
-	ck_assert_str_eq(ask(ctl, "kill 1 bye"),
+	ck_assert_str_eq(cl_ask(ctl, "kill 1 bye"),
 	    "killed id=1 service=numbers\n");
 	snprintf(want, sizeof(want), "seven million seven hundred "
 	    "seventy-seven thousand seven hundred seventy-seven");
@@ -368,14 +342,14 @@ START_TEST(test_who)
 	cl_expect(alice, "* guest2 has joined");
 	cl_expect(alice, "* guest2 is now known as bob");
 	ctl = cl_unix(ctl_sock);
-	ck_assert_str_eq(ask(ctl, "who lobby"),
+	ck_assert_str_eq(cl_ask(ctl, "who lobby"),
 	    "member id=1 nick=alice\nmember id=2 nick=bob\n");
 	ck_assert(cl_quiet(alice, 300));
 	ck_assert(cl_quiet(bob, 0));
-	ck_assert_str_eq(ask(ctl, "who numbers"), "error: service "
+	ck_assert_str_eq(cl_ask(ctl, "who numbers"), "error: service "
 	    "\"numbers\" (number-to-text) has no members: its handler does "
 	    "not name its clients (clients lists them)\n");
-	ck_assert_str_eq(ask(ctl, "who nosuch"),
+	ck_assert_str_eq(cl_ask(ctl, "who nosuch"),
 	    "error: no service \"nosuch\"\n");
 	cl_send(alice, "/who\n");
 	cl_expect(alice, "* online (2): alice, bob");
@@ -419,12 +393,12 @@ START_TEST(test_bad_commands)
 	start(&d);
 	ctl = cl_unix(ctl_sock);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		ck_assert_str_eq(ask(ctl, cases[i].cmd), cases[i].answer);
-		line_of(ask(ctl, "stats"), "daemon ");
+		ck_assert_str_eq(cl_ask(ctl, cases[i].cmd), cases[i].answer);
+		line_of(cl_ask(ctl, "stats"), "daemon ");
 	}
 	/* CRLF and spaces around words are fine. */
-	line_of(ask(ctl, "  stats\r"), "daemon ");
-	line_of(ask(ctl, "help"), "kill ID [REASON]: ");
+	line_of(cl_ask(ctl, "  stats\r"), "daemon ");
+	line_of(cl_ask(ctl, "help"), "kill ID [REASON]: ");
 	cl_close(ctl);
 	ck_assert_int_eq(sbd_stop(&d), 0);
 }
@@ -445,17 +419,17 @@ START_TEST(test_long_lines)
 	ctl = cl_unix(ctl_sock);
 	memset(big, 'x', 3000);
 	big[3000] = '\0';
-	ck_assert_str_eq(ask(ctl, big), "error: command too long (at most "
+	ck_assert_str_eq(cl_ask(ctl, big), "error: command too long (at most "
 	    "1024 bytes)\n");
 	big[1025] = '\0';
-	ck_assert_str_eq(ask(ctl, big), "error: command too long (at most "
+	ck_assert_str_eq(cl_ask(ctl, big), "error: command too long (at most "
 	    "1024 bytes)\n");
 	/* 1024 bytes is a command (an unknown one). */
 	big[1024] = '\0';
 	snprintf(want, sizeof(want), "error: unknown command \"%s\" (help "
 	    "lists the commands)\n", big);
-	ck_assert_str_eq(ask(ctl, big), want);
-	line_of(ask(ctl, "stats"), "daemon ");
+	ck_assert_str_eq(cl_ask(ctl, big), want);
+	line_of(cl_ask(ctl, "stats"), "daemon ");
 	/* No line end in the whole read-ahead (4 KiB): closed. */
 	memset(big, 'x', 5000);
 	big[5000] = '\0';
@@ -465,7 +439,7 @@ START_TEST(test_long_lines)
 	ck_assert(cl_eof(ctl, T_WAIT_MS));
 	cl_close(ctl);
 	ctl = cl_unix(ctl_sock);
-	line_of(ask(ctl, "stats"), "daemon ");
+	line_of(cl_ask(ctl, "stats"), "daemon ");
 	cl_close(ctl);
 	ck_assert_int_eq(sbd_stop(&d), 0);
 }
@@ -481,7 +455,7 @@ START_TEST(test_too_many_clients)
 	start(&d);
 	for (i = 0; i < 16; i++) {
 		ctl[i] = cl_unix(ctl_sock);
-		line_of(ask(ctl[i], "stats"), "daemon ");
+		line_of(cl_ask(ctl[i], "stats"), "daemon ");
 	}
 	ctl[16] = cl_unix(ctl_sock);
 	cl_expect(ctl[16], "error: too many control clients (at most 16 at "
@@ -489,7 +463,7 @@ START_TEST(test_too_many_clients)
 	cl_expect(ctl[16], ".");
 	ck_assert(cl_eof(ctl[16], T_WAIT_MS));
 	cl_close(ctl[16]);
-	ck_assert_int_eq(field(line_of(ask(ctl[0], "stats"), "daemon "),
+	ck_assert_int_eq(field(line_of(cl_ask(ctl[0], "stats"), "daemon "),
 	    "control_clients"), 16);
 	cl_close(ctl[3]);
 	for (i = 0; i < 100; i++) {
@@ -529,7 +503,7 @@ START_TEST(test_never_reads)
 	start(&d);
 	n = cl_tcp(sbd_port(&d, "numbers"));
 	ctl = cl_unix(ctl_sock);
-	line_of(ask(ctl, "stats"), "daemon ");
+	line_of(cl_ask(ctl, "stats"), "daemon ");
 	rss0 = sbd_rss_kb(&d);
 	hog = cl_unix(ctl_sock);
 	setsockopt(hog->fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
@@ -551,7 +525,7 @@ START_TEST(test_never_reads)
 	ck_assert_uint_gt(sent, 6 * 20000);
 	cl_send(n, "5\n");
 	cl_expect(n, "five");
-	line_of(ask(ctl, "stats"), "daemon ");
+	line_of(cl_ask(ctl, "stats"), "daemon ");
 	rss1 = sbd_rss_kb(&d);
 	if (sbd_rss_meaningful())
 		ck_assert_msg(rss1 - rss0 < 8 * 1024, "RSS grew from %ld to "
@@ -561,7 +535,7 @@ START_TEST(test_never_reads)
 		usleep(sbd_wait_scale() * 500000);
 	ck_assert(sbd_log_has(&d, "control socket: closing a client that "
 	    "took none of its answers for a while"));
-	ck_assert_int_eq(field(line_of(ask(ctl, "stats"), "daemon "),
+	ck_assert_int_eq(field(line_of(cl_ask(ctl, "stats"), "daemon "),
 	    "control_clients"), 1);
 	cl_close(hog);
 	cl_close(n);
@@ -587,16 +561,16 @@ START_TEST(test_reload)
 	n = cl_tcp(sbd_port(&d, "numbers"));
 	ctl = cl_unix(ctl_sock);
 	sbd_write_conf(&d, conf_with("max_line = 100;\n"));
-	ck_assert_str_eq(ask(ctl, "reload"), "reloaded generation=2\n");
-	l = line_of(ask(ctl, "stats"), "daemon ");
+	ck_assert_str_eq(cl_ask(ctl, "reload"), "reloaded generation=2\n");
+	l = line_of(cl_ask(ctl, "stats"), "daemon ");
 	ck_assert_int_eq(field(l, "generation"), 2);
 	ck_assert_int_eq(field(l, "reloads_ok"), 1);
 	sbd_write_conf(&d, conf_with("max_line = \"many\";\n"));
-	ans = ask(ctl, "reload");
+	ans = cl_ask(ctl, "reload");
 	ck_assert_msg(strncmp(ans, "error: reload failed: ", 22) == 0 &&
 	    strstr(ans, "switchboard.conf:2: max_line") != NULL &&
 	    strchr(ans, '\n') == ans + strlen(ans) - 1, "%s", ans);
-	l = line_of(ask(ctl, "stats"), "daemon ");
+	l = line_of(cl_ask(ctl, "stats"), "daemon ");
 	ck_assert_int_eq(field(l, "generation"), 2);
 	ck_assert_int_eq(field(l, "reloads_failed"), 1);
 	cl_send(n, "8\n");
@@ -606,18 +580,18 @@ START_TEST(test_reload)
 	snprintf(conf, sizeof(conf), "control_socket = \"%s\";\n%s", moved,
 	    services);
 	sbd_write_conf(&d, conf);
-	ck_assert_str_eq(ask(ctl, "reload"), "reloaded generation=3\n");
+	ck_assert_str_eq(cl_ask(ctl, "reload"), "reloaded generation=3\n");
 	ck_assert_int_eq(stat(ctl_sock, &st), -1);
 	ck_assert_int_eq(stat(moved, &st), 0);
 	cl_close(ctl);
 	ctl = cl_unix(moved);
-	ck_assert_int_eq(field(line_of(ask(ctl, "stats"), "daemon "),
+	ck_assert_int_eq(field(line_of(cl_ask(ctl, "stats"), "daemon "),
 	    "generation"), 3);
 	/* A directory that is not there fails the reload, socket kept. */
 	snprintf(conf, sizeof(conf), "control_socket = \"%s/no/c.sock\";\n%s",
 	    ctl_dir, services);
 	sbd_write_conf(&d, conf);
-	ans = ask(ctl, "reload");
+	ans = cl_ask(ctl, "reload");
 	ck_assert_msg(strstr(ans, "error: reload failed: control_socket \"")
 	    == ans && strstr(ans, "/no/c.sock\": cannot listen: the "
 	    "directory ") != NULL, "%s", ans);
@@ -646,7 +620,7 @@ START_TEST(test_socket_mode)
 	ck_assert_int_eq(st.st_mode & 07777, 0660);
 	sbd_write_conf(&d, conf_with("control_socket_mode = \"0640\";\n"));
 	ctl = cl_unix(ctl_sock);
-	ck_assert_str_eq(ask(ctl, "reload"), "reloaded generation=2\n");
+	ck_assert_str_eq(cl_ask(ctl, "reload"), "reloaded generation=2\n");
 	ck_assert_int_eq(stat(ctl_sock, &st), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0640);
 	cl_close(ctl);

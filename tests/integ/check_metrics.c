@@ -420,6 +420,31 @@ provoke(struct sbd *d, const char *limit)
 }
 
 /*
+ * On a fresh scrape, limit has fired on svc (exactly once if exact) and
+ * every other limit not at all.
+ */
+static void
+only_limit(int mport, const char *limit, int exact)
+{
+	char	*page = scrape(mport), label[64];
+	double	 v;
+	size_t	 i;
+
+	for (i = 0; i < NITEMS(limits); i++) {
+		snprintf(label, sizeof(label), "limit=\"%s\"", limits[i]);
+		v = svc_value(page, "switchboard_limit_events_total", "svc",
+		    label);
+		if (strcmp(limits[i], limit) != 0)
+			ck_assert_msg(v == 0, "%s: %s %g", limit, label, v);
+		else if (exact)
+			ck_assert_msg(v == 1, "%s: %g", label, v);
+		else
+			ck_assert_msg(v >= 1, "%s: %g", label, v);
+	}
+	free(page);
+}
+
+/*
  * Send one datagram to 127.0.0.1:port and wait (bounded) for an answer;
  * returns its length, or -1 if none came.
  */
@@ -466,8 +491,6 @@ START_TEST(test_udp_limits)
 {
 	const struct udp_case	*uc = &udp_cases[_i];
 	struct sbd		 d;
-	char			*page, label[64];
-	double			 v;
 	size_t			 i;
 	int			 fd, port;
 
@@ -485,19 +508,7 @@ START_TEST(test_udp_limits)
 	for (i = 0; i < 50 && limit_now(&d, uc->limit) == 0; i++)
 		usleep(100000);
 	close(fd);
-	page = scrape(sbd_port(&d, "metrics"));
-	for (i = 0; i < NITEMS(limits); i++) {
-		snprintf(label, sizeof(label), "limit=\"%s\"", limits[i]);
-		v = svc_value(page, "switchboard_limit_events_total", "svc",
-		    label);
-		if (strcmp(limits[i], uc->limit) != 0)
-			ck_assert_msg(v == 0, "%s: %s %g", uc->limit, label, v);
-		else if (uc->times == 1)
-			ck_assert_msg(v == 1, "%s: %g", label, v);
-		else
-			ck_assert_msg(v >= 1, "%s: %g", label, v);
-	}
-	free(page);
+	only_limit(sbd_port(&d, "metrics"), uc->limit, uc->times == 1);
 	ck_assert_int_eq(sbd_stop(&d), 0);
 }
 END_TEST
@@ -526,28 +537,13 @@ START_TEST(test_limits)
 {
 	const struct limit_case	*lc = &limit_cases[_i];
 	struct sbd		 d;
-	char			*page, label[64];
-	double			 v;
-	size_t			 i;
 
 	snprintf(conf, sizeof(conf), "metrics_listen = [ \"127.0.0.1:0\" ];\n"
 	    "services = ( { name = \"svc\"; handler = \"%s\"; "
 	    "listen = [ \"127.0.0.1:0\" ]; %s } );\n", lc->handler, lc->extra);
 	sbd_start(&d, conf);
 	provoke(&d, lc->limit);
-	page = scrape(sbd_port(&d, "metrics"));
-	for (i = 0; i < NITEMS(limits); i++) {
-		snprintf(label, sizeof(label), "limit=\"%s\"", limits[i]);
-		v = svc_value(page, "switchboard_limit_events_total", "svc",
-		    label);
-		if (strcmp(limits[i], lc->limit) != 0)
-			ck_assert_msg(v == 0, "%s: %s %g", lc->limit, label, v);
-		else if (lc->exact)
-			ck_assert_msg(v == 1, "%s: %g", label, v);
-		else
-			ck_assert_msg(v >= 1, "%s: %g", label, v);
-	}
-	free(page);
+	only_limit(sbd_port(&d, "metrics"), lc->limit, lc->exact);
 	ck_assert_int_eq(sbd_stop(&d), 0);
 }
 END_TEST

@@ -788,24 +788,6 @@ START_TEST(test_exported_symbols)
 }
 END_TEST
 
-/* Send a control command and return its answer, up to the ".". */
-static char *
-control_ask(struct client *c, const char *cmd)
-{
-	static char	 out[4096];
-	char		*line;
-	size_t		 off = 0;
-
-	cl_send(c, cmd);
-	out[0] = '\0';
-	while ((line = cl_line(c, T_WAIT_MS)) != NULL &&
-	    strcmp(line, ".") != 0)
-		off += (size_t)snprintf(out + off, sizeof(out) - off, "%s\n",
-		    line);
-	ck_assert_ptr_nonnull(line);
-	return (out);
-}
-
 /*
  * A plugin built for ABI 1.0 has no describe hook, whatever its struct
  * holds past the 1.0 fields: the daemon reads only those. The same
@@ -836,10 +818,10 @@ START_TEST(test_abi_1_0_hooks)
 	cl_send(b, "x\n");
 	cl_expect(b, "new11");
 	ctl = cl_unix(sock);
-	ck_assert_str_eq(control_ask(ctl, "who old\n"), "error: service "
+	ck_assert_str_eq(cl_ask(ctl, "who old"), "error: service "
 	    "\"old\" (old10) has no members: its handler does not name its "
 	    "clients (clients lists them)\n");
-	ck_assert_ptr_nonnull(strstr(control_ask(ctl, "who new\n"),
+	ck_assert_ptr_nonnull(strstr(cl_ask(ctl, "who new"),
 	    "nick=described"));
 	cl_close(ctl);
 	cl_close(a);

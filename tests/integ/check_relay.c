@@ -43,18 +43,13 @@ start_relayed(struct sbd *d, int port, const char *extra)
 	sbd_start(d, conf);
 }
 
-/* Wait until the daemon's log has needle. */
+/* Wait until the daemon's log has needle; the test fails if it does not. */
 static void
 wait_log(struct sbd *d, const char *needle)
 {
-	int	i;
-
-	for (i = 0; i < T_WAIT_MS / 20; i++) {
-		if (sbd_log_has(d, needle))
-			return;
-		usleep(20000);
-	}
-	ck_abort_msg("log never said \"%s\":\n%s", needle, sbd_log_text(d));
+	if (!sbd_wait_log(d, needle, T_WAIT_MS))
+		ck_abort_msg("log never said \"%s\":\n%s", needle,
+		    sbd_log_text(d));
 }
 
 /* Join the lobby, take the welcome, and take the nick given. */
@@ -524,22 +519,13 @@ START_TEST(test_password)
 }
 END_TEST
 
-/* A control socket command's answer, up to its "." line. */
+/* A control socket command's answer (cl_ask), on a connection of its own. */
 static char *
 ctl_ask(const char *path, const char *cmd)
 {
-	static char	 out[65536];
 	struct client	*c = cl_unix(path);
-	char		*line;
-	size_t		 off = 0;
+	char		*out = cl_ask(c, cmd);
 
-	cl_send(c, cmd);
-	cl_send(c, "\n");
-	out[0] = '\0';
-	while ((line = cl_line(c, T_WAIT_MS)) != NULL && strcmp(line, ".") != 0)
-		off += (size_t)snprintf(out + off, sizeof(out) - off, "%s\n",
-		    line);
-	ck_assert_ptr_nonnull(line);
 	cl_close(c);
 	return (out);
 }

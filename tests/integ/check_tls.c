@@ -261,19 +261,6 @@ drain(struct sbd *d)
 	(void)sbd_count_notes(d, "READY=1");
 }
 
-/* Wait up to ms for the daemon's log to show needle. */
-static int
-wait_log(struct sbd *d, const char *needle, int ms)
-{
-	for (; ms > 0; ms -= 50) {
-		drain(d);
-		if (sbd_log_has(d, needle))
-			return (1);
-		usleep(50 * 1000);
-	}
-	return (sbd_log_has(d, needle));
-}
-
 /* Start a daemon on a config whose %s are all the certificate directory. */
 static void
 start_tls(struct sbd *d, const char *fmt)
@@ -442,7 +429,7 @@ START_TEST(test_chat_mixed)
 	snprintf(want, sizeof(want), "listeners=127.0.0.1:%d,tls:127.0.0.1:%d ",
 	    sbd_port(&d, "lobby"), tls_port(&d, "lobby"));
 	kill(d.pid, SIGUSR1);
-	ck_assert_msg(wait_log(&d, want, T_WAIT_MS), "no %s", want);
+	ck_assert_msg(sbd_wait_log(&d, want, T_WAIT_MS), "no %s", want);
 	ck_assert_int_eq(sbd_stop(&d), 0);
 	certs_remove();
 }
@@ -602,7 +589,7 @@ START_TEST(test_records_together)
 	tcl_expect(t, "LAST");
 	ck_assert_int_eq(tcl_end(t), 1);
 	tcl_close(t, 0);
-	ck_assert(wait_log(&d, "closing: client closed the connection",
+	ck_assert(sbd_wait_log(&d, "closing: client closed the connection",
 	    T_WAIT_MS));
 	ck_assert_int_eq(sbd_stop(&d), 0);
 	certs_remove();
@@ -691,7 +678,7 @@ START_TEST(test_closing)
 	tcl_send(t, "bye\n");
 	tcl_expect(t, "BYE");
 	tcl_close(t, 0);
-	ck_assert(wait_log(&d, "closing: client closed the connection",
+	ck_assert(sbd_wait_log(&d, "closing: client closed the connection",
 	    T_WAIT_MS));
 	ck_assert(!sbd_log_has(&d, "TLS error"));
 	ck_assert(!sbd_log_has(&d, "unexpected eof"));

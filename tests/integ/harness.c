@@ -198,6 +198,26 @@ sbd_wait_notify(struct sbd *d, const char *needle, int ms)
 	}
 }
 
+/*
+ * Wait up to ms for the daemon's log to show needle: 1 once it does, 0
+ * if it has not by then or the daemon exited without it. The notify
+ * messages are taken meanwhile (a full socket would hold up the daemon).
+ */
+int
+sbd_wait_log(struct sbd *d, const char *needle, int ms)
+{
+	long	end = now_ms() + ms;
+
+	for (;;) {
+		sbd_drain_notify(d, 0);
+		if (sbd_log_has(d, needle))
+			return (1);
+		if (sbd_wait_exit(d, 0) != -1 || now_ms() >= end)
+			return (sbd_log_has(d, needle));
+		usleep(20000);
+	}
+}
+
 /* How many notify messages so far contain needle. */
 int
 sbd_count_notes(struct sbd *d, const char *needle)
@@ -644,6 +664,33 @@ cl_line(struct client *c, int ms)
 		if (r <= 0)
 			return (NULL);
 		c->len += (size_t)r;
+	}
+}
+
+/*
+ * Send one control socket command (without its line ending) and read its
+ * answer up to the line ".", which is left out; the lines are joined with
+ * "\n" (each ends with one). The answer lives until the next call.
+ */
+char *
+cl_ask(struct client *c, const char *cmd)
+{
+	static char	 out[256 * 1024];
+	char		*line;
+	size_t		 off = 0;
+
+	cl_send(c, cmd);
+	cl_send(c, "\n");
+	out[0] = '\0';
+	for (;;) {
+		line = cl_line(c, T_WAIT_MS);
+		ck_assert_msg(line != NULL, "no end to the answer to \"%s\": "
+		    "%s", cmd, out);
+		if (strcmp(line, ".") == 0)
+			return (out);
+		off += (size_t)snprintf(out + off, sizeof(out) - off, "%s\n",
+		    line);
+		ck_assert_uint_lt(off, sizeof(out));
 	}
 }
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 struct bufferevent;
+struct event;
 struct event_base;
 
 /* Most ports (-p) and servers (--pid) one run takes. */
@@ -83,6 +84,9 @@ void		bench_addr(const struct bench_opts *,
 struct bufferevent *bench_connect_port(struct event_base *,
 		    const struct bench_opts *, int);
 void		bench_nodelay(struct bufferevent *);
+uint64_t	bench_number(uint64_t, size_t);
+int		bench_reply_ok(const struct bench_opts *, const char *, size_t);
+void		bench_time_up(struct event_base *, struct event *, int *, int);
 void		bench_said_note(struct bench_said *, const char *, size_t);
 void		bench_closed(const struct bench_opts *,
 		    const struct bench_said *, short, int);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/util.h>
 
@@ -399,4 +400,46 @@ bench_report(const struct bench_opts *o, struct bench_result *r)
 	    rss_per, (unsigned long long)r->expected,
 	    (unsigned long long)r->errors);
 	fflush(stdout);
+}
+
+/* The n-th number of --numbers for connection (or socket) i. */
+uint64_t
+bench_number(uint64_t n, size_t i)
+{
+	return ((n * 7919 + (uint64_t)i) % 100000000);
+}
+
+/*
+ * Is a reply (len bytes, its line ending left out) what it should be?
+ * Always, unless --check: then the -e reply, or anything but "error:".
+ */
+int
+bench_reply_ok(const struct bench_opts *o, const char *line, size_t len)
+{
+	if (!o->check)
+		return (1);
+	if (o->expect != NULL)
+		return (len == strlen(o->expect) &&
+		    memcmp(line, o->expect, len) == 0);
+	return (len > 0 && !(len >= 6 && memcmp(line, "error:", 6) == 0));
+}
+
+/*
+ * The load's time is up (the first call) or its drain is (the second):
+ * stop at once if nothing is outstanding, else give the replies two
+ * seconds on timer.
+ */
+void
+bench_time_up(struct event_base *base, struct event *timer, int *stopping,
+    int outstanding)
+{
+	struct timeval	drain = { 2, 0 };
+
+	if (*stopping || outstanding == 0) {
+		*stopping = 1;
+		event_base_loopexit(base, NULL);
+		return;
+	}
+	*stopping = 1;
+	event_add(timer, &drain);
 }

@@ -40,7 +40,6 @@ static void	rr_read_cb(struct bufferevent *, void *);
 static void	rr_event_cb(struct bufferevent *, short, void *);
 static void	rr_timer_cb(evutil_socket_t, short, void *);
 static void	rr_begin(struct rr *);
-static int	rr_reply_ok(struct rr *, const char *, size_t);
 
 /* Send one request on a connection. */
 static void
@@ -52,7 +51,7 @@ rr_send(struct rr_conn *c)
 
 	if (rr->o->numbers) {
 		n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)
-		    ((c->seq * 7919 + (uint64_t)(c - rr->c)) % 100000000));
+		    bench_number(c->seq, (size_t)(c - rr->c)));
 		bufferevent_write(c->bev, buf, (size_t)n);
 	} else {
 		bufferevent_write(c->bev, rr->o->message,
@@ -65,18 +64,6 @@ rr_send(struct rr_conn *c)
 	c->outstanding++;
 	rr->outstanding++;
 	rr->sent++;
-}
-
-/* Is a reply what it should be (when checking)? */
-static int
-rr_reply_ok(struct rr *rr, const char *line, size_t len)
-{
-	if (!rr->o->check)
-		return (1);
-	if (rr->o->expect != NULL)
-		return (len == strlen(rr->o->expect) &&
-		    memcmp(line, rr->o->expect, len) == 0);
-	return (len > 0 && !(len >= 6 && memcmp(line, "error:", 6) == 0));
 }
 
 /* Replies: time them, check them, send the next request. */
@@ -107,7 +94,7 @@ rr_read_cb(struct bufferevent *bev, void *arg)
 			c->outstanding--;
 			rr->outstanding--;
 			rr->done++;
-			if (!rr_reply_ok(rr, p + off, len))
+			if (!bench_reply_ok(rr->o, p + off, len))
 				rr->errors++;
 		}
 		off = (size_t)(nl - p) + 1;
@@ -167,17 +154,8 @@ static void
 rr_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct rr	*rr = arg;
-	struct timeval	 drain = { 2, 0 };
 
-	if (rr->stopping) {		/* the drain timed out */
-		event_base_loopexit(rr->base, NULL);
-		return;
-	}
-	rr->stopping = 1;
-	if (rr->outstanding == 0)
-		event_base_loopexit(rr->base, NULL);
-	else
-		event_add(rr->timer, &drain);
+	bench_time_up(rr->base, rr->timer, &rr->stopping, rr->outstanding);
 }
 
 /* Run the request/response load. */

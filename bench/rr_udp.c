@@ -49,7 +49,6 @@ static void	rru_send(struct rru_sock *);
 static void	rru_read_cb(evutil_socket_t, short, void *);
 static void	rru_timer_cb(evutil_socket_t, short, void *);
 static void	rru_sweep_cb(evutil_socket_t, short, void *);
-static int	rru_reply_ok(struct rru *, const char *, size_t);
 static void	rru_answered(struct rru_sock *, uint64_t);
 
 /* Send one request datagram. */
@@ -62,7 +61,7 @@ rru_send(struct rru_sock *s)
 
 	if (rr->o->numbers)
 		n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)
-		    ((s->seq * 7919 + (uint64_t)(s - rr->s)) % 100000000));
+		    bench_number(s->seq, (size_t)(s - rr->s)));
 	else
 		n = snprintf(buf, sizeof(buf), "%s\n", rr->o->message);
 	if (n < 0 || (size_t)n >= sizeof(buf) ||
@@ -76,22 +75,6 @@ rru_send(struct rru_sock *s)
 	s->outstanding++;
 	rr->outstanding++;
 	rr->sent++;
-}
-
-/* Is an answer what it should be (when checking)? */
-static int
-rru_reply_ok(struct rru *rr, const char *d, size_t len)
-{
-	if (len > 0 && d[len - 1] == '\n')
-		len--;
-	if (len > 0 && d[len - 1] == '\r')
-		len--;
-	if (!rr->o->check)
-		return (1);
-	if (rr->o->expect != NULL)
-		return (len == strlen(rr->o->expect) &&
-		    memcmp(d, rr->o->expect, len) == 0);
-	return (len > 0 && !(len >= 6 && memcmp(d, "error:", 6) == 0));
 }
 
 /* The oldest request of a socket is answered (or lost, now == 0). */
@@ -118,6 +101,7 @@ rru_read_cb(evutil_socket_t fd, short what, void *arg)
 	struct rru	*rr = s->rr;
 	char		 buf[2048];
 	ssize_t		 n;
+	size_t		 len;
 	int		 i;
 
 	for (i = 0; i < RRU_READS; i++) {
@@ -128,7 +112,12 @@ rru_read_cb(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		rr->done++;
-		if (!rru_reply_ok(rr, buf, (size_t)n))
+		len = (size_t)n;		/* the answer, less its ending */
+		if (len > 0 && buf[len - 1] == '\n')
+			len--;
+		if (len > 0 && buf[len - 1] == '\r')
+			len--;
+		if (!bench_reply_ok(rr->o, buf, len))
 			rr->errors++;
 		rru_answered(s, bench_now_us());
 	}
@@ -164,17 +153,8 @@ static void
 rru_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct rru	*rr = arg;
-	struct timeval	 drain = { 2, 0 };
 
-	if (rr->stopping) {
-		event_base_loopexit(rr->base, NULL);
-		return;
-	}
-	rr->stopping = 1;
-	if (rr->outstanding == 0)
-		event_base_loopexit(rr->base, NULL);
-	else
-		event_add(rr->timer, &drain);
+	bench_time_up(rr->base, rr->timer, &rr->stopping, rr->outstanding);
 }
 
 /* Run the request/response load over UDP. */

@@ -45,7 +45,7 @@ struct chat_sender {
 	uint64_t	 next;		/* next sequence number */
 	uint64_t	 oldest;	/* closed loop: oldest not yet complete */
 	uint32_t	*count;		/* closed loop: deliveries per seq */
-	double		 credit;	/* open loop */
+	double		 credit;	/* open loop: lines it may send */
 };
 
 struct chat {
@@ -57,6 +57,7 @@ struct chat {
 	struct bench_lat	 lat;
 	char			*pad;
 	uint64_t		 start, deliveries, sent, errors;
+	uint64_t		 last_tick;	/* open loop: when credit was given */
 	int			 joined, readers, stopping;
 	double			 cpu0;		/* server CPU at the start */
 };
@@ -215,17 +216,25 @@ chat_event_cb(struct bufferevent *bev, short what, void *arg)
 	bufferevent_disable(bev, EV_READ | EV_WRITE);
 }
 
-/* Open loop: every millisecond, each sender sends what its rate allows. */
+/*
+ * Open loop: about every millisecond, each sender sends what its rate
+ * allows for the time since the last tick. The timer fires late as often
+ * as not (every 4 ms is usual here), so the credit follows the clock, not
+ * the number of ticks.
+ */
 static void
 chat_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct chat	*ch = arg;
+	uint64_t	 now = bench_now_us();
+	double		 elapsed = (double)(now - ch->last_tick) / 1e6;
 	int		 s;
 
 	if (ch->stopping)
 		return;
+	ch->last_tick = now;
 	for (s = 0; s < ch->o->senders && !ch->stopping; s++) {
-		ch->snd[s].credit += ch->o->rate / 1000.0;
+		ch->snd[s].credit += ch->o->rate * elapsed;
 		while (ch->snd[s].credit >= 1.0 && !ch->stopping) {
 			ch->snd[s].credit -= 1.0;
 			chat_send(ch, s);
@@ -262,6 +271,7 @@ chat_begin(struct chat *ch)
 	ch->deliveries = 0;
 	event_add(ch->deadline, &tv);
 	if (ch->o->rate > 0) {
+		ch->last_tick = ch->start;
 		event_add(ch->tick, &ms);
 		return;
 	}

@@ -57,7 +57,7 @@ usage(int status)
 	    "      --irc            chat: the server is an IRC server (channel\n"
 	    "                       #bench; lines of at most 400 bytes)\n"
 	    "      --pid PID        server process: CPU per unit, RSS; again\n"
-	    "                       to sum the CPU of several (chat)\n"
+	    "                       to sum the CPU of several\n"
 	    "  -l, --label TEXT     name this run in the report\n"
 	    "  -V, --version        print the version and exit\n"
 	    "Prints a table and one JSON line; the first refused or closed\n"

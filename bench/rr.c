@@ -183,14 +183,14 @@ bench_rr(struct event_base *base, const struct bench_opts *o,
 		    &rr.c[i]);
 		bufferevent_enable(rr.c[i].bev, EV_READ | EV_WRITE);
 	}
-	cpu0 = bench_cpu_us(o->pid);
+	cpu0 = bench_cpu_all_us(o);
 	event_base_dispatch(base);
 	res->mode = "rr";
 	res->conns = o->conns;
 	res->units = rr.done;
 	res->errors = rr.errors + (uint64_t)rr.outstanding;
 	res->seconds = rr.start ? (double)(bench_now_us() - rr.start) / 1e6 : 0;
-	res->cpu_us = cpu0 >= 0 ? bench_cpu_us(o->pid) - cpu0 : -1;
+	res->cpu_us = cpu0 >= 0 ? bench_cpu_all_us(o) - cpu0 : -1;
 	bench_lat_done(&rr.lat, res);
 	for (i = 0; i < o->conns; i++) {
 		bufferevent_free(rr.c[i].bev);

@@ -194,7 +194,7 @@ bench_rr_udp(struct event_base *base, const struct bench_opts *o,
 	tv.tv_usec = (suseconds_t)((o->seconds - (double)tv.tv_sec) * 1e6);
 	event_add(rr.timer, &tv);
 	event_add(rr.sweep, &every);
-	cpu0 = bench_cpu_us(o->pid);
+	cpu0 = bench_cpu_all_us(o);
 	rr.start = bench_now_us();
 	for (i = 0; i < o->conns; i++)
 		for (j = 0; j < o->inflight; j++)
@@ -205,7 +205,7 @@ bench_rr_udp(struct event_base *base, const struct bench_opts *o,
 	res->units = rr.done;
 	res->errors = rr.errors + (uint64_t)rr.outstanding;
 	res->seconds = (double)(bench_now_us() - rr.start) / 1e6;
-	res->cpu_us = cpu0 >= 0 ? bench_cpu_us(o->pid) - cpu0 : -1;
+	res->cpu_us = cpu0 >= 0 ? bench_cpu_all_us(o) - cpu0 : -1;
 	bench_lat_done(&rr.lat, res);
 	for (i = 0; i < o->conns; i++) {
 		event_free(rr.s[i].ev);

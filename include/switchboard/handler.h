@@ -463,7 +463,8 @@ void		 sb_conn_limit(struct sb_conn *, enum sb_limit, const char *,
 /*
  * Stop reading (and handing over lines) from the client for ms
  * milliseconds, counted from now (a later call starts the time again): a
- * rate budget's pause. Lines already read wait; nothing is dropped.
+ * rate budget's pause, or a wait for an answer. Lines already read wait;
+ * nothing is dropped. 0 ends a pause: lines go on from the next loop turn.
  */
 void		 sb_conn_throttle(struct sb_conn *, unsigned);
 /* Monotonic milliseconds (never 0), for rate budgets and timers. */

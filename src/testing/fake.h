@@ -60,6 +60,7 @@ struct sb_conn {
 
 	unsigned		 throttle_ms;
 	uint64_t		 throttle_until;
+	bool			 resume;	/* throttle(0): feed next round */
 	unsigned		 limits[2];
 };
 TAILQ_HEAD(fake_conns, sb_conn);

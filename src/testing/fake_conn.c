@@ -492,6 +492,7 @@ sb_conn_throttle(struct sb_conn *c, unsigned ms)
 		return;
 	c->throttle_ms = ms;
 	c->throttle_until = fake_now + ms;
+	c->resume = ms == 0 && c->in_len > 0;
 }
 
 void

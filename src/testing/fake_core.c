@@ -75,6 +75,38 @@ fake_close(struct sb_conn *c, const char *reason, bool flush)
 }
 
 /*
+ * Hand over the lines of clients whose pause was ended early
+ * (sb_conn_throttle(c, 0), as a relay's answer may do), as the daemon does
+ * on its next loop turn; what they say may be answered by the relay in
+ * turn.
+ */
+static void
+fake_resume(void)
+{
+	struct sb_service	*svc;
+	struct sb_conn		*c;
+	bool			 fed;
+	int			 rounds = 0;
+
+	do {
+		fed = false;
+		TAILQ_FOREACH(svc, &fake_services, entry) {
+			TAILQ_FOREACH(c, &svc->conns, entry) {
+				if (!c->resume)
+					continue;
+				c->resume = false;
+				fake_feed(c);
+				fed = true;
+			}
+		}
+		if (fed) {
+			TAILQ_FOREACH(svc, &fake_services, entry)
+				fake_relay_round(svc);
+		}
+	} while (fed && ++rounds < 1000);
+}
+
+/*
  * The end of a round: run the close hooks asked for (which may ask for
  * more), then hand each client what was queued to it.
  */
@@ -86,6 +118,7 @@ fake_round(void)
 
 	TAILQ_FOREACH(svc, &fake_services, entry)
 		fake_relay_round(svc);
+	fake_resume();
 	while ((c = TAILQ_FIRST(&fake_reap)) != NULL) {
 		TAILQ_REMOVE(&fake_reap, c, reap_entry);
 		c->reaping = false;

@@ -418,6 +418,48 @@ START_TEST(test_msg_across)
 END_TEST
 
 /*
+ * A client that sends before its welcome (nc with a script): its lines
+ * wait while the relay gives it a guest nick, and after "/nick alice"
+ * while the relay takes that name, so each is said as it would be in a
+ * room of one daemon, and the guest nick is not left held in Redis.
+ */
+START_TEST(test_lines_before_welcome)
+{
+	const char	*keys[] = { "HKEYS", "switchboard:lobby:names", NULL };
+	struct redis	 r;
+	struct sbd	 d1, d2;
+	struct client	*a, *b;
+	char		 out[512], *line;
+
+	redis_start(&r, 0);
+	start_relayed(&d1, r.port, NULL);
+	start_relayed(&d2, r.port, NULL);
+	wait_log(&d1, "relay connected to");
+	wait_log(&d2, "relay connected to");
+	b = join_as(&d2, "bob");
+	a = cl_tcp(sbd_port(&d1, "lobby"));
+	cl_send(a, "/nick alice\nhello\n/who\n");
+	line = cl_line(a, T_WAIT_MS);
+	ck_assert_msg(line != NULL && strncmp(line, "* welcome to lobby, you "
+	    "are guest", 28) == 0, "welcome: %s", line != NULL ? line : "-");
+	wait_line(a, "* you are now known as alice");
+	cl_expect(a, "* online (2): alice, bob");
+	wait_end(b, " is now known as alice");
+	cl_expect(b, "<alice> hello");
+	cl_send(b, "/who\n");
+	cl_expect(b, "* online (2): alice, bob");
+	ck_assert_int_gt(redis_cmd(&r, keys, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "guest") == NULL, "a guest nick is still "
+	    "held: %s", out);
+	cl_close(a);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d1), 0);
+	ck_assert_int_eq(sbd_stop(&d2), 0);
+	redis_free(&r);
+}
+END_TEST
+
+/*
  * A daemon killed with SIGKILL releases nothing: its members' leases run
  * out within relay_lease, the room is told they left, and their nicks
  * are free again.
@@ -1038,6 +1080,7 @@ main(void)
 	tcase_add_test(tc, test_who_and_notices);
 	tcase_add_test(tc, test_nick_collision);
 	tcase_add_test(tc, test_msg_across);
+	tcase_add_test(tc, test_lines_before_welcome);
 	tcase_add_test(tc, test_killed_daemon_leases_expire);
 	tcase_add_test(tc, test_reload_keeps_room);
 	suite_add_tcase(s, tc);

@@ -558,6 +558,30 @@ START_TEST(test_shared_room)
 }
 END_TEST
 
+/*
+ * "/nick bob" and a line in one read, in a shared room: the line waits
+ * until the relay has given the nick, so it is said as bob, as in a room
+ * of one daemon.
+ */
+START_TEST(test_shared_nick_then_line)
+{
+	struct sb_conn	*a, *b;
+
+	lobby("relay = \"127.0.0.1:6379\";");
+	a = sb_test_open(svc, "127.0.0.1:1001");
+	ck_assert_ptr_nonnull(sb_test_read(a));
+	b = sb_test_open(svc, "127.0.0.1:1002");
+	ck_assert_ptr_nonnull(sb_test_read(b));
+	ck_assert_str_eq(sb_test_read(a), "* guest2 has joined");
+	sb_test_input(b, "/nick bob\nhi\n/who\n", 19);
+	ck_assert_str_eq(sb_test_read(b), "* you are now known as bob");
+	ck_assert_str_eq(sb_test_read(b), "* online (2): guest1, bob");
+	ck_assert_str_eq(sb_test_read(a), "* guest2 is now known as bob");
+	ck_assert_str_eq(sb_test_read(a), "<bob> hi");
+	ck_assert_uint_eq(sb_test_throttle_left(b), 0);
+}
+END_TEST
+
 /* A relay address must be an IP and port or a unix socket. */
 START_TEST(test_relay_address)
 {
@@ -595,6 +619,7 @@ main(void)
 	tcase_add_test(tc, test_help_too_long);
 	tcase_add_test(tc, test_options);
 	tcase_add_test(tc, test_shared_room);
+	tcase_add_test(tc, test_shared_nick_then_line);
 	tcase_add_test(tc, test_relay_address);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_handler_chat"));

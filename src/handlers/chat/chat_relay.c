@@ -524,6 +524,10 @@ chat_line(struct sb_conn *c, const char *text, size_t len)
 	char			 reason[128];
 	size_t			 i;
 
+	if (m->joining) {		/* the relay never answered */
+		sb_conn_send(c, "* not in the room yet, try again");
+		return;
+	}
 	chat_budget(sb_service_conf(sb_conn_service(c)), room, m, len);
 	chat_parse(text, len, &cmd);
 	switch (cmd.kind) {

@@ -45,6 +45,7 @@ struct chat_member {
 	int			 joined;
 	int			 joining;	/* waiting for the relay */
 	int			 renaming;	/* its nick was taken */
+	int			 held;		/* input waits for the relay */
 	unsigned long long	 id;		/* in this room, from 1 */
 };
 

@@ -9,8 +9,11 @@
  * ID is the member on the daemon that said it (0: none), so that it is
  * not sent its own line back. Nicks are the relay's leases, unique in the
  * room; a member joins once it holds one (a guest's) and the room's
- * names have come back for its welcome. While the relay is lost, members
- * talk locally, as in a room of one daemon.
+ * names have come back for its welcome. While the relay decides a
+ * member's nick (joining, or /nick), what the member sends next waits
+ * (the core stops reading from it), so that "/nick bob" followed by a
+ * line is said as bob, as in a room of one daemon. While the relay is
+ * lost, members talk locally, as in a room of one daemon.
  */
 #include <sys/queue.h>
 
@@ -34,6 +37,46 @@ static void	 chat_claim_reply(struct chat_room *, struct chat_member *,
 		    const struct sb_relay_reply *);
 static void	 chat_to_reply(struct chat_member *,
 		    const struct sb_relay_reply *);
+static void	 chat_hold(struct chat_member *);
+static void	 chat_unhold(struct chat_member *);
+static void	 chat_shared_join(struct chat_room *, struct chat_member *,
+		    const char *const *, size_t);
+
+/*
+ * Hold a member's input until the relay answers about its nick: the
+ * relay answers, or is given up as down, within relay_timeout; the hold
+ * ends by itself after twice that in any case.
+ */
+static void
+chat_hold(struct chat_member *m)
+{
+	const struct chat_conf	*conf;
+
+	conf = sb_service_conf(sb_conn_service(m->conn));
+	m->held = 1;
+	sb_conn_throttle(m->conn, (unsigned)conf->relay_timeout * 2 + 1000);
+}
+
+/* The answer came: the member's lines flow again. */
+static void
+chat_unhold(struct chat_member *m)
+{
+	if (!m->held)
+		return;
+	m->held = 0;
+	sb_conn_throttle(m->conn, 0);
+}
+
+/* A newcomer who waited for the relay joins (names: NULL for those here). */
+static void
+chat_shared_join(struct chat_room *room, struct chat_member *m,
+    const char *const *names, size_t n)
+{
+	m->joining = 0;
+	room->joining--;
+	chat_unhold(m);
+	chat_join(room, m, names, n);
+}
 
 /* "KID LINE" in new memory; its length in *len. */
 static char *
@@ -96,6 +139,7 @@ chat_shared_open(struct chat_room *room, struct chat_member *m)
 	if (sb_relay_claim(m->conn, NULL) == SB_RELAY_QUEUED) {
 		m->joining = 1;
 		room->joining++;
+		chat_hold(m);
 		return (1);
 	}
 	chat_guest_nick(room, m);
@@ -117,6 +161,7 @@ chat_shared_nick(struct chat_room *room, struct chat_member *m,
 	if (sb_relay_claim(m->conn, nick) != SB_RELAY_QUEUED)
 		return (0);
 	snprintf(m->want, sizeof(m->want), "%s", nick);
+	chat_hold(m);
 	return (1);
 }
 
@@ -300,19 +345,20 @@ chat_claim_reply(struct chat_room *room, struct chat_member *m,
 			chat_guest_nick(room, m);
 			sb_relay_claim(m->conn, m->nick);
 		}
-		m->joining = 0;
-		room->joining--;
-		chat_join(room, m, NULL, 0);
+		chat_shared_join(room, m, NULL, 0);
 		return;
 	}
 	if (!m->joined)
 		return;
+	chat_unhold(m);
 	if (rep->lost) {
 		sb_conn_send(m->conn, "* your nick %s was taken on another "
 		    "server while the relay was unavailable", rep->name);
 		m->renaming = 1;
-		if (sb_relay_claim(m->conn, NULL) == SB_RELAY_QUEUED)
+		if (sb_relay_claim(m->conn, NULL) == SB_RELAY_QUEUED) {
+			chat_hold(m);
 			return;
+		}
 		m->renaming = 0;
 		chat_guest_nick(room, m);
 		sb_relay_claim(m->conn, m->nick);
@@ -369,12 +415,10 @@ chat_relay_reply(struct sb_conn *c, const struct sb_relay_reply *rep)
 		chat_claim_reply(room, m, rep);
 		break;
 	case SB_RELAY_WHO:
-		if (m->joining) {
-			m->joining = 0;
-			room->joining--;
-			chat_join(room, m, rep->down ? NULL : rep->names,
-			    rep->down ? 0 : rep->n);
-		} else if (m->joined)
+		if (m->joining)
+			chat_shared_join(room, m, rep->down ? NULL :
+			    rep->names, rep->down ? 0 : rep->n);
+		else if (m->joined)
 			chat_who_reply(m, rep->down ? NULL : rep->names,
 			    rep->down ? 0 : rep->n);
 		break;

@@ -582,6 +582,30 @@ START_TEST(test_shared_nick_then_line)
 }
 END_TEST
 
+/*
+ * The wait for the relay's answer to /nick does not cut short the rate
+ * budget's pause: the line after it still waits its turn.
+ */
+START_TEST(test_shared_nick_keeps_budget)
+{
+	struct sb_conn	*a, *b;
+
+	lobby("relay = \"127.0.0.1:6379\"; rate = 1; burst = 1;");
+	a = sb_test_open(svc, "127.0.0.1:1001");
+	ck_assert_ptr_nonnull(sb_test_read(a));
+	b = sb_test_open(svc, "127.0.0.1:1002");
+	ck_assert_ptr_nonnull(sb_test_read(b));
+	ck_assert_str_eq(sb_test_read(a), "* guest2 has joined");
+	sb_test_input(b, "/nick bob\nhi\n", 13);
+	ck_assert_str_eq(sb_test_read(b), "* you are now known as bob");
+	ck_assert_str_eq(sb_test_read(a), "* guest2 is now known as bob");
+	ck_assert_ptr_null(sb_test_read(a));	/* "hi" waits */
+	ck_assert_uint_gt(sb_test_throttle_left(b), 900);
+	sb_test_advance(1001);
+	ck_assert_str_eq(sb_test_read(a), "<bob> hi");
+}
+END_TEST
+
 /* A relay address must be an IP and port or a unix socket. */
 START_TEST(test_relay_address)
 {
@@ -620,6 +644,7 @@ main(void)
 	tcase_add_test(tc, test_options);
 	tcase_add_test(tc, test_shared_room);
 	tcase_add_test(tc, test_shared_nick_then_line);
+	tcase_add_test(tc, test_shared_nick_keeps_budget);
 	tcase_add_test(tc, test_relay_address);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_handler_chat"));

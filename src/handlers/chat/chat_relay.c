@@ -312,6 +312,37 @@ chat_msg(struct chat_room *room, struct chat_member *m,
 }
 
 /*
+ * Charge lines (0 or 1) and bytes to a member's budgets, and say how long
+ * each now holds it back: w[0] its lines, w[1] its bytes, w[2] the
+ * room's bytes, in ms. See chat_budget.
+ */
+static void
+chat_budget_charge(const struct chat_conf *conf, struct chat_room *room,
+    struct chat_member *m, double lines, double bytes, double w[3])
+{
+	uint64_t	now = sb_now_ms();
+	double		rate;
+
+	w[0] = w[1] = w[2] = 0.0;
+	if (conf->rate > 0) {
+		rate = (double)conf->rate;
+		sb_bucket_charge(&m->lines, rate, (double)conf->burst, lines,
+		    now);
+		w[0] = sb_bucket_wait_ms(&m->lines, rate, 1.0);
+	}
+	if (conf->byte_rate > 0) {
+		rate = (double)conf->byte_rate;
+		sb_bucket_charge(&m->bytes, rate, rate, bytes, now);
+		w[1] = sb_bucket_wait_ms(&m->bytes, rate, 0.0);
+	}
+	if (conf->room_byte_rate > 0) {
+		rate = (double)conf->room_byte_rate;
+		sb_bucket_charge(&room->bytes, rate, rate, bytes, now);
+		w[2] = sb_bucket_wait_ms(&room->bytes, rate, 0.0);
+	}
+}
+
+/*
  * Charge a line of len bytes to a member's budgets: `rate` lines per
  * second (at most `burst` saved up) and `byte_rate` bytes per second (at
  * most one second's worth saved up), the bytes counted as every other
@@ -326,45 +357,46 @@ static void
 chat_budget(const struct chat_conf *conf, struct chat_room *room,
     struct chat_member *m, size_t len)
 {
-	uint64_t	now = sb_now_ms();
-	double		wait = 0.0, bwait = 0.0, rwait = 0.0, rate, cost;
+	double	w[3], wait;
 
 	if (conf->rate == 0 && conf->byte_rate == 0 &&
 	    conf->room_byte_rate == 0)
 		return;
-	cost = (double)(len + strlen(m->nick) + 5);
-	if (conf->rate > 0) {
-		rate = (double)conf->rate;
-		sb_bucket_charge(&m->lines, rate, (double)conf->burst, 1.0,
-		    now);
-		wait = sb_bucket_wait_ms(&m->lines, rate, 1.0);
-	}
-	if (conf->byte_rate > 0) {
-		rate = (double)conf->byte_rate;
-		sb_bucket_charge(&m->bytes, rate, rate, cost, now);
-		bwait = sb_bucket_wait_ms(&m->bytes, rate, 0.0);
-	}
-	if (conf->room_byte_rate > 0) {
-		rate = (double)conf->room_byte_rate;
-		sb_bucket_charge(&room->bytes, rate, rate, cost, now);
-		rwait = sb_bucket_wait_ms(&room->bytes, rate, 0.0);
-	}
-	if (rwait > bwait && rwait > wait)
+	chat_budget_charge(conf, room, m, 1.0,
+	    (double)(len + strlen(m->nick) + 5), w);
+	if (w[2] > w[1] && w[2] > w[0])
 		sb_conn_limit(m->conn, SB_LIMIT_RATE, "room over %lld bytes "
-		    "per second, pausing %.0f ms", conf->room_byte_rate, rwait);
-	else if (bwait > wait)
+		    "per second, pausing %.0f ms", conf->room_byte_rate, w[2]);
+	else if (w[1] > w[0])
 		sb_conn_limit(m->conn, SB_LIMIT_RATE, "over %lld bytes per "
-		    "second, pausing %.0f ms", conf->byte_rate, bwait);
-	else if (wait > 0.0)
+		    "second, pausing %.0f ms", conf->byte_rate, w[1]);
+	else if (w[0] > 0.0)
 		sb_conn_limit(m->conn, SB_LIMIT_RATE, "over %lld lines per "
-		    "second, pausing %.0f ms", conf->rate, wait);
+		    "second, pausing %.0f ms", conf->rate, w[0]);
 	else
 		return;
-	if (bwait > wait)
-		wait = bwait;
-	if (rwait > wait)
-		wait = rwait;
+	wait = w[0] > w[1] ? w[0] : w[1];
+	if (w[2] > wait)
+		wait = w[2];
 	sb_conn_throttle(m->conn, (unsigned)wait + 1);
+}
+
+/*
+ * How long the member's budgets still hold it back, in ms (0: they do
+ * not): for a pause that something else ended early.
+ */
+unsigned
+chat_budget_left(struct chat_member *m)
+{
+	struct sb_service	*svc = sb_conn_service(m->conn);
+	double			 w[3], wait;
+
+	chat_budget_charge(sb_service_conf(svc), sb_service_data(svc), m,
+	    0.0, 0.0, w);
+	wait = w[0] > w[1] ? w[0] : w[1];
+	if (w[2] > wait)
+		wait = w[2];
+	return (wait > 0.0 ? (unsigned)wait + 1 : 0);
 }
 
 /*

@@ -71,6 +71,7 @@ void	chat_join(struct chat_room *, struct chat_member *,
 	    const char *const *, size_t);
 void	chat_rename(struct chat_room *, struct chat_member *, const char *);
 void	chat_who_reply(struct chat_member *, const char *const *, size_t);
+unsigned chat_budget_left(struct chat_member *);
 
 /* chat_shared.c */
 const char *chat_configure(void *);

@@ -57,14 +57,17 @@ chat_hold(struct chat_member *m)
 	sb_conn_throttle(m->conn, (unsigned)conf->relay_timeout * 2 + 1000);
 }
 
-/* The answer came: the member's lines flow again. */
+/*
+ * The answer came: the member's lines flow again, once its rate budgets
+ * allow (the hold may have replaced their pause).
+ */
 static void
 chat_unhold(struct chat_member *m)
 {
 	if (!m->held)
 		return;
 	m->held = 0;
-	sb_conn_throttle(m->conn, 0);
+	sb_conn_throttle(m->conn, chat_budget_left(m));
 }
 
 /* A newcomer who waited for the relay joins (names: NULL for those here). */

@@ -606,6 +606,26 @@ START_TEST(test_shared_nick_keeps_budget)
 }
 END_TEST
 
+/*
+ * Questions to the relay (/who, /msg) are answered in the order asked,
+ * before what the member sent after them: one in flight at a time.
+ */
+START_TEST(test_shared_answers_in_order)
+{
+	struct sb_conn	*a, *b;
+
+	lobby("relay = \"127.0.0.1:6379\";");
+	a = sb_test_open(svc, "127.0.0.1:1001");
+	ck_assert_ptr_nonnull(sb_test_read(a));
+	b = sb_test_open(svc, "127.0.0.1:1002");
+	ck_assert_ptr_nonnull(sb_test_read(b));
+	sb_test_input(b, "/who\n/msg guest1 psst\n/help\n", 29);
+	ck_assert_str_eq(sb_test_read(b), "* online (2): guest1, guest2");
+	ck_assert_str_eq(sb_test_read(b), "* to guest1: psst");
+	ck_assert_str_eq(sb_test_read(b), "* commands:");
+}
+END_TEST
+
 /* A relay address must be an IP and port or a unix socket. */
 START_TEST(test_relay_address)
 {
@@ -645,6 +665,7 @@ main(void)
 	tcase_add_test(tc, test_shared_room);
 	tcase_add_test(tc, test_shared_nick_then_line);
 	tcase_add_test(tc, test_shared_nick_keeps_budget);
+	tcase_add_test(tc, test_shared_answers_in_order);
 	tcase_add_test(tc, test_relay_address);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_handler_chat"));

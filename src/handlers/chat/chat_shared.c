@@ -9,11 +9,13 @@
  * ID is the member on the daemon that said it (0: none), so that it is
  * not sent its own line back. Nicks are the relay's leases, unique in the
  * room; a member joins once it holds one (a guest's) and the room's
- * names have come back for its welcome. While the relay decides a
- * member's nick (joining, or /nick), what the member sends next waits
- * (the core stops reading from it), so that "/nick bob" followed by a
- * line is said as bob, as in a room of one daemon. While the relay is
- * lost, members talk locally, as in a room of one daemon.
+ * names have come back for its welcome. While a member waits for the
+ * relay (joining, /nick, /who, /msg), what it sends next waits too (the
+ * core stops reading from it): its lines are taken in order, as in a
+ * room of one daemon ("/nick bob" then a line says it as bob), and a
+ * member has one question at most in flight however fast it asks.
+ * While the relay is lost, members talk locally, as in a room of one
+ * daemon.
  */
 #include <sys/queue.h>
 
@@ -192,6 +194,8 @@ chat_shared_msg(struct chat_room *room, struct chat_member *m,
 	if (rc == SB_RELAY_FULL)
 		sb_conn_send(m->conn, "* relay busy: your message was not "
 		    "sent, try again");
+	if (rc == SB_RELAY_QUEUED)
+		chat_hold(m);
 	return (rc != SB_RELAY_DOWN);
 }
 
@@ -199,7 +203,10 @@ chat_shared_msg(struct chat_room *room, struct chat_member *m,
 int
 chat_shared_who(struct chat_room *room, struct chat_member *m)
 {
-	return (room->shared && sb_relay_who(m->conn) == SB_RELAY_QUEUED);
+	if (!room->shared || sb_relay_who(m->conn) != SB_RELAY_QUEUED)
+		return (0);
+	chat_hold(m);
+	return (1);
 }
 
 /*
@@ -421,13 +428,17 @@ chat_relay_reply(struct sb_conn *c, const struct sb_relay_reply *rep)
 		if (m->joining)
 			chat_shared_join(room, m, rep->down ? NULL :
 			    rep->names, rep->down ? 0 : rep->n);
-		else if (m->joined)
+		else if (m->joined) {
+			chat_unhold(m);
 			chat_who_reply(m, rep->down ? NULL : rep->names,
 			    rep->down ? 0 : rep->n);
+		}
 		break;
 	case SB_RELAY_TO:
-		if (m->joined)
+		if (m->joined) {
+			chat_unhold(m);
 			chat_to_reply(m, rep);
+		}
 		break;
 	}
 }

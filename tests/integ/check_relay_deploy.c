@@ -392,10 +392,16 @@ START_TEST(test_ipv6_redis)
 }
 END_TEST
 
-/* A Redis whose default user is off, and whose one user is sb. */
+/*
+ * A Redis whose default user is off, and whose one user, sb, may run only
+ * the commands the relay uses (its scripts' included) on the keys of the
+ * default relay_prefix: what man/switchboard.conf.5 suggests.
+ */
 static const char *const acl_args[] = {
 	"--user", "default", "off",
-	"--user", "sb", "on", ">s3cret", "~*", "&*", "+@all",
+	"--user", "sb", "on", ">s3cret", "~switchboard:*", "resetchannels",
+	"-@all", "+eval", "+xadd", "+xread", "+xrange", "+xrevrange",
+	"+hget", "+hset", "+hdel", "+hgetall", "+incr", "+time",
 	NULL
 };
 

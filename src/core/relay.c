@@ -138,6 +138,7 @@ relay_new(struct sb_service *svc, const struct sb_relay_conf *rc)
 	r->prefix = xstrdup(rc->prefix != NULL ? rc->prefix : "");
 	r->room = xstrdup(rc->room);
 	r->password = xstrdup(rc->password != NULL ? rc->password : "");
+	r->user = xstrdup(rc->user != NULL ? rc->user : "");
 	xasprintf(&r->key, "%s%s", r->prefix, r->room);
 	TAILQ_INIT(&r->lines);
 	relay_names_init(r);
@@ -164,9 +165,9 @@ relay_new(struct sb_service *svc, const struct sb_relay_conf *rc)
 
 /*
  * Start the service's relay, or give it new settings. Where it connects
- * (address, room, prefix, password) is fixed for its life: members and
- * questions in flight belong to it, so a reload that changes them keeps
- * the running relay and says so.
+ * (address, room, prefix, user, password) is fixed for its life: members
+ * and questions in flight belong to it, so a reload that changes them
+ * keeps the running relay and says so.
  */
 void
 sb_relay_start(struct sb_service *svc, const struct sb_relay_conf *rc)
@@ -178,10 +179,10 @@ sb_relay_start(struct sb_service *svc, const struct sb_relay_conf *rc)
 	    strcmp(r->addr, rc->addr) != 0 || strcmp(r->room, rc->room) != 0 ||
 	    strcmp(r->prefix, rc->prefix != NULL ? rc->prefix : "") != 0 ||
 	    strcmp(r->password, rc->password != NULL ? rc->password : "") !=
-	    0)) {
-		log_warnx("%s: relay: the address, room, prefix and password "
-		    "of a running relay take effect only at restart; still "
-		    "%s, room %s", svc->conf->name, r->addr, r->key);
+	    0 || strcmp(r->user, rc->user != NULL ? rc->user : "") != 0)) {
+		log_warnx("%s: relay: the address, room, prefix, user and "
+		    "password of a running relay take effect only at restart; "
+		    "still %s, room %s", svc->conf->name, r->addr, r->key);
 		return;
 	}
 	if (rc == NULL || rc->addr == NULL || *rc->addr == '\0')
@@ -204,13 +205,17 @@ sb_relay_start(struct sb_service *svc, const struct sb_relay_conf *rc)
 		relay_connect(r);
 }
 
-/* Open one connection; failures go through relay_fail. */
+/*
+ * Open one connection; failures go through relay_fail. A password is sent
+ * with AUTH, for the user named (an ACL user, Redis 6+) or else for the
+ * default user.
+ */
 static void
 relay_link_open(struct relay *r, struct relay_link *l)
 {
-	const char	*argv[2] = { "AUTH", r->password };
+	const char	*argv[3] = { "AUTH", r->user, r->password };
 	char		 ip[256];
-	int		 port;
+	int		 port, argc = 3;
 	redisAsyncContext *ac;
 
 	l->connected = false;
@@ -238,8 +243,12 @@ relay_link_open(struct relay *r, struct relay_link *l)
 	}
 	redisAsyncSetConnectCallback(ac, relay_connect_cb);
 	redisAsyncSetDisconnectCallback(ac, relay_disconnect_cb);
+	if (*r->user == '\0') {
+		argv[1] = r->password;
+		argc = 2;
+	}
 	if (*r->password != '\0')
-		relay_cmd(l, relay_auth_cb, r, 2, argv, NULL);
+		relay_cmd(l, relay_auth_cb, r, argc, argv, NULL);
 }
 
 /* Connect both links and sync with the stream. */
@@ -705,6 +714,7 @@ relay_free(struct relay *r)
 	free(r->prefix);
 	free(r->room);
 	free(r->password);
+	free(r->user);
 	free(r->key);
 	free(r);
 }

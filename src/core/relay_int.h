@@ -76,6 +76,7 @@ struct relay {
 	char			*prefix;
 	char			*room;
 	char			*password;
+	char			*user;		/* "": the default user */
 	char			*key;		/* prefix + room */
 	size_t			 max_queue;
 	unsigned		 timeout_ms;

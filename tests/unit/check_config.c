@@ -17,7 +17,7 @@ static const char *const bad[] = {
 	"bad-handler.conf", "bad-include.conf", "bad-listen.conf",
 	"bad-missing.conf",
 	"bad-no-services.conf", "bad-output.conf", "bad-plugin-dir.conf",
-	"bad-plugins.conf", "bad-range.conf",
+	"bad-plugins.conf", "bad-range.conf", "bad-relay.conf",
 	"bad-service-shape.conf",
 	"bad-syntax.conf", "bad-types.conf", "bad-udp.conf",
 	"bad-unknown-key.conf",

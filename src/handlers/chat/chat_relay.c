@@ -53,6 +53,9 @@ static const struct sb_option chat_options[] = {
 	    "switchboard:", "put before the room's Redis key"),
 	SB_OPTION_STRING(struct chat_conf, relay_password, 0, 200, "",
 	    "Redis AUTH password, \"\" = none"),
+	SB_OPTION_STRING(struct chat_conf, relay_user, 0, 200, "",
+	    "Redis ACL user that relay_password is for, \"\" = the default "
+	    "user"),
 	SB_OPTION_INT(struct chat_conf, relay_queue, 1024, 1073741824,
 	    "1048576", "bytes of lines waiting to be relayed"),
 	SB_OPTION_INT(struct chat_conf, relay_timeout, 50, 600000, "3000",

@@ -29,6 +29,7 @@ struct chat_conf {
 	char		*room;		/* its room, "" = the service's name */
 	char		*relay_prefix;
 	char		*relay_password;
+	char		*relay_user;	/* ACL user, "" = the default */
 	long long	relay_queue;	/* bytes waiting to be relayed */
 	long long	relay_timeout;	/* ms */
 	long long	relay_keep;	/* entries the stream keeps */

@@ -443,12 +443,15 @@ chat_relay_reply(struct sb_conn *c, const struct sb_relay_reply *rep)
 	}
 }
 
-/* Check the relay's address. */
+/* Check the relay's address, and that a user comes with its password. */
 const char *
 chat_configure(void *blob)
 {
 	struct chat_conf	*conf = blob;
 
+	if (*conf->relay_user != '\0' && *conf->relay_password == '\0')
+		return ("relay_user needs relay_password (Redis AUTH names a "
+		    "user only with its password)");
 	if (*conf->relay == '\0')
 		return (NULL);
 	return (sb_relay_check(conf->relay));
@@ -475,6 +478,7 @@ chat_relay_start(struct sb_service *svc)
 	rc.room = *conf->room != '\0' ? conf->room : sb_service_name(svc);
 	rc.prefix = conf->relay_prefix;
 	rc.password = conf->relay_password;
+	rc.user = conf->relay_user;
 	rc.max_queue = (size_t)conf->relay_queue;
 	rc.timeout_ms = (unsigned)conf->relay_timeout;
 	rc.history = (unsigned)conf->history;

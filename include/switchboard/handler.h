@@ -176,6 +176,7 @@ struct sb_relay_conf {
 	unsigned	 history;	/* entries replayed at start */
 	unsigned	 keep;		/* entries the stream keeps, about */
 	unsigned	 lease_ms;	/* a name's lease (sb_relay_claim) */
+	/* ABI 1.2 */
 	const char	*user;		/* AUTH as this ACL user (Redis 6+),
 					   with password; NULL or "" for
 					   the default user */

@@ -23,7 +23,7 @@
 #include <switchboard/handler.h>
 
 #define SB_ABI_MAJOR	1
-#define SB_ABI_MINOR	1
+#define SB_ABI_MINOR	2
 
 struct sb_plugin {
 	uint32_t			 abi_major;	/* SB_ABI_MAJOR */

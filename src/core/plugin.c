@@ -48,6 +48,7 @@ struct plugin {
 	const struct sb_handler	**handlers;	/* copied, NULL-terminated */
 	size_t			 nhandlers;
 	struct sb_handler	*older;		/* ABI 1.0 handlers, widened */
+	unsigned		 abi_minor;	/* built against 1.N */
 	struct plugin		*next;
 };
 
@@ -361,6 +362,7 @@ plugin_read(struct plugin *p, const void *sym, char *why, size_t len)
 		p->handlers[n + 1] = NULL;
 		p->nhandlers = n + 1;
 	}
+	p->abi_minor = head.abi_minor;
 	if (head.abi_minor == 0)
 		plugin_widen(p);
 	return (0);
@@ -472,6 +474,26 @@ plugin_find_handler(const char *name, const struct plugin **from)
 		}
 	}
 	return (NULL);
+}
+
+/*
+ * The minor ABI version a handler was built against: its plugin's, or
+ * the daemon's own for a built-in one. A call whose struct grew in a
+ * later minor version reads only what that version had.
+ */
+unsigned
+plugin_abi_minor(const struct sb_handler *h)
+{
+	const struct plugin	*p;
+	size_t			 i;
+
+	for (p = plugins; p != NULL; p = p->next) {
+		for (i = 0; i < p->nhandlers; i++) {
+			if (p->handlers[i] == h)
+				return (p->abi_minor);
+		}
+	}
+	return (SB_ABI_MINOR);
 }
 
 /* Append the loaded plugins' handler names, comma-separated, to buf. */

@@ -18,5 +18,6 @@ const char		*plugin_name(const struct plugin *);
 const struct sb_handler	*plugin_find_handler(const char *,
 			    const struct plugin **);
 void			 plugin_handler_names(char *, size_t);
+unsigned		 plugin_abi_minor(const struct sb_handler *);
 
 #endif

@@ -31,6 +31,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "plugin.h"
 #include "relay_int.h"
 #include "server.h"
 #include "service.h"
@@ -123,6 +124,18 @@ sb_relay_check(const char *addr)
 	return (NULL);
 }
 
+/*
+ * The ACL user rc names, or "". The field came with ABI 1.2: a handler
+ * built against 1.1 passes a struct without it, which is not read.
+ */
+static const char *
+relay_conf_user(const struct sb_service *svc, const struct sb_relay_conf *rc)
+{
+	if (plugin_abi_minor(svc->conf->handler) < 2 || rc->user == NULL)
+		return ("");
+	return (rc->user);
+}
+
 /* A new relay for the service, not yet connected. */
 static struct relay *
 relay_new(struct sb_service *svc, const struct sb_relay_conf *rc)
@@ -138,7 +151,7 @@ relay_new(struct sb_service *svc, const struct sb_relay_conf *rc)
 	r->prefix = xstrdup(rc->prefix != NULL ? rc->prefix : "");
 	r->room = xstrdup(rc->room);
 	r->password = xstrdup(rc->password != NULL ? rc->password : "");
-	r->user = xstrdup(rc->user != NULL ? rc->user : "");
+	r->user = xstrdup(relay_conf_user(svc, rc));
 	xasprintf(&r->key, "%s%s", r->prefix, r->room);
 	TAILQ_INIT(&r->lines);
 	relay_names_init(r);
@@ -179,7 +192,7 @@ sb_relay_start(struct sb_service *svc, const struct sb_relay_conf *rc)
 	    strcmp(r->addr, rc->addr) != 0 || strcmp(r->room, rc->room) != 0 ||
 	    strcmp(r->prefix, rc->prefix != NULL ? rc->prefix : "") != 0 ||
 	    strcmp(r->password, rc->password != NULL ? rc->password : "") !=
-	    0 || strcmp(r->user, rc->user != NULL ? rc->user : "") != 0)) {
+	    0 || strcmp(r->user, relay_conf_user(svc, rc)) != 0)) {
 		log_warnx("%s: relay: the address, room, prefix, user and "
 		    "password of a running relay take effect only at restart; "
 		    "still %s, room %s", svc->conf->name, r->addr, r->key);

@@ -223,7 +223,7 @@ setup_workspace(void)
 	    baddir, baddir, bad_source);
 	build_bad("nosym", "-DNOSYM");
 	build_bad("major2", "-DMAJOR=2 -DMINOR=0 -DSIZE=SZ");
-	build_bad("minor2", "-DMAJOR=1 -DMINOR=2 -DSIZE=SZ");
+	build_bad("minor3", "-DMAJOR=1 -DMINOR=3 -DSIZE=SZ");
 	build_bad("small", "-DMAJOR=1 -DMINOR=0 -DSIZE=8");
 	build_bad("large", "-DMAJOR=1 -DMINOR=0 -DSIZE=4096");
 	build_bad("builtin", "-DMAJOR=1 -DMINOR=0 -DSIZE=SZ "
@@ -542,12 +542,12 @@ START_TEST(test_refusals)
 	expect_refused(baddir, "nosym", "no switchboard_plugin_v1 symbol (is "
 	    "it a switchboard plugin, built with SB_PLUGIN?)");
 	expect_refused(baddir, "major2", "ABI version 2.0, but this daemon "
-	    "has 1.1 (the major versions must match: rebuild the plugin "
+	    "has 1.2 (the major versions must match: rebuild the plugin "
 	    "against this daemon's SDK)");
-	expect_refused(baddir, "minor2", "ABI version 1.2, but this daemon "
-	    "has 1.1 (the plugin needs a newer daemon)");
+	expect_refused(baddir, "minor3", "ABI version 1.3, but this daemon "
+	    "has 1.2 (the plugin needs a newer daemon)");
 	snprintf(why, sizeof(why), "its struct sb_plugin declares 8 bytes, "
-	    "fewer than the %zu of ABI 1.1 (is it built with SB_PLUGIN?)",
+	    "fewer than the %zu of ABI 1.2 (is it built with SB_PLUGIN?)",
 	    sizeof(struct sb_plugin));
 	expect_refused(baddir, "small", why);
 	snprintf(why, sizeof(why), "switchboard_plugin_v1 declares 4096 "
@@ -661,7 +661,7 @@ START_TEST(test_refused_at_start)
 	ck_assert_int_eq(sbd_run(args, out, sizeof(out)), 78);
 	ck_assert_msg(strstr(out, ":2: plugin \"major2\" (") != NULL &&
 	    strstr(out, "/major2.so): ABI version 2.0, but this daemon has "
-	    "1.1") != NULL, "%s", out);
+	    "1.2") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "not starting") != NULL, "%s", out);
 }
 END_TEST
@@ -723,10 +723,10 @@ START_TEST(test_reload_add_remove)
 	ck_assert(sbd_log_has(&d, "reload failed"));
 
 	/* A refused plugin on reload: logged, the old config kept. */
-	conf_text(text, sizeof(text), baddir, "\"minor2\"", "minor2", "");
+	conf_text(text, sizeof(text), baddir, "\"minor3\"", "minor3", "");
 	sbd_reload(&d, text);
-	ck_assert_msg(sbd_log_has(&d, "/minor2.so): ABI version 1.2, but "
-	    "this daemon has 1.1 (the plugin needs a newer daemon)"), "%s",
+	ck_assert_msg(sbd_log_has(&d, "/minor3.so): ABI version 1.3, but "
+	    "this daemon has 1.2 (the plugin needs a newer daemon)"), "%s",
 	    sbd_log_text(&d));
 	cl_send(u, "four\n");
 	cl_expect(u, "FOUR");

@@ -460,6 +460,44 @@ START_TEST(test_lines_before_welcome)
 END_TEST
 
 /*
+ * A Redis that refuses the relay's scripts (EVAL renamed away, as an ACL
+ * without +eval would): the relay cannot hold names, so it stays down,
+ * retrying, and the members talk locally under the guest nicks given
+ * here; none is ever renamed to nothing or told an empty nick is taken.
+ */
+START_TEST(test_scripts_refused)
+{
+	const char	*noeval[] = { "--rename-command", "EVAL", "", NULL };
+	struct redis	 r;
+	struct sbd	 d;
+	struct client	*a, *b;
+	char		*line;
+
+	redis_start_at(&r, "127.0.0.1", noeval);
+	start_relayed(&d, r.port, NULL);
+	a = cl_tcp(sbd_port(&d, "lobby"));
+	b = cl_tcp(sbd_port(&d, "lobby"));
+	wait_log(&d, "unknown command");
+	cl_send(a, "hello\n");
+	while ((line = cl_line(b, 1500)) != NULL) {
+		ck_assert_msg(strcmp(line, "* you are now known as ") != 0 &&
+		    strncmp(line, "* nick  ", 8) != 0 &&
+		    strncmp(line, "<> ", 3) != 0, "b got: %s", line);
+		if (strstr(line, "> hello") != NULL)
+			break;
+	}
+	ck_assert_msg(line != NULL, "hello never came");
+	while ((line = cl_line(a, 1000)) != NULL)
+		ck_assert_msg(strcmp(line, "* you are now known as ") != 0 &&
+		    strncmp(line, "* nick  ", 8) != 0, "a got: %s", line);
+	cl_close(a);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+	redis_free(&r);
+}
+END_TEST
+
+/*
  * A daemon killed with SIGKILL releases nothing: its members' leases run
  * out within relay_lease, the room is told they left, and their nicks
  * are free again.
@@ -1096,6 +1134,7 @@ main(void)
 	tcase_add_test(tc, test_partition_repaired);
 	tcase_add_test(tc, test_redis_paused);
 	tcase_add_test(tc, test_redis_never_answers);
+	tcase_add_test(tc, test_scripts_refused);
 	tcase_add_test(tc, test_queue_bounded);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_relay"));

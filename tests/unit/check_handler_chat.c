@@ -636,6 +636,20 @@ START_TEST(test_relay_address)
 	svc = sb_test_service(&chat_relay_handler, "lobby",
 	    "relay = \"unix:/run/redis/redis.sock\";");
 	ck_assert_ptr_nonnull(svc);
+	sb_test_service_free(svc);
+	svc = NULL;
+	ck_assert_ptr_null(sb_test_service(&chat_relay_handler, "lobby",
+	    "relay = \"127.0.0.1:6379\"; room = \"lobby:names\";"));
+	ck_assert_ptr_nonnull(strstr(sb_test_error(), "room may have only"));
+	ck_assert_ptr_null(sb_test_service(&chat_relay_handler, "lobby",
+	    "relay = \"127.0.0.1:6379\"; relay_timeout = 3000; "
+	    "relay_lease = 5999;"));
+	ck_assert_ptr_nonnull(strstr(sb_test_error(), "relay_lease must be "
+	    "at least twice relay_timeout"));
+	svc = sb_test_service(&chat_relay_handler, "lobby",
+	    "relay = \"127.0.0.1:6379\"; relay_timeout = 3000; "
+	    "relay_lease = 6000; room = \"a-room_1.x\";");
+	ck_assert_ptr_nonnull(svc);
 }
 END_TEST
 

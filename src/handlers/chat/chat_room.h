@@ -36,6 +36,10 @@ struct chat_conf {
 	long long	relay_lease;	/* ms a nick outlives its daemon */
 };
 
+/* What a room's name in Redis may be made of. */
+#define CHAT_ROOM_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+			"0123456789_-."
+
 struct chat_member {
 	TAILQ_ENTRY(chat_member) entry;
 	struct sb_conn		*conn;

@@ -27,6 +27,7 @@
 
 #include <switchboard/handler.h>
 
+#include "chat_proto.h"
 #include "chat_room.h"
 
 #define CHAT_LOST	"* relay unavailable: only members on this server " \
@@ -39,6 +40,8 @@ static void	 chat_claim_reply(struct chat_room *, struct chat_member *,
 		    const struct sb_relay_reply *);
 static void	 chat_to_reply(struct chat_member *,
 		    const struct sb_relay_reply *);
+static void	 chat_nick_lost(struct chat_room *, struct chat_member *,
+		    const char *);
 static void	 chat_hold(struct chat_member *);
 static void	 chat_unhold(struct chat_member *);
 static void	 chat_shared_join(struct chat_room *, struct chat_member *,
@@ -265,15 +268,17 @@ chat_relayed(struct sb_service *svc, const struct sb_relayed *e)
 	struct chat_member	*from = NULL, *m;
 	unsigned long long	 id = 0;
 	const char		*p, *end = e->data + e->len;
-	char			*line;
+	char			*line, why[CHAT_NICK_REASON];
 	time_t			 when;
 	int			 n;
 
 	if (room == NULL)
 		return;
 	if (e->expired != NULL) {
-		if (chat_find(room, e->expired, strlen(e->expired)) != NULL)
-			return;
+		if (chat_nick_check(e->expired, strlen(e->expired), why,
+		    sizeof(why)) != NULL ||
+		    chat_find(room, e->expired, strlen(e->expired)) != NULL)
+			return;		/* not a nick, or one held here */
 		n = sb_asprintf(&line, "* %s has left (server unreachable)",
 		    e->expired);
 		chat_broadcast(room, NULL, line, (size_t)n);
@@ -362,23 +367,25 @@ chat_claim_reply(struct chat_room *room, struct chat_member *m,
 		return;
 	chat_unhold(m);
 	if (rep->lost) {
-		sb_conn_send(m->conn, "* your nick %s was taken on another "
-		    "server while the relay was unavailable", rep->name);
-		m->renaming = 1;
-		if (sb_relay_claim(m->conn, NULL) == SB_RELAY_QUEUED) {
-			chat_hold(m);
-			return;
-		}
-		m->renaming = 0;
-		chat_guest_nick(room, m);
-		sb_relay_claim(m->conn, m->nick);
-		chat_rename(room, m, m->nick);
+		chat_nick_lost(room, m, rep->name);
 		return;
 	}
 	if (m->renaming) {
 		m->renaming = 0;
 		if (rep->ok)
 			chat_rename(room, m, rep->name);
+		return;
+	}
+	if (m->want[0] == '\0') {
+		/*
+		 * The member's own nick, claimed by the room (a guest nick
+		 * given here while the relay was lost): kept, taken
+		 * elsewhere, or to be claimed again once the relay is back.
+		 */
+		if (rep->ok && strcmp(rep->name, m->nick) != 0)
+			chat_rename(room, m, rep->name);
+		else if (!rep->ok && !rep->down)
+			chat_nick_lost(room, m, m->nick);
 		return;
 	}
 	snprintf(want, sizeof(want), "%s", m->want);
@@ -390,6 +397,27 @@ chat_claim_reply(struct chat_room *room, struct chat_member *m,
 		chat_rename(room, m, want);
 	} else
 		sb_conn_send(m->conn, "* nick %s is already taken", want);
+}
+
+/*
+ * The member's nick was taken on another daemon while the relay could not
+ * tell: say so, and give it a guest nick.
+ */
+static void
+chat_nick_lost(struct chat_room *room, struct chat_member *m,
+    const char *name)
+{
+	sb_conn_send(m->conn, "* your nick %s was taken on another server "
+	    "while the relay was unavailable", name);
+	m->renaming = 1;
+	if (sb_relay_claim(m->conn, NULL) == SB_RELAY_QUEUED) {
+		chat_hold(m);
+		return;
+	}
+	m->renaming = 0;
+	chat_guest_nick(room, m);
+	sb_relay_claim(m->conn, m->nick);
+	chat_rename(room, m, m->nick);
 }
 
 /* A private message's answer: sent, or no such nick. */
@@ -408,7 +436,7 @@ chat_to_reply(struct chat_member *m, const struct sb_relay_reply *rep)
 		    (int)(end - p), p);
 	else if (rep->down)
 		sb_conn_send(m->conn, "* relay unavailable: your message to "
-		    "%s was not sent", rep->name);
+		    "%s may not have been sent", rep->name);
 	else
 		sb_conn_send(m->conn, "* no such nick: %s", rep->name);
 }
@@ -452,8 +480,15 @@ chat_configure(void *blob)
 	if (*conf->relay_user != '\0' && *conf->relay_password == '\0')
 		return ("relay_user needs relay_password (Redis AUTH names a "
 		    "user only with its password)");
+	if (strspn(conf->room, CHAT_ROOM_CHARS) != strlen(conf->room))
+		return ("room may have only A-Z a-z 0-9 _ - . (a colon would "
+		    "let it name another room's keys in Redis)");
 	if (*conf->relay == '\0')
 		return (NULL);
+	if (conf->relay_lease < 2 * conf->relay_timeout)
+		return ("relay_lease must be at least twice relay_timeout: a "
+		    "slow answer from Redis that is not an outage would let "
+		    "members' nicks run out");
 	return (sb_relay_check(conf->relay));
 }
 

@@ -46,6 +46,7 @@ struct relay_stats {
 	uint64_t	 delivered;	/* entries read from it */
 	uint64_t	 local;		/* lines delivered locally only */
 	uint64_t	 refused;	/* over relay_queue */
+	uint64_t	 oversize;	/* entries too long to deliver here */
 	uint64_t	 outages;	/* times it went down */
 	uint64_t	 gaps_repaired;	/* outages resumed without a gap */
 	uint64_t	 gaps_announced;/* outages that may have lost lines */

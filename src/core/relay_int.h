@@ -62,6 +62,7 @@ struct relay_req {
 	struct sb_conn			*conn;
 	int				 op;		/* enum sb_relay_op */
 	bool				 again;		/* CLAIM: after an outage */
+	unsigned long long		 claim;		/* CLAIM: its claim's id */
 	uint64_t			 seq;		/* TO: its line's */
 	char				*data;		/* TO: a copy */
 	size_t				 len;
@@ -105,7 +106,15 @@ struct relay {
 	bool			 failing;
 	unsigned		 backoff_ms;
 	struct relay_stats	 st;
+	uint64_t		 oversize_logged;	/* ms, last warning */
 };
+
+/*
+ * An entry longer than a line this daemon takes, plus this much for what
+ * the handler puts around it, is not delivered: another daemon with a
+ * larger max_line must not push its members past their max_output.
+ */
+#define RELAY_ENTRY_SLACK	256
 
 /* The first retry waits this long; each failure doubles it up to max. */
 #define RELAY_BACKOFF_MIN_MS	100

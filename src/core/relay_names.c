@@ -159,8 +159,11 @@ static void	relay_who_cb(redisAsyncContext *, void *, void *);
 static void	relay_to_cb(redisAsyncContext *, void *, void *);
 static void	relay_done_cb(redisAsyncContext *, void *, void *);
 static void	relay_lease_cb(evutil_socket_t, short, void *);
-static void	relay_owner(struct relay *, struct relay_claim *, char *,
+static void	relay_owner(struct relay *, unsigned long long, char *,
 		    size_t);
+static void	relay_give_back(struct relay *, unsigned long long,
+		    const char *);
+static char	*relay_lower(const char *);
 static bool	relay_ready(struct relay *);
 
 static unsigned long long relay_claim_ids;
@@ -232,10 +235,30 @@ relay_eval(struct relay *r, const char *script, int nkeys, int nargs,
 
 /* A claim's owner in Redis: the relay's id and the claim's number. */
 static void
-relay_owner(struct relay *r, struct relay_claim *cl, char *buf, size_t size)
+relay_owner(struct relay *r, unsigned long long id, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s/%llu", r->origin, (unsigned long long)
-	    cl->id);
+	snprintf(buf, size, "%s/%llu", r->origin, id);
+}
+
+/*
+ * Free a name a claim won after its client had gone (and had released
+ * what it held then): no farewell, the room never heard of it.
+ */
+static void
+relay_give_back(struct relay *r, unsigned long long claim, const char *name)
+{
+	const char	*args[4];
+	char		 owner[64], keep[32], *lc;
+
+	relay_owner(r, claim, owner, sizeof(owner));
+	snprintf(keep, sizeof(keep), "%u", r->keep);
+	lc = relay_lower(name);
+	args[0] = lc;
+	args[1] = owner;
+	args[2] = keep;
+	args[3] = "";
+	relay_eval(r, relay_lua_release, 2, 4, args, NULL, relay_done_cb, r);
+	free(lc);
 }
 
 /* The client's claim, made if asked. */
@@ -326,12 +349,13 @@ relay_claim_send(struct relay *r, struct relay_claim *cl, const char *name,
 	const char		*args[6];
 	char			 owner[64], lease[32], keep[32], *lc;
 
-	relay_owner(r, cl, owner, sizeof(owner));
+	relay_owner(r, cl->id, owner, sizeof(owner));
 	snprintf(lease, sizeof(lease), "%u", r->lease_ms);
 	snprintf(keep, sizeof(keep), "%u", r->keep);
 	lc = relay_lower(name != NULL ? name : "");
 	q = relay_req_new(r, cl->conn, SB_RELAY_CLAIM, name);
 	q->again = again;
+	q->claim = cl->id;
 	args[0] = lc;
 	args[1] = owner;
 	args[2] = name != NULL ? name : "";
@@ -378,8 +402,15 @@ relay_claim_cb(redisAsyncContext *ac, void *reply, void *arg)
 
 	if (relay_answered(ac, reply) == NULL)
 		return;
+	if (q->conn == NULL) {
+		/* The client left first: give back what it won. */
+		if (rp->type == REDIS_REPLY_STRING)
+			relay_give_back(r, q->claim, rp->str);
+		relay_req_free(r, q);
+		return;
+	}
 	memset(&rep, 0, sizeof(rep));
-	cl = q->conn != NULL ? relay_claim_of(r, q->conn, false) : NULL;
+	cl = relay_claim_of(r, q->conn, false);
 	if (rp->type == REDIS_REPLY_STRING) {
 		rep.ok = true;
 		rep.name = rp->str;
@@ -433,7 +464,7 @@ sb_relay_release(struct sb_conn *c, const void *data, size_t len)
 	if (len > 0)
 		rl = relay_line_new(r, data, len);
 	if (cl != NULL)
-		relay_owner(r, cl, owner, sizeof(owner));
+		relay_owner(r, cl->id, owner, sizeof(owner));
 	snprintf(keep, sizeof(keep), "%u", r->keep);
 	args[0] = cl != NULL && cl->held && cl->lc != NULL ? cl->lc : "";
 	args[1] = cl != NULL ? owner : "";
@@ -586,7 +617,7 @@ relay_lease_cb(evutil_socket_t fd, short what, void *arg)
 			    relay_refresh_cb, r);
 			n = 1;
 		}
-		relay_owner(r, cl, owners[n], sizeof(owners[n]));
+		relay_owner(r, cl->id, owners[n], sizeof(owners[n]));
 		args[n] = cl->lc;
 		args[n + 1] = owners[n];
 		n += 2;

@@ -33,6 +33,7 @@ static void	relay_read_cb(redisAsyncContext *, void *, void *);
 static void	relay_add_cb(redisAsyncContext *, void *, void *);
 static int	relay_entry(struct relay *, const redisReply *, bool);
 static const redisReply *relay_field(const redisReply *, const char *);
+static void	relay_oversize(struct relay *, size_t);
 
 /* Sync with the stream after connecting (see above). */
 void
@@ -192,6 +193,11 @@ relay_entry(struct relay *r, const redisReply *e, bool history)
 		ev.expired = x->str;
 		goto deliver;
 	}
+	if (m->len > (size_t)r->svc->conf->limits.max_line +
+	    RELAY_ENTRY_SLACK) {
+		relay_oversize(r, m->len);
+		return (0);
+	}
 	end = m->str + m->len;
 	if ((sp = memchr(m->str, ' ', m->len)) == NULL)
 		return (0);
@@ -218,6 +224,23 @@ deliver:
 	if (h->relayed != NULL && !r->svc->stopping)
 		h->relayed(r->svc, &ev);
 	return (0);
+}
+
+/* An entry too long for this daemon: counted, and logged once a minute. */
+static void
+relay_oversize(struct relay *r, size_t len)
+{
+	uint64_t	now = now_ms();
+
+	r->st.oversize++;
+	if (r->oversize_logged != 0 && now - r->oversize_logged < 60000)
+		return;
+	r->oversize_logged = now;
+	log_warnx("%s: relay: an entry of %zu bytes is longer than this "
+	    "daemon's lines (max_line %lld): not delivered here (%llu so "
+	    "far); give every daemon of the room the same max_line",
+	    r->svc->conf->name, len, r->svc->conf->limits.max_line,
+	    (unsigned long long)r->st.oversize);
 }
 
 /* Append one of our lines to the stream. */

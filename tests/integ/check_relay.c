@@ -498,6 +498,96 @@ START_TEST(test_scripts_refused)
 END_TEST
 
 /*
+ * A client gone while the relay had not yet named it (here: Redis paused,
+ * shorter than relay_timeout, and the operator kills the client
+ * meanwhile): the guest name Redis gives it afterwards is given back, so
+ * no name is left held and the room is never told of a leaver it never
+ * saw join.
+ */
+START_TEST(test_gone_before_named)
+{
+	const char	*keys[] = { "HKEYS", "switchboard:lobby:names", NULL };
+	struct redis	 r;
+	struct sbd	 d1, d2;
+	struct client	*a, *c, *ctl;
+	char		 conf[1024], sock[128], out[512], *line;
+	int		 t = 3000 * sbd_wait_scale(), i;
+
+	redis_start(&r, 0);
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", r.dir);
+	for (i = 0; i < 2; i++) {
+		snprintf(conf, sizeof(conf), "%s%s%s"
+		    "services = ( { name = \"lobby\"; handler = \"chat-relay\";\n"
+		    "  listen = [ \"127.0.0.1:0\" ]; relay = \"127.0.0.1:%d\";\n"
+		    "  relay_timeout = %d; relay_lease = %d; } );\n",
+		    i == 0 ? "control_socket = \"" : "", i == 0 ? sock : "",
+		    i == 0 ? "\";\n" : "", r.port, t, 2 * t);
+		sbd_start(i == 0 ? &d1 : &d2, conf);
+	}
+	wait_log(&d1, "relay connected to");
+	wait_log(&d2, "relay connected to");
+	a = join_as(&d2, "alice");
+	redis_signal(&r, SIGSTOP);
+	c = cl_tcp(sbd_port(&d1, "lobby"));
+	ctl = cl_unix(sock);
+	for (i = 0; i < 100 && strcmp(cl_ask(ctl, "kill 1"),
+	    "killed id=1 service=lobby\n") != 0; i++)
+		usleep(20000);
+	ck_assert_int_lt(i, 100);
+	redis_signal(&r, SIGCONT);
+	/* Past the lease: a name left behind would have run out. */
+	while ((line = cl_line(a, 3 * t)) != NULL)
+		ck_assert_msg(strstr(line, "has left (server unreachable)") ==
+		    NULL, "alice got: %s", line);
+	ck_assert_int_gt(redis_cmd(&r, keys, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "guest") == NULL, "names held: %s", out);
+	cl_close(ctl);
+	cl_close(c);
+	cl_close(a);
+	ck_assert_int_eq(sbd_stop(&d1), 0);
+	ck_assert_int_eq(sbd_stop(&d2), 0);
+	redis_free(&r);
+}
+END_TEST
+
+/*
+ * A line longer than this daemon takes (another daemon of the room has a
+ * larger max_line) is not delivered here, and cuts no member off.
+ */
+START_TEST(test_entry_too_long)
+{
+	struct redis	 r;
+	struct sbd	 d1, d2;
+	struct client	*a, *b;
+	char		*big;
+
+	redis_start(&r, 0);
+	start_relayed(&d1, r.port, "max_line = 65536;");
+	start_relayed(&d2, r.port, "max_line = 1024;");
+	wait_log(&d1, "relay connected to");
+	wait_log(&d2, "relay connected to");
+	a = join_as(&d1, "alice");
+	b = join_as(&d2, "bob");
+	wait_end(a, " is now known as bob");
+	big = malloc(60001);
+	memset(big, 'x', 60000);
+	big[60000] = '\n';
+	cl_sendn(a, big, 60001);
+	free(big);
+	wait_log(&d2, "not delivered here");
+	cl_send(a, "short\n");
+	cl_expect(b, "<alice> short");
+	cl_send(b, "/who\n");
+	cl_expect(b, "* online (2): alice, bob");
+	cl_close(a);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d1), 0);
+	ck_assert_int_eq(sbd_stop(&d2), 0);
+	redis_free(&r);
+}
+END_TEST
+
+/*
  * A daemon killed with SIGKILL releases nothing: its members' leases run
  * out within relay_lease, the room is told they left, and their nicks
  * are free again.
@@ -507,10 +597,14 @@ START_TEST(test_killed_daemon_leases_expire)
 	struct redis	 r;
 	struct sbd	 d1, d2;
 	struct client	*a, *b, *c;
+	char		 lease[64];
 
+	/* As short as -t allows: twice the timeout. */
+	snprintf(lease, sizeof(lease), "relay_lease = %d;",
+	    2 * relay_timeout());
 	redis_start(&r, 0);
-	start_relayed(&d1, r.port, "relay_lease = 1000;");
-	start_relayed(&d2, r.port, "relay_lease = 1000;");
+	start_relayed(&d1, r.port, lease);
+	start_relayed(&d2, r.port, lease);
 	wait_log(&d1, "relay connected to");
 	wait_log(&d2, "relay connected to");
 	a = join_as(&d1, "alice");
@@ -1119,6 +1213,8 @@ main(void)
 	tcase_add_test(tc, test_nick_collision);
 	tcase_add_test(tc, test_msg_across);
 	tcase_add_test(tc, test_lines_before_welcome);
+	tcase_add_test(tc, test_gone_before_named);
+	tcase_add_test(tc, test_entry_too_long);
 	tcase_add_test(tc, test_killed_daemon_leases_expire);
 	tcase_add_test(tc, test_reload_keeps_room);
 	suite_add_tcase(s, tc);

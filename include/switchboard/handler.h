@@ -43,8 +43,10 @@
  * closed with that reason and flushed (a client whose handler has no
  * close hook is sent "error: server shutting down" first); its close hook
  * runs in the next loop round, and may still send a last line. Clients
- * that have not taken their output after 5 seconds are cut off. Then each
- * service's stop hook runs and its timers go. A service removed by a
+ * that have not taken their output after 5 seconds are cut off. Names
+ * given up in close hooks (sb_relay_release, with their farewells) are
+ * waited for until Redis takes them, at most the relay's timeout or a
+ * second. Then each service's stop hook runs and its timers go. A service removed by a
  * reload goes the same way with "service removed by reload" while the
  * others serve on; its stop hook runs once its last client has gone.
  *

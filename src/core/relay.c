@@ -463,6 +463,10 @@ relay_fail_cb(evutil_socket_t fd, short what, void *arg)
 	relay_link_drop(&r->cmd);
 	relay_link_drop(&r->rd);
 	r->synced = false;
+	if (r->releasing > 0) {
+		r->releasing = 0;
+		relay_released(r);
+	}
 	if (r->st.state != RELAY_DOWN)
 		relay_lost(r);
 	else
@@ -516,6 +520,34 @@ relay_event(struct relay *r, enum sb_relay_event ev)
 
 	if (h->relay_event != NULL && !r->svc->stopping)
 		h->relay_event(r->svc, ev);
+}
+
+/*
+ * No release is unanswered any more (Redis took them, or the relay is
+ * lost): a daemon stopping may be waiting for that.
+ */
+void
+relay_released(struct relay *r)
+{
+	if (r->svc->stopping)
+		server_stop_check(r->svc->srv);
+}
+
+/*
+ * How long a stopping daemon waits for Redis to take the farewells (and
+ * the released names) of the service's members: 0 if none is unanswered
+ * or the relay is not up, else min(relay_timeout, RELAY_FAREWELL_MS).
+ */
+unsigned
+relay_farewell_ms(const struct sb_service *svc)
+{
+	const struct relay	*r = svc->relay;
+
+	if (r == NULL || r->releasing == 0 || r->failing ||
+	    r->st.state != RELAY_UP)
+		return (0);
+	return (r->timeout_ms < RELAY_FAREWELL_MS ? r->timeout_ms :
+	    RELAY_FAREWELL_MS);
 }
 
 /* Time to try again. */

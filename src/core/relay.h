@@ -57,6 +57,7 @@ struct sb_conn;
 
 void	relay_free(struct relay *);
 void	relay_conn_gone(struct sb_conn *);
+unsigned relay_farewell_ms(const struct sb_service *);
 const struct relay_stats *relay_stats(const struct sb_service *);
 const char *relay_state_name(enum relay_state);
 size_t	relay_status(const struct sb_service *, char *, size_t);

@@ -90,6 +90,7 @@ struct relay {
 	struct relay_claims	 claims;
 	struct relay_reqs	 reqs;
 	unsigned		 lease_ms;
+	unsigned		 releasing;	/* releases unanswered */
 	struct event		*lease_ev;	/* refresh ours, reap others' */
 	char			*names_key;	/* key + ":names" */
 
@@ -112,6 +113,9 @@ struct relay {
 #define RELAY_BACKOFF_MAX_MS	2000
 /* Entries one XREAD takes at most. */
 #define RELAY_READ_COUNT	256
+/* Shutdown waits this long at most (or relay_timeout, if shorter) for
+ * Redis to take the farewells of the members. */
+#define RELAY_FAREWELL_MS	1000
 
 void	relay_fail(struct relay *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -119,6 +123,7 @@ int	relay_cmd(struct relay_link *, void (*)(struct redisAsyncContext *,
 	    void *, void *), void *, int, const char **, const size_t *);
 struct relay_link *relay_answered(struct redisAsyncContext *, void *);
 void	relay_synced(struct relay *, bool);
+void	relay_released(struct relay *);
 
 void	relay_names_init(struct relay *);
 void	relay_names_synced(struct relay *);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -28,9 +29,23 @@ relay_timeout(void)
 	return (300 * sbd_wait_scale());
 }
 
-/* Start a daemon whose lobby is relayed through 127.0.0.1:port. */
+/* Milliseconds on a clock that only goes forward. */
+static long
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/*
+ * Start a daemon whose lobby is relayed through 127.0.0.1:port, with
+ * relay_timeout timeout.
+ */
 static void
-start_relayed(struct sbd *d, int port, const char *extra)
+start_relayed_timeout(struct sbd *d, int port, int timeout,
+    const char *extra)
 {
 	char	conf[1024];
 
@@ -39,8 +54,15 @@ start_relayed(struct sbd *d, int port, const char *extra)
 	    "  listen = [ \"127.0.0.1:0\" ]; history = 5; byte_rate = 0;\n"
 	    "  room_byte_rate = 0; max_output = 1048576;\n"
 	    "  relay = \"127.0.0.1:%d\"; relay_timeout = %d; %s } );\n",
-	    port, relay_timeout(), extra != NULL ? extra : "");
+	    port, timeout, extra != NULL ? extra : "");
 	sbd_start(d, conf);
+}
+
+/* Start a daemon whose lobby is relayed through 127.0.0.1:port. */
+static void
+start_relayed(struct sbd *d, int port, const char *extra)
+{
+	start_relayed_timeout(d, port, relay_timeout(), extra);
 }
 
 /* Wait until the daemon's log has needle; the test fails if it does not. */
@@ -1067,6 +1089,97 @@ START_TEST(test_redis_never_answers)
 }
 END_TEST
 
+#define FAREWELLS	400		/* members of the daemon stopped */
+
+/*
+ * A daemon stopped with SIGTERM hands Redis its members' farewells
+ * before it exits, however many, even when its members go at once and
+ * Redis is slow to read them (paused for a moment, well within
+ * relay_timeout): the members of the other daemons are told they left
+ * at once, not when their leases run out (30 s here), and their nicks
+ * are free.
+ */
+START_TEST(test_sigterm_farewells)
+{
+	static struct client	*m[FAREWELLS];
+	struct redis		 r;
+	struct sbd		 d1, d2;
+	struct client		*b, *c;
+	char			 nick[32], *line;
+	int			 seen[FAREWELLS] = { 0 }, got = 0, i;
+	long			 end;
+
+	redis_start(&r, 0);
+	start_relayed_timeout(&d1, r.port, 2000, "relay_lease = 30000;");
+	start_relayed_timeout(&d2, r.port, 2000, "relay_lease = 30000;");
+	wait_log(&d1, "relay connected to");
+	wait_log(&d2, "relay connected to");
+	b = join_as(&d2, "bob");
+	for (i = 0; i < FAREWELLS; i++) {
+		snprintf(nick, sizeof(nick), "m%d", i);
+		m[i] = join_as(&d1, nick);
+	}
+	snprintf(nick, sizeof(nick), " is now known as m%d", FAREWELLS - 1);
+	wait_end(b, nick);
+	redis_signal(&r, SIGSTOP);
+	kill(d1.pid, SIGTERM);
+	for (i = 0; i < FAREWELLS; i++)
+		cl_reset(m[i]);
+	sbd_wait_exit(&d1, 300);	/* Redis paused this long at most */
+	redis_signal(&r, SIGCONT);
+	ck_assert_int_eq(sbd_wait_exit(&d1, T_WAIT_MS), 0);
+	ck_assert_int_eq(sbd_stop(&d1), 0);
+	end = mono_ms() + 3000 * sbd_wait_scale();
+	while (got < FAREWELLS) {
+		line = cl_line(b, (int)(end > mono_ms() ? end - mono_ms() : 0));
+		ck_assert_msg(line != NULL, "%d farewells of %d within 3 s",
+		    got, FAREWELLS);
+		if (sscanf(line, "* m%d has left (", &i) == 1 && i >= 0 &&
+		    i < FAREWELLS && !seen[i]) {
+			seen[i] = 1;
+			got++;
+		}
+	}
+	cl_send(b, "/who\n");
+	wait_line(b, "* online (1): bob");
+	c = join_as(&d2, "m0");
+	cl_close(c);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d2), 0);
+	redis_free(&r);
+}
+END_TEST
+
+/*
+ * SIGTERM while Redis does not answer (SIGSTOP), with a long
+ * relay_timeout, members going at once: the daemon waits for the
+ * farewells a second at most, then exits 0.
+ */
+START_TEST(test_sigterm_redis_paused)
+{
+	struct redis	 r;
+	struct sbd	 d;
+	struct client	*a, *a2;
+
+	redis_start(&r, 0);
+	start_relayed_timeout(&d, r.port, 20000, NULL);
+	wait_log(&d, "relay connected to");
+	a = join_as(&d, "alice");
+	a2 = join_as(&d, "carol");
+	wait_end(a, " is now known as carol");
+	redis_signal(&r, SIGSTOP);
+	kill(d.pid, SIGTERM);
+	cl_reset(a);
+	cl_reset(a2);
+	ck_assert_int_eq(sbd_wait_exit(&d, 3000 * sbd_wait_scale()), 0);
+	ck_assert(sbd_log_has(&d, "Redis did not confirm the members' "
+	    "farewells in time"));
+	ck_assert_int_eq(sbd_stop(&d), 0);
+	redis_signal(&r, SIGCONT);
+	redis_free(&r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1097,6 +1210,11 @@ main(void)
 	tcase_add_test(tc, test_redis_paused);
 	tcase_add_test(tc, test_redis_never_answers);
 	tcase_add_test(tc, test_queue_bounded);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("stop");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_sigterm_farewells);
+	tcase_add_test(tc, test_sigterm_redis_paused);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_relay"));
 }

@@ -136,13 +136,29 @@ relay_conf_user(const struct sb_service *svc, const struct sb_relay_conf *rc)
 	return (rc->user);
 }
 
+/* 16 random hex digits (a relay's id, a room's epoch) in buf. */
+void
+relay_random_hex(char *buf, size_t size)
+{
+	static uint64_t	n;
+	uint8_t		rnd[8];
+	uint64_t	x;
+	size_t		i;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		x = now_ms() ^ ((uint64_t)getpid() << 32) ^
+		    (uint64_t)time(NULL) ^ (++n << 48);
+		memcpy(rnd, &x, sizeof(rnd));
+	}
+	for (i = 0; i < sizeof(rnd) && 2 * i + 2 < size; i++)
+		snprintf(buf + 2 * i, 3, "%02x", rnd[i]);
+}
+
 /* A new relay for the service, not yet connected. */
 static struct relay *
 relay_new(struct sb_service *svc, const struct sb_relay_conf *rc)
 {
 	struct relay	*r;
-	uint8_t		 rnd[8];
-	size_t		 i;
 
 	r = xcalloc(1, sizeof(*r));
 	r->svc = svc;
@@ -153,15 +169,10 @@ relay_new(struct sb_service *svc, const struct sb_relay_conf *rc)
 	r->password = xstrdup(rc->password != NULL ? rc->password : "");
 	r->user = xstrdup(relay_conf_user(svc, rc));
 	xasprintf(&r->key, "%s%s", r->prefix, r->room);
+	xasprintf(&r->epoch_key, "%s:epoch", r->key);
 	TAILQ_INIT(&r->lines);
 	relay_names_init(r);
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
-		uint64_t x = now_ms() ^ ((uint64_t)getpid() << 32) ^
-		    (uint64_t)time(NULL);
-		memcpy(rnd, &x, sizeof(rnd));
-	}
-	for (i = 0; i < sizeof(rnd); i++)
-		snprintf(r->origin + 2 * i, 3, "%02x", rnd[i]);
+	relay_random_hex(r->origin, sizeof(r->origin));
 	r->next_seq = 1;
 	r->cmd.r = r->rd.r = r;
 	r->cmd.name = "command";
@@ -561,11 +572,11 @@ relay_retry_cb(evutil_socket_t fd, short what, void *arg)
 
 /*
  * The stream is synced: the relay is up. After an outage, say whether
- * lines may have been missed, then that it is back; send the lines
- * queued meanwhile.
+ * lines may have been missed (gap: why, or NULL), then that it is back;
+ * send the lines queued meanwhile.
  */
 void
-relay_synced(struct relay *r, bool gap)
+relay_synced(struct relay *r, const char *gap)
 {
 	struct relay_line	*rl;
 	enum relay_state	 was = r->st.state;
@@ -575,18 +586,18 @@ relay_synced(struct relay *r, bool gap)
 	r->backoff_ms = RELAY_BACKOFF_MIN_MS;
 	r->st.state = RELAY_UP;
 	r->st.down_since = 0;
-	if (gap)
+	if (gap != NULL)
 		r->st.gaps_announced++;
 	else if (was == RELAY_DOWN)
 		r->st.gaps_repaired++;
 	if (was == RELAY_DOWN || gap)
-		log_notice("%s: relay restored (%s)%s", r->svc->conf->name,
-		    r->addr, gap ? "; lines may have been missed: the stream "
-		    "no longer holds the last one seen" : "");
+		log_notice("%s: relay restored (%s)%s%s", r->svc->conf->name,
+		    r->addr, gap ? "; lines may have been missed: " : "",
+		    gap ? gap : "");
 	else
 		log_info("%s: relay connected to %s, room %s",
 		    r->svc->conf->name, r->addr, r->key);
-	if (gap)
+	if (gap != NULL)
 		relay_event(r, SB_RELAY_GAP);
 	if (was == RELAY_DOWN)
 		relay_event(r, SB_RELAY_RESTORED);
@@ -761,5 +772,6 @@ relay_free(struct relay *r)
 	free(r->password);
 	free(r->user);
 	free(r->key);
+	free(r->epoch_key);
 	free(r);
 }

@@ -9,7 +9,9 @@
  * order, and a daemon that was cut off resumes from the id it last saw:
  * what the stream still holds is delivered late but in order, and a gap
  * (the entry it last saw is gone: Redis restarted empty, or the cap
- * trimmed past it) is detected and announced rather than passed over.
+ * trimmed past it; or the room's epoch key changed: Redis lost the room,
+ * even if this daemon had seen no entry) is detected and announced
+ * rather than passed over.
  * Pub/sub would deliver faster by a round trip at most, but would need
  * the stream anyway for order and repair, and two paths to deduplicate.
  *

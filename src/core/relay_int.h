@@ -99,6 +99,9 @@ struct relay {
 	bool			 synced;	/* reading the stream */
 	bool			 started;	/* first sync done: have last_id */
 	char			 last_id[48];	/* last entry delivered */
+	char			*epoch_key;	/* key + ":epoch" */
+	char			 epoch[48];	/* the room's at the last sync */
+	char			 epoch_now[48];	/* the room's at this sync */
 
 	struct event		*tick;
 	struct event		*retry;
@@ -122,7 +125,7 @@ void	relay_fail(struct relay *, const char *, ...)
 int	relay_cmd(struct relay_link *, void (*)(struct redisAsyncContext *,
 	    void *, void *), void *, int, const char **, const size_t *);
 struct relay_link *relay_answered(struct redisAsyncContext *, void *);
-void	relay_synced(struct relay *, bool);
+void	relay_synced(struct relay *, const char *);
 void	relay_released(struct relay *);
 
 void	relay_names_init(struct relay *);
@@ -132,6 +135,7 @@ void	relay_names_free(struct relay *);
 void	relay_names_lease(struct relay *);
 struct relay_line *relay_line_new(struct relay *, const void *, size_t);
 char	*relay_decimal(char *, size_t);
+void	relay_random_hex(char *, size_t);
 void	relay_line_drop(struct relay *, uint64_t);
 
 void	relay_stream_sync(struct relay *);

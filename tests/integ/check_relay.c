@@ -1089,6 +1089,50 @@ START_TEST(test_redis_never_answers)
 }
 END_TEST
 
+/*
+ * Redis restarted empty while the daemons had seen no line of the room
+ * (their members joined during the outage): nothing in the stream tells
+ * them what they missed, but the room's epoch key is gone, so each
+ * daemon's members are told lines may have been missed, as after any
+ * gap, and the room goes on.
+ */
+START_TEST(test_redis_emptied_before_any_line)
+{
+	struct redis	 r;
+	struct sbd	 d1, d2;
+	struct client	*a, *b;
+
+	redis_start(&r, 0);
+	start_relayed(&d1, r.port, NULL);
+	start_relayed(&d2, r.port, NULL);
+	wait_log(&d1, "relay connected to");
+	wait_log(&d2, "relay connected to");
+	redis_stop(&r);
+	wait_log(&d1, "relay unavailable: ");
+	wait_log(&d2, "relay unavailable: ");
+	a = join_as(&d1, "alice");
+	b = join_as(&d2, "bob");
+	redis_restart(&r);
+	wait_line(a, MISSED);
+	cl_expect(a, BACK);
+	wait_line(b, MISSED);
+	cl_expect(b, BACK);
+	ck_assert(sbd_wait_notify(&d1, " 0 gaps repaired, 1 announced;",
+	    T_WAIT_MS));
+	ck_assert(sbd_wait_notify(&d2, " 0 gaps repaired, 1 announced;",
+	    T_WAIT_MS));
+	ck_assert(sbd_log_has(&d1, "lines may have been missed: Redis has "
+	    "lost the room's data"));
+	cl_send(a, "after\n");
+	wait_line(b, "<alice> after");
+	cl_close(a);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d1), 0);
+	ck_assert_int_eq(sbd_stop(&d2), 0);
+	redis_free(&r);
+}
+END_TEST
+
 #define FAREWELLS	400		/* members of the daemon stopped */
 
 /*
@@ -1210,6 +1254,7 @@ main(void)
 	tcase_add_test(tc, test_redis_paused);
 	tcase_add_test(tc, test_redis_never_answers);
 	tcase_add_test(tc, test_queue_bounded);
+	tcase_add_test(tc, test_redis_emptied_before_any_line);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("stop");
 	tcase_set_timeout(tc, 120);

@@ -559,9 +559,12 @@ const char	*sb_escape(const void *, size_t, char *, size_t);
  * and a port, or unix: and a path, never a name, which would need a
  * blocking lookup. sb_relay_start (from start or reconfigure) connects
  * the service's relay (none if the address is NULL or ""), or, called
- * again, takes the new timeout, queue, history, keep and lease; where it
- * connects (address, room, prefix, password) is fixed for the relay's
- * life, and a call that changes it is logged and ignored. The strings
+ * again, takes the new timeout, queue, history, keep and lease, and a
+ * new address (connected to at once, as after an outage: relay_event
+ * says lost, then back) or user and password (sent from the next
+ * connection on);
+ * the room (room, prefix) is fixed for the relay's life, and a call that
+ * changes it, or drops the address, is logged and ignored. The strings
  * are copied. It never blocks and never fails: an unreachable
  * Redis is retried with backoff, and the relay_event hook says when it is
  * lost and back. The relay goes with the service.

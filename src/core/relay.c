@@ -52,6 +52,7 @@ static int	relay_split_addr(const char *, char *, size_t, int *);
 static char	*relay_format(int, const char **, const size_t *, size_t *);
 static struct relay *relay_new(struct sb_service *,
 		    const struct sb_relay_conf *);
+static void	relay_retarget(struct relay *, const struct sb_relay_conf *);
 
 /* The state's name, for STATUS= and the logs. */
 const char *
@@ -188,10 +189,47 @@ relay_new(struct sb_service *svc, const struct sb_relay_conf *rc)
 }
 
 /*
- * Start the service's relay, or give it new settings. Where it connects
- * (address, room, prefix, user, password) is fixed for its life: members
- * and questions in flight belong to it, so a reload that changes them
- * keeps the running relay and says so.
+ * A reload gave the relay another address, user or password for the
+ * same room. A new user and password are sent from the next connection
+ * on. A new
+ * address is connected to at once, as after an outage (relay_fail): the
+ * members are told the relay was lost and is back, lines of ours not
+ * confirmed are delivered here, names are claimed again, and a Redis
+ * that does not hold the room as the old one did is a gap announced.
+ */
+static void
+relay_retarget(struct relay *r, const struct sb_relay_conf *rc)
+{
+	const char	*password = rc->password != NULL ? rc->password : "";
+	const char	*user = relay_conf_user(r->svc, rc);
+
+	if (strcmp(r->password, password) != 0 || strcmp(r->user, user) != 0) {
+		free(r->password);
+		r->password = xstrdup(password);
+		free(r->user);
+		r->user = xstrdup(user);
+		log_info("%s: relay: new user or password, sent from the next "
+		    "connection on", r->svc->conf->name);
+	}
+	if (strcmp(r->addr, rc->addr) == 0)
+		return;
+	log_notice("%s: relay: moving from %s to %s", r->svc->conf->name,
+	    r->addr, rc->addr);
+	free(r->addr);
+	r->addr = xstrdup(rc->addr);
+	r->backoff_ms = RELAY_BACKOFF_MIN_MS;
+	if (r->cmd.ac != NULL || r->rd.ac != NULL)
+		relay_fail(r, "moved to %s by a reload", r->addr);
+	else
+		evtimer_del(r->retry);	/* the caller connects now */
+}
+
+/*
+ * Start the service's relay, or give it new settings. The room (room,
+ * prefix) is fixed for its life: members and questions in flight belong
+ * to it, so a reload that changes it, or removes the relay, keeps the
+ * running relay and says so. A new address, user or password is taken
+ * (see relay_retarget).
  */
 void
 sb_relay_start(struct sb_service *svc, const struct sb_relay_conf *rc)
@@ -200,13 +238,11 @@ sb_relay_start(struct sb_service *svc, const struct sb_relay_conf *rc)
 	struct timeval	 tv;
 
 	if (r != NULL && (rc == NULL || rc->addr == NULL ||
-	    strcmp(r->addr, rc->addr) != 0 || strcmp(r->room, rc->room) != 0 ||
-	    strcmp(r->prefix, rc->prefix != NULL ? rc->prefix : "") != 0 ||
-	    strcmp(r->password, rc->password != NULL ? rc->password : "") !=
-	    0 || strcmp(r->user, relay_conf_user(svc, rc)) != 0)) {
-		log_warnx("%s: relay: the address, room, prefix, user and "
-		    "password of a running relay take effect only at restart; "
-		    "still %s, room %s", svc->conf->name, r->addr, r->key);
+	    *rc->addr == '\0' || strcmp(r->room, rc->room) != 0 ||
+	    strcmp(r->prefix, rc->prefix != NULL ? rc->prefix : "") != 0)) {
+		log_warnx("%s: relay: a new room or prefix, and removing the "
+		    "relay, take effect only at restart; still %s, room %s",
+		    svc->conf->name, r->addr, r->key);
 		return;
 	}
 	if (rc == NULL || rc->addr == NULL || *rc->addr == '\0')
@@ -219,6 +255,7 @@ sb_relay_start(struct sb_service *svc, const struct sb_relay_conf *rc)
 	r->keep = rc->keep > 0 ? rc->keep : 1;
 	r->rd.grace_ms = r->timeout_ms;
 	r->lease_ms = rc->lease_ms > 0 ? rc->lease_ms : 1;
+	relay_retarget(r, rc);
 	if (r->synced)
 		relay_names_lease(r);
 	tv.tv_sec = 0;

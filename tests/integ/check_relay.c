@@ -552,6 +552,117 @@ START_TEST(test_reload_keeps_room)
 END_TEST
 
 /*
+ * A reload that moves the relay to another address of the room's Redis
+ * (its unix socket): the daemon's members are told the relay was lost
+ * and is back, with nothing missed, the other daemon's hear nothing of
+ * it, and the room goes on across daemons with the same nicks.
+ */
+START_TEST(test_reload_moves_relay)
+{
+	struct redis	 r;
+	struct sbd	 d1, d2;
+	struct client	*a, *b;
+	char		 conf[1024];
+
+	redis_start(&r, 0);
+	start_relayed(&d1, r.port, NULL);
+	start_relayed(&d2, r.port, NULL);
+	wait_log(&d1, "relay connected to");
+	wait_log(&d2, "relay connected to");
+	a = join_as(&d1, "alice");
+	b = join_as(&d2, "bob");
+	wait_end(a, " is now known as bob");
+	snprintf(conf, sizeof(conf),
+	    "services = ( { name = \"lobby\"; handler = \"chat-relay\";\n"
+	    "  listen = [ \"127.0.0.1:0\" ]; history = 5; byte_rate = 0;\n"
+	    "  room_byte_rate = 0; max_output = 1048576;\n"
+	    "  relay = \"unix:%s/redis.sock\"; relay_timeout = %d; } );\n",
+	    r.dir, relay_timeout());
+	sbd_reload(&d1, conf);
+	cl_expect(a, LOST);
+	cl_expect(a, BACK);
+	wait_log(&d1, "relay restored (unix:");
+	ck_assert(!sbd_log_has(&d1, "may have been missed"));
+	cl_send(b, "over there\n");
+	cl_expect(a, "<bob> over there");
+	cl_send(a, "and here\n");
+	cl_expect(b, "<alice> and here");
+	cl_send(b, "/who\n");
+	cl_expect(b, "* online (2): alice, bob");
+	cl_close(a);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d1), 0);
+	ck_assert_int_eq(sbd_stop(&d2), 0);
+	redis_free(&r);
+}
+END_TEST
+
+/*
+ * A relay address where nothing listens: the relay is down until a
+ * reload gives the right one, which is tried at once.
+ */
+START_TEST(test_reload_fixes_address)
+{
+	struct redis	 r;
+	struct sbd	 d;
+	struct client	*a;
+	char		 conf[1024];
+	int		 fd, port;
+
+	redis_start(&r, 0);
+	fd = port_taken(&port);
+	close(fd);			/* nothing listens there now */
+	start_relayed(&d, port, NULL);
+	wait_log(&d, "relay unavailable: cannot connect to 127.0.0.1:");
+	a = cl_tcp(sbd_port(&d, "lobby"));
+	wait_line(a, LOST);
+	snprintf(conf, sizeof(conf),
+	    "services = ( { name = \"lobby\"; handler = \"chat-relay\";\n"
+	    "  listen = [ \"127.0.0.1:0\" ]; relay = \"127.0.0.1:%d\";\n"
+	    "  relay_timeout = %d; } );\n", r.port, relay_timeout());
+	sbd_reload(&d, conf);
+	wait_line(a, BACK);
+	cl_close(a);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+	redis_free(&r);
+}
+END_TEST
+
+/*
+ * A wrong relay_password: the relay is down until a reload gives the
+ * right one, which the next connection sends.
+ */
+START_TEST(test_reload_fixes_password)
+{
+	struct redis	 r;
+	struct sbd	 d;
+	struct client	*a;
+	char		 out[256], conf[1024];
+	const char *const set[] = { "CONFIG", "SET", "requirepass", "sekrit",
+	    NULL };
+
+	redis_start(&r, 0);
+	ck_assert_int_gt(redis_cmd(&r, set, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "+OK\r\n");
+	start_relayed(&d, r.port, "relay_password = \"wrong\";");
+	wait_log(&d, "relay unavailable: ");
+	a = cl_tcp(sbd_port(&d, "lobby"));
+	wait_line(a, LOST);
+	snprintf(conf, sizeof(conf),
+	    "services = ( { name = \"lobby\"; handler = \"chat-relay\";\n"
+	    "  listen = [ \"127.0.0.1:0\" ]; relay = \"127.0.0.1:%d\";\n"
+	    "  relay_timeout = %d; relay_password = \"sekrit\"; } );\n",
+	    r.port, relay_timeout());
+	sbd_reload(&d, conf);
+	wait_line(a, BACK);
+	ck_assert(!sbd_log_has(&d, "take effect only at restart"));
+	cl_close(a);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+	redis_free(&r);
+}
+END_TEST
+
+/*
  * A Redis with a password: relay_password gets the daemon in; a wrong one
  * is a relay down for a reason the log gives, and the members are told.
  */
@@ -1240,6 +1351,9 @@ main(void)
 	tcase_add_test(tc, test_lines_before_welcome);
 	tcase_add_test(tc, test_killed_daemon_leases_expire);
 	tcase_add_test(tc, test_reload_keeps_room);
+	tcase_add_test(tc, test_reload_moves_relay);
+	tcase_add_test(tc, test_reload_fixes_address);
+	tcase_add_test(tc, test_reload_fixes_password);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("faults");
 	tcase_set_timeout(tc, 120);

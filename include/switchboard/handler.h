@@ -43,8 +43,10 @@
  * closed with that reason and flushed (a client whose handler has no
  * close hook is sent "error: server shutting down" first); its close hook
  * runs in the next loop round, and may still send a last line. Clients
- * that have not taken their output after 5 seconds are cut off. Then each
- * service's stop hook runs and its timers go. A service removed by a
+ * that have not taken their output after 5 seconds are cut off. Names
+ * given up in close hooks (sb_relay_release, with their farewells) are
+ * waited for until Redis takes them, at most the relay's timeout or a
+ * second. Then each service's stop hook runs and its timers go. A service removed by a
  * reload goes the same way with "service removed by reload" while the
  * others serve on; its stop hook runs once its last client has gone.
  *
@@ -557,9 +559,12 @@ const char	*sb_escape(const void *, size_t, char *, size_t);
  * and a port, or unix: and a path, never a name, which would need a
  * blocking lookup. sb_relay_start (from start or reconfigure) connects
  * the service's relay (none if the address is NULL or ""), or, called
- * again, takes the new timeout, queue, history, keep and lease; where it
- * connects (address, room, prefix, password) is fixed for the relay's
- * life, and a call that changes it is logged and ignored. The strings
+ * again, takes the new timeout, queue, history, keep and lease, and a
+ * new address (connected to at once, as after an outage: relay_event
+ * says lost, then back) or user and password (sent from the next
+ * connection on);
+ * the room (room, prefix) is fixed for the relay's life, and a call that
+ * changes it, or drops the address, is logged and ignored. The strings
  * are copied. It never blocks and never fails: an unreachable
  * Redis is retried with backoff, and the relay_event hook says when it is
  * lost and back. The relay goes with the service.

@@ -52,6 +52,7 @@ static int	relay_split_addr(const char *, char *, size_t, int *);
 static char	*relay_format(int, const char **, const size_t *, size_t *);
 static struct relay *relay_new(struct sb_service *,
 		    const struct sb_relay_conf *);
+static void	relay_retarget(struct relay *, const struct sb_relay_conf *);
 
 /* The state's name, for STATUS= and the logs. */
 const char *
@@ -136,13 +137,29 @@ relay_conf_user(const struct sb_service *svc, const struct sb_relay_conf *rc)
 	return (rc->user);
 }
 
+/* 16 random hex digits (a relay's id, a room's epoch) in buf. */
+void
+relay_random_hex(char *buf, size_t size)
+{
+	static uint64_t	n;
+	uint8_t		rnd[8];
+	uint64_t	x;
+	size_t		i;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		x = now_ms() ^ ((uint64_t)getpid() << 32) ^
+		    (uint64_t)time(NULL) ^ (++n << 48);
+		memcpy(rnd, &x, sizeof(rnd));
+	}
+	for (i = 0; i < sizeof(rnd) && 2 * i + 2 < size; i++)
+		snprintf(buf + 2 * i, 3, "%02x", rnd[i]);
+}
+
 /* A new relay for the service, not yet connected. */
 static struct relay *
 relay_new(struct sb_service *svc, const struct sb_relay_conf *rc)
 {
 	struct relay	*r;
-	uint8_t		 rnd[8];
-	size_t		 i;
 
 	r = xcalloc(1, sizeof(*r));
 	r->svc = svc;
@@ -153,15 +170,10 @@ relay_new(struct sb_service *svc, const struct sb_relay_conf *rc)
 	r->password = xstrdup(rc->password != NULL ? rc->password : "");
 	r->user = xstrdup(relay_conf_user(svc, rc));
 	xasprintf(&r->key, "%s%s", r->prefix, r->room);
+	xasprintf(&r->epoch_key, "%s:epoch", r->key);
 	TAILQ_INIT(&r->lines);
 	relay_names_init(r);
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
-		uint64_t x = now_ms() ^ ((uint64_t)getpid() << 32) ^
-		    (uint64_t)time(NULL);
-		memcpy(rnd, &x, sizeof(rnd));
-	}
-	for (i = 0; i < sizeof(rnd); i++)
-		snprintf(r->origin + 2 * i, 3, "%02x", rnd[i]);
+	relay_random_hex(r->origin, sizeof(r->origin));
 	r->next_seq = 1;
 	r->cmd.r = r->rd.r = r;
 	r->cmd.name = "command";
@@ -177,10 +189,47 @@ relay_new(struct sb_service *svc, const struct sb_relay_conf *rc)
 }
 
 /*
- * Start the service's relay, or give it new settings. Where it connects
- * (address, room, prefix, user, password) is fixed for its life: members
- * and questions in flight belong to it, so a reload that changes them
- * keeps the running relay and says so.
+ * A reload gave the relay another address, user or password for the
+ * same room. A new user and password are sent from the next connection
+ * on. A new
+ * address is connected to at once, as after an outage (relay_fail): the
+ * members are told the relay was lost and is back, lines of ours not
+ * confirmed are delivered here, names are claimed again, and a Redis
+ * that does not hold the room as the old one did is a gap announced.
+ */
+static void
+relay_retarget(struct relay *r, const struct sb_relay_conf *rc)
+{
+	const char	*password = rc->password != NULL ? rc->password : "";
+	const char	*user = relay_conf_user(r->svc, rc);
+
+	if (strcmp(r->password, password) != 0 || strcmp(r->user, user) != 0) {
+		free(r->password);
+		r->password = xstrdup(password);
+		free(r->user);
+		r->user = xstrdup(user);
+		log_info("%s: relay: new user or password, sent from the next "
+		    "connection on", r->svc->conf->name);
+	}
+	if (strcmp(r->addr, rc->addr) == 0)
+		return;
+	log_notice("%s: relay: moving from %s to %s", r->svc->conf->name,
+	    r->addr, rc->addr);
+	free(r->addr);
+	r->addr = xstrdup(rc->addr);
+	r->backoff_ms = RELAY_BACKOFF_MIN_MS;
+	if (r->cmd.ac != NULL || r->rd.ac != NULL)
+		relay_fail(r, "moved to %s by a reload", r->addr);
+	else
+		evtimer_del(r->retry);	/* the caller connects now */
+}
+
+/*
+ * Start the service's relay, or give it new settings. The room (room,
+ * prefix) is fixed for its life: members and questions in flight belong
+ * to it, so a reload that changes it, or removes the relay, keeps the
+ * running relay and says so. A new address, user or password is taken
+ * (see relay_retarget).
  */
 void
 sb_relay_start(struct sb_service *svc, const struct sb_relay_conf *rc)
@@ -189,13 +238,11 @@ sb_relay_start(struct sb_service *svc, const struct sb_relay_conf *rc)
 	struct timeval	 tv;
 
 	if (r != NULL && (rc == NULL || rc->addr == NULL ||
-	    strcmp(r->addr, rc->addr) != 0 || strcmp(r->room, rc->room) != 0 ||
-	    strcmp(r->prefix, rc->prefix != NULL ? rc->prefix : "") != 0 ||
-	    strcmp(r->password, rc->password != NULL ? rc->password : "") !=
-	    0 || strcmp(r->user, relay_conf_user(svc, rc)) != 0)) {
-		log_warnx("%s: relay: the address, room, prefix, user and "
-		    "password of a running relay take effect only at restart; "
-		    "still %s, room %s", svc->conf->name, r->addr, r->key);
+	    *rc->addr == '\0' || strcmp(r->room, rc->room) != 0 ||
+	    strcmp(r->prefix, rc->prefix != NULL ? rc->prefix : "") != 0)) {
+		log_warnx("%s: relay: a new room or prefix, and removing the "
+		    "relay, take effect only at restart; still %s, room %s",
+		    svc->conf->name, r->addr, r->key);
 		return;
 	}
 	if (rc == NULL || rc->addr == NULL || *rc->addr == '\0')
@@ -208,6 +255,7 @@ sb_relay_start(struct sb_service *svc, const struct sb_relay_conf *rc)
 	r->keep = rc->keep > 0 ? rc->keep : 1;
 	r->rd.grace_ms = r->timeout_ms;
 	r->lease_ms = rc->lease_ms > 0 ? rc->lease_ms : 1;
+	relay_retarget(r, rc);
 	if (r->synced)
 		relay_names_lease(r);
 	tv.tv_sec = 0;
@@ -463,6 +511,10 @@ relay_fail_cb(evutil_socket_t fd, short what, void *arg)
 	relay_link_drop(&r->cmd);
 	relay_link_drop(&r->rd);
 	r->synced = false;
+	if (r->releasing > 0) {
+		r->releasing = 0;
+		relay_released(r);
+	}
 	if (r->st.state != RELAY_DOWN)
 		relay_lost(r);
 	else
@@ -518,6 +570,34 @@ relay_event(struct relay *r, enum sb_relay_event ev)
 		h->relay_event(r->svc, ev);
 }
 
+/*
+ * No release is unanswered any more (Redis took them, or the relay is
+ * lost): a daemon stopping may be waiting for that.
+ */
+void
+relay_released(struct relay *r)
+{
+	if (r->svc->stopping)
+		server_stop_check(r->svc->srv);
+}
+
+/*
+ * How long a stopping daemon waits for Redis to take the farewells (and
+ * the released names) of the service's members: 0 if none is unanswered
+ * or the relay is not up, else min(relay_timeout, RELAY_FAREWELL_MS).
+ */
+unsigned
+relay_farewell_ms(const struct sb_service *svc)
+{
+	const struct relay	*r = svc->relay;
+
+	if (r == NULL || r->releasing == 0 || r->failing ||
+	    r->st.state != RELAY_UP)
+		return (0);
+	return (r->timeout_ms < RELAY_FAREWELL_MS ? r->timeout_ms :
+	    RELAY_FAREWELL_MS);
+}
+
 /* Time to try again. */
 static void
 relay_retry_cb(evutil_socket_t fd, short what, void *arg)
@@ -529,11 +609,11 @@ relay_retry_cb(evutil_socket_t fd, short what, void *arg)
 
 /*
  * The stream is synced: the relay is up. After an outage, say whether
- * lines may have been missed, then that it is back; send the lines
- * queued meanwhile.
+ * lines may have been missed (gap: why, or NULL), then that it is back;
+ * send the lines queued meanwhile.
  */
 void
-relay_synced(struct relay *r, bool gap)
+relay_synced(struct relay *r, const char *gap)
 {
 	struct relay_line	*rl;
 	enum relay_state	 was = r->st.state;
@@ -543,18 +623,18 @@ relay_synced(struct relay *r, bool gap)
 	r->backoff_ms = RELAY_BACKOFF_MIN_MS;
 	r->st.state = RELAY_UP;
 	r->st.down_since = 0;
-	if (gap)
+	if (gap != NULL)
 		r->st.gaps_announced++;
 	else if (was == RELAY_DOWN)
 		r->st.gaps_repaired++;
 	if (was == RELAY_DOWN || gap)
-		log_notice("%s: relay restored (%s)%s", r->svc->conf->name,
-		    r->addr, gap ? "; lines may have been missed: the stream "
-		    "no longer holds the last one seen" : "");
+		log_notice("%s: relay restored (%s)%s%s", r->svc->conf->name,
+		    r->addr, gap ? "; lines may have been missed: " : "",
+		    gap ? gap : "");
 	else
 		log_info("%s: relay connected to %s, room %s",
 		    r->svc->conf->name, r->addr, r->key);
-	if (gap)
+	if (gap != NULL)
 		relay_event(r, SB_RELAY_GAP);
 	if (was == RELAY_DOWN)
 		relay_event(r, SB_RELAY_RESTORED);
@@ -729,5 +809,6 @@ relay_free(struct relay *r)
 	free(r->password);
 	free(r->user);
 	free(r->key);
+	free(r->epoch_key);
 	free(r);
 }

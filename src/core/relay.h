@@ -9,7 +9,9 @@
  * order, and a daemon that was cut off resumes from the id it last saw:
  * what the stream still holds is delivered late but in order, and a gap
  * (the entry it last saw is gone: Redis restarted empty, or the cap
- * trimmed past it) is detected and announced rather than passed over.
+ * trimmed past it; or the room's epoch key changed: Redis lost the room,
+ * even if this daemon had seen no entry) is detected and announced
+ * rather than passed over.
  * Pub/sub would deliver faster by a round trip at most, but would need
  * the stream anyway for order and repair, and two paths to deduplicate.
  *
@@ -58,6 +60,7 @@ struct sb_conn;
 
 void	relay_free(struct relay *);
 void	relay_conn_gone(struct sb_conn *);
+unsigned relay_farewell_ms(const struct sb_service *);
 const struct relay_stats *relay_stats(const struct sb_service *);
 const char *relay_state_name(enum relay_state);
 size_t	relay_status(const struct sb_service *, char *, size_t);

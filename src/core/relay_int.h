@@ -91,6 +91,7 @@ struct relay {
 	struct relay_claims	 claims;
 	struct relay_reqs	 reqs;
 	unsigned		 lease_ms;
+	unsigned		 releasing;	/* releases unanswered */
 	struct event		*lease_ev;	/* refresh ours, reap others' */
 	char			*names_key;	/* key + ":names" */
 
@@ -99,6 +100,9 @@ struct relay {
 	bool			 synced;	/* reading the stream */
 	bool			 started;	/* first sync done: have last_id */
 	char			 last_id[48];	/* last entry delivered */
+	char			*epoch_key;	/* key + ":epoch" */
+	char			 epoch[48];	/* the room's at the last sync */
+	char			 epoch_now[48];	/* the room's at this sync */
 
 	struct event		*tick;
 	struct event		*retry;
@@ -121,13 +125,17 @@ struct relay {
 #define RELAY_BACKOFF_MAX_MS	2000
 /* Entries one XREAD takes at most. */
 #define RELAY_READ_COUNT	256
+/* Shutdown waits this long at most (or relay_timeout, if shorter) for
+ * Redis to take the farewells of the members. */
+#define RELAY_FAREWELL_MS	1000
 
 void	relay_fail(struct relay *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	relay_cmd(struct relay_link *, void (*)(struct redisAsyncContext *,
 	    void *, void *), void *, int, const char **, const size_t *);
 struct relay_link *relay_answered(struct redisAsyncContext *, void *);
-void	relay_synced(struct relay *, bool);
+void	relay_synced(struct relay *, const char *);
+void	relay_released(struct relay *);
 
 void	relay_names_init(struct relay *);
 void	relay_names_synced(struct relay *);
@@ -136,6 +144,7 @@ void	relay_names_free(struct relay *);
 void	relay_names_lease(struct relay *);
 struct relay_line *relay_line_new(struct relay *, const void *, size_t);
 char	*relay_decimal(char *, size_t);
+void	relay_random_hex(char *, size_t);
 void	relay_line_drop(struct relay *, uint64_t);
 
 void	relay_stream_sync(struct relay *);

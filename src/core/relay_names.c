@@ -158,6 +158,7 @@ static void	relay_refresh_cb(redisAsyncContext *, void *, void *);
 static void	relay_who_cb(redisAsyncContext *, void *, void *);
 static void	relay_to_cb(redisAsyncContext *, void *, void *);
 static void	relay_done_cb(redisAsyncContext *, void *, void *);
+static void	relay_release_cb(redisAsyncContext *, void *, void *);
 static void	relay_lease_cb(evutil_socket_t, short, void *);
 static void	relay_owner(struct relay *, unsigned long long, char *,
 		    size_t);
@@ -471,7 +472,9 @@ sb_relay_release(struct sb_conn *c, const void *data, size_t len)
 	args[2] = keep;
 	args[3] = rl != NULL ? rl->text : "";
 	lens[3] = rl != NULL ? rl->off + rl->len : 0;
-	relay_eval(r, relay_lua_release, 2, 4, args, lens, relay_done_cb, r);
+	relay_eval(r, relay_lua_release, 2, 4, args, lens, relay_release_cb,
+	    r);
+	r->releasing++;
 	if (rl != NULL)
 		rl->sent = true;
 	if (cl != NULL)
@@ -485,6 +488,18 @@ relay_done_cb(redisAsyncContext *ac, void *reply, void *arg)
 {
 	(void)arg;
 	relay_answered(ac, reply);
+}
+
+/* A release is done: the last one a stopping daemon waits for? */
+static void
+relay_release_cb(redisAsyncContext *ac, void *reply, void *arg)
+{
+	struct relay	*r = arg;
+
+	if (relay_answered(ac, reply) == NULL)
+		return;
+	if (r->releasing > 0 && --r->releasing == 0)
+		relay_released(r);
 }
 
 /* Every name held in the room (see handler.h). */

@@ -10,6 +10,14 @@
  * and later checks that the entry last delivered is still there: if it
  * is, everything after it is too (trimming only takes the oldest), and
  * reading on from it repairs the outage; if not, lines may be lost.
+ *
+ * That check cannot tell a daemon that had seen no entry yet that Redis
+ * lost the room (restarted without its data): the room's epoch does. It
+ * is a random value in the field id of the hash KEY:epoch, set by the
+ * first daemon to sync when there is none, and read at every sync in the
+ * same round trip as the stream (pipelined before it): one that is not
+ * the value the last sync found means Redis lost the room since, and
+ * lines may be lost too.
  */
 #include <sys/queue.h>
 
@@ -27,6 +35,8 @@
 #include "relay_int.h"
 #include "service.h"
 
+static void	relay_epoch_cb(redisAsyncContext *, void *, void *);
+static bool	relay_epoch_changed(struct relay *);
 static void	relay_history_cb(redisAsyncContext *, void *, void *);
 static void	relay_check_cb(redisAsyncContext *, void *, void *);
 static void	relay_read_cb(redisAsyncContext *, void *, void *);
@@ -35,6 +45,17 @@ static int	relay_entry(struct relay *, const redisReply *, bool);
 static const redisReply *relay_field(const redisReply *, const char *);
 static void	relay_oversize(struct relay *, size_t);
 
+/*
+ * KEYS: the epoch's hash. ARGV: a new epoch. Returns the epoch, or nil if
+ * there was none and the new one is it now. A hash's field, not a string
+ * key, so the commands a Redis ACL user needs stay the ones documented.
+ */
+static const char relay_lua_epoch[] =
+	"local e = redis.call('HGET', KEYS[1], 'id')\n"
+	"if e then return e end\n"
+	"redis.call('HSET', KEYS[1], 'id', ARGV[1])\n"
+	"return false\n";
+
 /* Sync with the stream after connecting (see above). */
 void
 relay_stream_sync(struct relay *r)
@@ -42,6 +63,13 @@ relay_stream_sync(struct relay *r)
 	const char	*argv[6];
 	char		 count[32];
 
+	relay_random_hex(r->epoch_now, sizeof(r->epoch_now));
+	argv[0] = "EVAL";
+	argv[1] = relay_lua_epoch;
+	argv[2] = "1";
+	argv[3] = r->epoch_key;
+	argv[4] = r->epoch_now;
+	relay_cmd(&r->cmd, relay_epoch_cb, r, 5, argv, NULL);
 	if (!r->started) {
 		snprintf(count, sizeof(count), "%u",
 		    r->history > 0 ? r->history : 1);
@@ -61,6 +89,34 @@ relay_stream_sync(struct relay *r)
 	relay_cmd(&r->cmd, relay_check_cb, r, 4, argv, NULL);
 }
 
+/* The room's epoch: the one found, or none and ours is it now. */
+static void
+relay_epoch_cb(redisAsyncContext *ac, void *reply, void *arg)
+{
+	struct relay	*r = arg;
+	redisReply	*rp = reply;
+
+	if (relay_answered(ac, reply) == NULL)
+		return;
+	if (rp->type == REDIS_REPLY_STRING && rp->len < sizeof(r->epoch_now))
+		memcpy(r->epoch_now, rp->str, rp->len + 1);
+}
+
+/*
+ * Has Redis lost the room since the last sync (see above)? Remember this
+ * sync's epoch for the next one: only a sync that completes does, so an
+ * epoch made by a sync cut short is still news to the next.
+ */
+static bool
+relay_epoch_changed(struct relay *r)
+{
+	bool	changed;
+
+	changed = r->epoch[0] != '\0' && strcmp(r->epoch, r->epoch_now) != 0;
+	memcpy(r->epoch, r->epoch_now, sizeof(r->epoch));
+	return (changed);
+}
+
 /* The newest entries, newest first: the history, and where to read on. */
 static void
 relay_history_cb(redisAsyncContext *ac, void *reply, void *arg)
@@ -71,6 +127,7 @@ relay_history_cb(redisAsyncContext *ac, void *reply, void *arg)
 
 	if (relay_answered(ac, reply) == NULL)
 		return;
+	relay_epoch_changed(r);		/* the first sync: nothing to miss */
 	snprintf(r->last_id, sizeof(r->last_id), "0-0");
 	if (rp->type == REDIS_REPLY_ARRAY && r->history > 0) {
 		for (i = rp->elements; i > 0; i--)
@@ -82,21 +139,27 @@ relay_history_cb(redisAsyncContext *ac, void *reply, void *arg)
 	    rp->element[0]->element[0]->len < sizeof(r->last_id))
 		memcpy(r->last_id, rp->element[0]->element[0]->str,
 		    rp->element[0]->element[0]->len + 1);
-	relay_synced(r, false);
+	relay_synced(r, NULL);
 }
 
-/* Is the entry last delivered still in the stream? */
+/*
+ * Is the entry last delivered still in the stream, and the room the one
+ * Redis had at the last sync?
+ */
 static void
 relay_check_cb(redisAsyncContext *ac, void *reply, void *arg)
 {
 	struct relay	*r = arg;
 	redisReply	*rp = reply;
-	bool		 gap;
+	const char	*gap = NULL;
 
 	if (relay_answered(ac, reply) == NULL)
 		return;
-	gap = strcmp(r->last_id, "0-0") != 0 &&
-	    (rp->type != REDIS_REPLY_ARRAY || rp->elements == 0);
+	if (relay_epoch_changed(r))
+		gap = "Redis has lost the room's data";
+	else if (strcmp(r->last_id, "0-0") != 0 &&
+	    (rp->type != REDIS_REPLY_ARRAY || rp->elements == 0))
+		gap = "the stream no longer holds the last one seen";
 	relay_synced(r, gap);
 }
 

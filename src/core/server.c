@@ -5,8 +5,9 @@
  * that cannot be bound fails the start. SIGHUP reloads. Both make a
  * generation with the same transaction (generation.c).
  * SIGTERM or SIGINT stops accepting, finishes every client (chat rooms are
- * told), waits up to SERVER_STOP_SECONDS for output to drain, and returns
- * from server_run. SIGUSR1 logs a snapshot of every service; SIGUSR2 is
+ * told), waits up to SERVER_STOP_SECONDS for output to drain, then up to
+ * a second for Redis to take the farewells of relayed rooms' members, and
+ * returns from server_run. SIGUSR1 logs a snapshot of every service; SIGUSR2 is
  * logged and ignored, and SIGPIPE and SIGWINCH are ignored, so no signal a
  * package script sends for another daemon's sake stops this one.
  */
@@ -38,6 +39,7 @@ static void	server_reap_cb(evutil_socket_t, short, void *);
 static void	server_flush_cb(evutil_socket_t, short, void *);
 static void	server_signal_cb(evutil_socket_t, short, void *);
 static void	server_stop_timer_cb(evutil_socket_t, short, void *);
+static void	server_relay_timer_cb(evutil_socket_t, short, void *);
 static void	server_status_cb(evutil_socket_t, short, void *);
 static void	server_watchdog_cb(evutil_socket_t, short, void *);
 static void	server_timers_start(struct server *);
@@ -94,6 +96,7 @@ server_init(struct server *srv, struct conf *conf)
 	srv->reaper = event_new(srv->base, -1, 0, server_reap_cb, srv);
 	srv->flusher = event_new(srv->base, -1, 0, server_flush_cb, srv);
 	srv->stop_timer = evtimer_new(srv->base, server_stop_timer_cb, srv);
+	srv->relay_timer = evtimer_new(srv->base, server_relay_timer_cb, srv);
 	srv->status_timer = event_new(srv->base, -1, EV_PERSIST,
 	    server_status_cb, srv);
 	srv->sig_term = server_signal(srv, SIGTERM);
@@ -102,7 +105,7 @@ server_init(struct server *srv, struct conf *conf)
 	srv->sig_usr1 = server_signal(srv, SIGUSR1);
 	srv->sig_usr2 = server_signal(srv, SIGUSR2);
 	if (srv->reaper == NULL || srv->flusher == NULL ||
-	    srv->stop_timer == NULL ||
+	    srv->stop_timer == NULL || srv->relay_timer == NULL ||
 	    srv->status_timer == NULL || srv->sig_term == NULL ||
 	    srv->sig_int == NULL || srv->sig_hup == NULL ||
 	    srv->sig_usr1 == NULL || srv->sig_usr2 == NULL)
@@ -296,7 +299,7 @@ server_free(struct server *srv)
 {
 	struct sb_service	*svc;
 	struct event		*evs[] = { srv->reaper, srv->flusher,
-	    srv->stop_timer,
+	    srv->stop_timer, srv->relay_timer,
 	    srv->status_timer, srv->watchdog_timer, srv->sig_term,
 	    srv->sig_int, srv->sig_hup, srv->sig_usr1, srv->sig_usr2 };
 	size_t			 i;
@@ -373,8 +376,42 @@ server_conn_gone(struct server *srv)
 {
 	if (!TAILQ_EMPTY(&srv->retired))
 		server_schedule_reap(srv);
-	if (srv->stopping && srv->nconns == 0)
+	server_stop_check(srv);
+}
+
+/*
+ * During shutdown, once the last client has gone: end the loop, unless a
+ * relay still waits for Redis to take its members' farewells (their
+ * close hooks asked for them). Then wait for the last answer, which
+ * calls here again, or the longest of the relays' bounds (at most a
+ * second), whichever comes first.
+ */
+void
+server_stop_check(struct server *srv)
+{
+	struct sb_service	*svc;
+	struct timeval		 tv;
+	unsigned		 ms = 0, n;
+
+	if (!srv->stopping || srv->nconns > 0)
+		return;
+	TAILQ_FOREACH(svc, &srv->services, entry) {
+		if ((n = relay_farewell_ms(svc)) > ms)
+			ms = n;
+	}
+	TAILQ_FOREACH(svc, &srv->retired, entry) {
+		if ((n = relay_farewell_ms(svc)) > ms)
+			ms = n;
+	}
+	if (ms == 0) {
 		event_base_loopexit(srv->base, NULL);
+		return;
+	}
+	if (evtimer_pending(srv->relay_timer, NULL))
+		return;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(srv->relay_timer, &tv);
 }
 
 /*
@@ -435,8 +472,7 @@ server_stop(struct server *srv)
 	TAILQ_FOREACH(svc, &srv->services, entry)
 		service_shutdown(svc, "server shutting down");
 	evtimer_add(srv->stop_timer, &tv);
-	if (srv->nconns == 0)
-		event_base_loopexit(srv->base, NULL);
+	server_stop_check(srv);
 }
 
 /* Clients that did not take their last output in time are cut off. */
@@ -447,6 +483,17 @@ server_stop_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	log_warnx("shutdown: %zu connection%s did not finish within %d s",
 	    srv->nconns, srv->nconns == 1 ? "" : "s", SERVER_STOP_SECONDS);
+	event_base_loopexit(srv->base, NULL);
+}
+
+/* Redis did not take the relays' farewells in time: go without. */
+static void
+server_relay_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*srv = arg;
+
+	log_warnx("shutdown: Redis did not confirm the members' farewells in "
+	    "time; their names are freed when their leases run out");
 	event_base_loopexit(srv->base, NULL);
 }
 

@@ -39,6 +39,7 @@ struct server {
 	struct event			*sig_usr1;	/* stats snapshot */
 	struct event			*sig_usr2;	/* logged, ignored */
 	struct event			*stop_timer;
+	struct event			*relay_timer;	/* farewells, at stop */
 	struct event			*status_timer;
 	struct event			*watchdog_timer;
 	char				 status[1024];	/* last sent */
@@ -72,6 +73,7 @@ void	server_free(struct server *);
 void	server_schedule_reap(struct server *);
 void	server_schedule_flush(struct server *);
 void	server_conn_gone(struct server *);
+void	server_stop_check(struct server *);
 int	server_reload(struct server *, char *, size_t);
 uint32_t server_clock(struct server *);
 

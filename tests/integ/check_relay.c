@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -28,9 +29,23 @@ relay_timeout(void)
 	return (300 * sbd_wait_scale());
 }
 
-/* Start a daemon whose lobby is relayed through 127.0.0.1:port. */
+/* Milliseconds on a clock that only goes forward. */
+static long
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/*
+ * Start a daemon whose lobby is relayed through 127.0.0.1:port, with
+ * relay_timeout timeout.
+ */
 static void
-start_relayed(struct sbd *d, int port, const char *extra)
+start_relayed_timeout(struct sbd *d, int port, int timeout,
+    const char *extra)
 {
 	char	conf[1024];
 
@@ -39,8 +54,15 @@ start_relayed(struct sbd *d, int port, const char *extra)
 	    "  listen = [ \"127.0.0.1:0\" ]; history = 5; byte_rate = 0;\n"
 	    "  room_byte_rate = 0; max_output = 1048576;\n"
 	    "  relay = \"127.0.0.1:%d\"; relay_timeout = %d; %s } );\n",
-	    port, relay_timeout(), extra != NULL ? extra : "");
+	    port, timeout, extra != NULL ? extra : "");
 	sbd_start(d, conf);
+}
+
+/* Start a daemon whose lobby is relayed through 127.0.0.1:port. */
+static void
+start_relayed(struct sbd *d, int port, const char *extra)
+{
+	start_relayed_timeout(d, port, relay_timeout(), extra);
 }
 
 /* Wait until the daemon's log has needle; the test fails if it does not. */
@@ -662,6 +684,117 @@ START_TEST(test_reload_keeps_room)
 END_TEST
 
 /*
+ * A reload that moves the relay to another address of the room's Redis
+ * (its unix socket): the daemon's members are told the relay was lost
+ * and is back, with nothing missed, the other daemon's hear nothing of
+ * it, and the room goes on across daemons with the same nicks.
+ */
+START_TEST(test_reload_moves_relay)
+{
+	struct redis	 r;
+	struct sbd	 d1, d2;
+	struct client	*a, *b;
+	char		 conf[1024];
+
+	redis_start(&r, 0);
+	start_relayed(&d1, r.port, NULL);
+	start_relayed(&d2, r.port, NULL);
+	wait_log(&d1, "relay connected to");
+	wait_log(&d2, "relay connected to");
+	a = join_as(&d1, "alice");
+	b = join_as(&d2, "bob");
+	wait_end(a, " is now known as bob");
+	snprintf(conf, sizeof(conf),
+	    "services = ( { name = \"lobby\"; handler = \"chat-relay\";\n"
+	    "  listen = [ \"127.0.0.1:0\" ]; history = 5; byte_rate = 0;\n"
+	    "  room_byte_rate = 0; max_output = 1048576;\n"
+	    "  relay = \"unix:%s/redis.sock\"; relay_timeout = %d; } );\n",
+	    r.dir, relay_timeout());
+	sbd_reload(&d1, conf);
+	cl_expect(a, LOST);
+	cl_expect(a, BACK);
+	wait_log(&d1, "relay restored (unix:");
+	ck_assert(!sbd_log_has(&d1, "may have been missed"));
+	cl_send(b, "over there\n");
+	cl_expect(a, "<bob> over there");
+	cl_send(a, "and here\n");
+	cl_expect(b, "<alice> and here");
+	cl_send(b, "/who\n");
+	cl_expect(b, "* online (2): alice, bob");
+	cl_close(a);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d1), 0);
+	ck_assert_int_eq(sbd_stop(&d2), 0);
+	redis_free(&r);
+}
+END_TEST
+
+/*
+ * A relay address where nothing listens: the relay is down until a
+ * reload gives the right one, which is tried at once.
+ */
+START_TEST(test_reload_fixes_address)
+{
+	struct redis	 r;
+	struct sbd	 d;
+	struct client	*a;
+	char		 conf[1024];
+	int		 fd, port;
+
+	redis_start(&r, 0);
+	fd = port_taken(&port);
+	close(fd);			/* nothing listens there now */
+	start_relayed(&d, port, NULL);
+	wait_log(&d, "relay unavailable: cannot connect to 127.0.0.1:");
+	a = cl_tcp(sbd_port(&d, "lobby"));
+	wait_line(a, LOST);
+	snprintf(conf, sizeof(conf),
+	    "services = ( { name = \"lobby\"; handler = \"chat-relay\";\n"
+	    "  listen = [ \"127.0.0.1:0\" ]; relay = \"127.0.0.1:%d\";\n"
+	    "  relay_timeout = %d; } );\n", r.port, relay_timeout());
+	sbd_reload(&d, conf);
+	wait_line(a, BACK);
+	cl_close(a);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+	redis_free(&r);
+}
+END_TEST
+
+/*
+ * A wrong relay_password: the relay is down until a reload gives the
+ * right one, which the next connection sends.
+ */
+START_TEST(test_reload_fixes_password)
+{
+	struct redis	 r;
+	struct sbd	 d;
+	struct client	*a;
+	char		 out[256], conf[1024];
+	const char *const set[] = { "CONFIG", "SET", "requirepass", "sekrit",
+	    NULL };
+
+	redis_start(&r, 0);
+	ck_assert_int_gt(redis_cmd(&r, set, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "+OK\r\n");
+	start_relayed(&d, r.port, "relay_password = \"wrong\";");
+	wait_log(&d, "relay unavailable: ");
+	a = cl_tcp(sbd_port(&d, "lobby"));
+	wait_line(a, LOST);
+	snprintf(conf, sizeof(conf),
+	    "services = ( { name = \"lobby\"; handler = \"chat-relay\";\n"
+	    "  listen = [ \"127.0.0.1:0\" ]; relay = \"127.0.0.1:%d\";\n"
+	    "  relay_timeout = %d; relay_password = \"sekrit\"; } );\n",
+	    r.port, relay_timeout());
+	sbd_reload(&d, conf);
+	wait_line(a, BACK);
+	ck_assert(!sbd_log_has(&d, "take effect only at restart"));
+	cl_close(a);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+	redis_free(&r);
+}
+END_TEST
+
+/*
  * A Redis with a password: relay_password gets the daemon in; a wrong one
  * is a relay down for a reason the log gives, and the members are told.
  */
@@ -1199,6 +1332,141 @@ START_TEST(test_redis_never_answers)
 }
 END_TEST
 
+/*
+ * Redis restarted empty while the daemons had seen no line of the room
+ * (their members joined during the outage): nothing in the stream tells
+ * them what they missed, but the room's epoch key is gone, so each
+ * daemon's members are told lines may have been missed, as after any
+ * gap, and the room goes on.
+ */
+START_TEST(test_redis_emptied_before_any_line)
+{
+	struct redis	 r;
+	struct sbd	 d1, d2;
+	struct client	*a, *b;
+
+	redis_start(&r, 0);
+	start_relayed(&d1, r.port, NULL);
+	start_relayed(&d2, r.port, NULL);
+	wait_log(&d1, "relay connected to");
+	wait_log(&d2, "relay connected to");
+	redis_stop(&r);
+	wait_log(&d1, "relay unavailable: ");
+	wait_log(&d2, "relay unavailable: ");
+	a = join_as(&d1, "alice");
+	b = join_as(&d2, "bob");
+	redis_restart(&r);
+	wait_line(a, MISSED);
+	cl_expect(a, BACK);
+	wait_line(b, MISSED);
+	cl_expect(b, BACK);
+	ck_assert(sbd_wait_notify(&d1, " 0 gaps repaired, 1 announced;",
+	    T_WAIT_MS));
+	ck_assert(sbd_wait_notify(&d2, " 0 gaps repaired, 1 announced;",
+	    T_WAIT_MS));
+	ck_assert(sbd_log_has(&d1, "lines may have been missed: Redis has "
+	    "lost the room's data"));
+	cl_send(a, "after\n");
+	wait_line(b, "<alice> after");
+	cl_close(a);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d1), 0);
+	ck_assert_int_eq(sbd_stop(&d2), 0);
+	redis_free(&r);
+}
+END_TEST
+
+#define FAREWELLS	400		/* members of the daemon stopped */
+
+/*
+ * A daemon stopped with SIGTERM hands Redis its members' farewells
+ * before it exits, however many, even when its members go at once and
+ * Redis is slow to read them (paused for a moment, well within
+ * relay_timeout): the members of the other daemons are told they left
+ * at once, not when their leases run out (30 s here), and their nicks
+ * are free.
+ */
+START_TEST(test_sigterm_farewells)
+{
+	static struct client	*m[FAREWELLS];
+	struct redis		 r;
+	struct sbd		 d1, d2;
+	struct client		*b, *c;
+	char			 nick[32], *line;
+	int			 seen[FAREWELLS] = { 0 }, got = 0, i;
+	long			 end;
+
+	redis_start(&r, 0);
+	start_relayed_timeout(&d1, r.port, 2000, "relay_lease = 30000;");
+	start_relayed_timeout(&d2, r.port, 2000, "relay_lease = 30000;");
+	wait_log(&d1, "relay connected to");
+	wait_log(&d2, "relay connected to");
+	b = join_as(&d2, "bob");
+	for (i = 0; i < FAREWELLS; i++) {
+		snprintf(nick, sizeof(nick), "m%d", i);
+		m[i] = join_as(&d1, nick);
+	}
+	snprintf(nick, sizeof(nick), " is now known as m%d", FAREWELLS - 1);
+	wait_end(b, nick);
+	redis_signal(&r, SIGSTOP);
+	kill(d1.pid, SIGTERM);
+	for (i = 0; i < FAREWELLS; i++)
+		cl_reset(m[i]);
+	sbd_wait_exit(&d1, 300);	/* Redis paused this long at most */
+	redis_signal(&r, SIGCONT);
+	ck_assert_int_eq(sbd_wait_exit(&d1, T_WAIT_MS), 0);
+	ck_assert_int_eq(sbd_stop(&d1), 0);
+	end = mono_ms() + 3000 * sbd_wait_scale();
+	while (got < FAREWELLS) {
+		line = cl_line(b, (int)(end > mono_ms() ? end - mono_ms() : 0));
+		ck_assert_msg(line != NULL, "%d farewells of %d within 3 s",
+		    got, FAREWELLS);
+		if (sscanf(line, "* m%d has left (", &i) == 1 && i >= 0 &&
+		    i < FAREWELLS && !seen[i]) {
+			seen[i] = 1;
+			got++;
+		}
+	}
+	cl_send(b, "/who\n");
+	wait_line(b, "* online (1): bob");
+	c = join_as(&d2, "m0");
+	cl_close(c);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d2), 0);
+	redis_free(&r);
+}
+END_TEST
+
+/*
+ * SIGTERM while Redis does not answer (SIGSTOP), with a long
+ * relay_timeout, members going at once: the daemon waits for the
+ * farewells a second at most, then exits 0.
+ */
+START_TEST(test_sigterm_redis_paused)
+{
+	struct redis	 r;
+	struct sbd	 d;
+	struct client	*a, *a2;
+
+	redis_start(&r, 0);
+	start_relayed_timeout(&d, r.port, 20000, NULL);
+	wait_log(&d, "relay connected to");
+	a = join_as(&d, "alice");
+	a2 = join_as(&d, "carol");
+	wait_end(a, " is now known as carol");
+	redis_signal(&r, SIGSTOP);
+	kill(d.pid, SIGTERM);
+	cl_reset(a);
+	cl_reset(a2);
+	ck_assert_int_eq(sbd_wait_exit(&d, 3000 * sbd_wait_scale()), 0);
+	ck_assert(sbd_log_has(&d, "Redis did not confirm the members' "
+	    "farewells in time"));
+	ck_assert_int_eq(sbd_stop(&d), 0);
+	redis_signal(&r, SIGCONT);
+	redis_free(&r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1217,6 +1485,9 @@ main(void)
 	tcase_add_test(tc, test_entry_too_long);
 	tcase_add_test(tc, test_killed_daemon_leases_expire);
 	tcase_add_test(tc, test_reload_keeps_room);
+	tcase_add_test(tc, test_reload_moves_relay);
+	tcase_add_test(tc, test_reload_fixes_address);
+	tcase_add_test(tc, test_reload_fixes_password);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("faults");
 	tcase_set_timeout(tc, 120);
@@ -1232,6 +1503,12 @@ main(void)
 	tcase_add_test(tc, test_redis_never_answers);
 	tcase_add_test(tc, test_scripts_refused);
 	tcase_add_test(tc, test_queue_bounded);
+	tcase_add_test(tc, test_redis_emptied_before_any_line);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("stop");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_sigterm_farewells);
+	tcase_add_test(tc, test_sigterm_redis_paused);
 	suite_add_tcase(s, tc);
 	return (sb_check_run(s, "check_relay"));
 }

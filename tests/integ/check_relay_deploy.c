@@ -409,7 +409,8 @@ static const char *const acl_args[] = {
  * Redis ACL users: with relay_user and its password the room spans two
  * daemons; a wrong password for the user, or the right one without the
  * user (the default user's, which is off), keeps a daemon's members to
- * themselves, and its log says why. A reload cannot change the user.
+ * themselves, and its log says why. A reload's new user waits for the
+ * next connection.
  */
 START_TEST(test_acl_user)
 {
@@ -452,12 +453,12 @@ START_TEST(test_acl_user)
 	e = cl_tcp(sbd_port(&d4, "lobby"));
 	wait_line(e, LOST);
 
-	/* The user is where the relay connects: fixed until restart. */
+	/* A new user is for the next connection: this one goes on. */
 	relayed_conf(conf, sizeof(conf), relay, "relay_user = \"other\"; "
 	    "relay_password = \"s3cret\";");
 	sbd_reload(&d1, conf);
-	wait_log(&d1, "user and password of a running relay take effect "
-	    "only at restart");
+	wait_log(&d1, "new user or password, sent from the next connection "
+	    "on");
 	cl_send(b, "still sb\n");
 	wait_line(a, "<bob> still sb");
 	ck_assert(cl_quiet(a, 300));		/* carol's line stayed on d3 */

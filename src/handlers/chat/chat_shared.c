@@ -494,8 +494,8 @@ chat_configure(void *blob)
 
 /*
  * Start the relay (at start), or give it the service's new settings (a
- * reload; the core keeps where it connects, and a room without relay at
- * start stays one).
+ * reload; the core keeps the room, and a room without relay at start
+ * stays one).
  */
 void
 chat_relay_start(struct sb_service *svc)

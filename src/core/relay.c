@@ -521,6 +521,14 @@ relay_fail_cb(evutil_socket_t fd, short what, void *arg)
 		log_debug("%s: relay: still down: %s", r->svc->conf->name,
 		    r->st.error);
 	relay_names_down(r);
+	/*
+	 * Back to the shortest wait only after a while up: a Redis that
+	 * fails right after each sync (full, or refusing a command) is
+	 * retried ever more slowly, not ten times a second.
+	 */
+	if (r->up_since != 0 && now_ms() - r->up_since >= RELAY_STABLE_MS)
+		r->backoff_ms = RELAY_BACKOFF_MIN_MS;
+	r->up_since = 0;
 	tv.tv_sec = r->backoff_ms / 1000;
 	tv.tv_usec = (r->backoff_ms % 1000) * 1000;
 	evtimer_add(r->retry, &tv);
@@ -620,7 +628,7 @@ relay_synced(struct relay *r, const char *gap)
 
 	r->synced = true;
 	r->started = true;
-	r->backoff_ms = RELAY_BACKOFF_MIN_MS;
+	r->up_since = now_ms();
 	r->st.state = RELAY_UP;
 	r->st.down_since = 0;
 	if (gap != NULL)

@@ -109,6 +109,7 @@ struct relay {
 	struct event		*fail_ev;
 	bool			 failing;
 	unsigned		 backoff_ms;
+	uint64_t		 up_since;	/* ms; 0 while not up */
 	struct relay_stats	 st;
 	uint64_t		 oversize_logged;	/* ms, last warning */
 };
@@ -123,6 +124,10 @@ struct relay {
 /* The first retry waits this long; each failure doubles it up to max. */
 #define RELAY_BACKOFF_MIN_MS	100
 #define RELAY_BACKOFF_MAX_MS	2000
+/* Up this long, a failure is retried after the shortest wait again. */
+#define RELAY_STABLE_MS		10000
+/* Entries read for the history at start, at most. */
+#define RELAY_HISTORY_READ	10000
 /* Entries one XREAD takes at most. */
 #define RELAY_READ_COUNT	256
 /* Shutdown waits this long at most (or relay_timeout, if shorter) for

@@ -49,12 +49,14 @@ static void	relay_oversize(struct relay *, size_t);
  * KEYS: the epoch's hash. ARGV: a new epoch. Returns the epoch, or nil if
  * there was none and the new one is it now. A hash's field, not a string
  * key, so the commands a Redis ACL user needs stay the ones documented.
+ * It writes the field every time: a sync is also the proof that Redis
+ * takes writes (a full Redis, or a user without them, fails it, and the
+ * relay stays down rather than announcing it is back).
  */
 static const char relay_lua_epoch[] =
 	"local e = redis.call('HGET', KEYS[1], 'id')\n"
-	"if e then return e end\n"
-	"redis.call('HSET', KEYS[1], 'id', ARGV[1])\n"
-	"return false\n";
+	"redis.call('HSET', KEYS[1], 'id', e or ARGV[1])\n"
+	"return e or false\n";
 
 /* Sync with the stream after connecting (see above). */
 void
@@ -71,8 +73,14 @@ relay_stream_sync(struct relay *r)
 	argv[4] = r->epoch_now;
 	relay_cmd(&r->cmd, relay_epoch_cb, r, 5, argv, NULL);
 	if (!r->started) {
-		snprintf(count, sizeof(count), "%u",
-		    r->history > 0 ? r->history : 1);
+		/*
+		 * The history counts lines, the stream entries (joins,
+		 * leaves, private messages): read what the stream keeps,
+		 * within reason, and let the handler keep its lines.
+		 */
+		snprintf(count, sizeof(count), "%u", r->history == 0 ? 1 :
+		    r->keep < RELAY_HISTORY_READ ? r->keep :
+		    RELAY_HISTORY_READ);
 		argv[0] = "XREVRANGE";
 		argv[1] = r->key;
 		argv[2] = "+";

@@ -275,6 +275,7 @@ START_TEST(test_history_elsewhere)
 	struct sbd	 d1, d2, d3;
 	struct client	*a, *b, *c;
 	char		*line;
+	int		 i;
 
 	redis_start(&r, 0);
 	start_relayed(&d1, r.port, NULL);
@@ -296,6 +297,13 @@ START_TEST(test_history_elsewhere)
 	ck_assert(line != NULL && strstr(line, "] <bob> second") != NULL);
 	cl_expect(c, "* end of history");
 	cl_close(c);
+	/* More notices than history lines since: the history is lines. */
+	for (i = 0; i < 4; i++) {
+		c = cl_tcp(sbd_port(&d1, "lobby"));
+		ck_assert_ptr_nonnull(cl_line(c, T_WAIT_MS));
+		cl_close(c);
+		wait_end(a, "has left (client closed the connection)");
+	}
 	start_relayed(&d3, r.port, NULL);
 	wait_log(&d3, "relay connected to");
 	c = cl_tcp(sbd_port(&d3, "lobby"));
@@ -605,6 +613,83 @@ START_TEST(test_entry_too_long)
 	cl_close(b);
 	ck_assert_int_eq(sbd_stop(&d1), 0);
 	ck_assert_int_eq(sbd_stop(&d2), 0);
+	redis_free(&r);
+}
+END_TEST
+
+/*
+ * A Redis that fails the relay right after each sync (here XADD is
+ * refused, so every line said takes the relay down): the relay retries
+ * ever more slowly rather than every 0.1 s, so the members are not told
+ * "unavailable" and "restored" at each line.
+ */
+START_TEST(test_flapping_backs_off)
+{
+	const char	*noxadd[] = { "--rename-command", "XADD", "", NULL };
+	struct redis	 r;
+	struct sbd	 d;
+	struct client	*a, *b;
+	char		*line;
+	int		 i, lost = 0;
+
+	redis_start_at(&r, "127.0.0.1", noxadd);
+	start_relayed(&d, r.port, NULL);
+	wait_log(&d, "relay connected to");
+	a = join_as(&d, "alice");
+	b = join_as(&d, "bob");
+	for (i = 0; i < 30; i++) {
+		cl_send(a, "again\n");
+		usleep(100000);
+	}
+	while ((line = cl_line(b, 500)) != NULL)
+		lost += strcmp(line, LOST) == 0;
+	ck_assert_msg(lost >= 1 && lost <= 8, "told %d times", lost);
+	cl_close(a);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d), 0);
+	redis_free(&r);
+}
+END_TEST
+
+/*
+ * A Redis that is full (maxmemory reached, no eviction) takes no writes:
+ * the relay goes down at the first line and stays down, told once, until
+ * Redis takes writes again; a sync that could only read is not announced
+ * as the relay being back.
+ */
+START_TEST(test_redis_full)
+{
+	const char	*full[] = { "CONFIG", "SET", "maxmemory", "1", NULL };
+	const char	*room[] = { "CONFIG", "SET", "maxmemory", "0", NULL };
+	struct redis	 r;
+	struct sbd	 d;
+	struct client	*a, *b;
+	char		 out[256], *line;
+	int		 i, lost = 0, back = 0;
+
+	redis_start(&r, 0);
+	start_relayed(&d, r.port, NULL);
+	wait_log(&d, "relay connected to");
+	a = join_as(&d, "alice");
+	b = join_as(&d, "bob");
+	ck_assert_int_gt(redis_cmd(&r, full, out, sizeof(out)), 0);
+	for (i = 0; i < 20; i++) {
+		cl_send(a, "full\n");
+		usleep(100000);
+	}
+	while ((line = cl_line(b, 500)) != NULL) {
+		lost += strcmp(line, LOST) == 0;
+		back += strcmp(line, BACK) == 0;
+	}
+	ck_assert_int_eq(lost, 1);
+	ck_assert_int_eq(back, 0);
+	ck_assert_int_gt(redis_cmd(&r, room, out, sizeof(out)), 0);
+	wait_line(b, BACK);
+	cl_send(a, "room again\n");
+	cl_expect(b, "<alice> room again");
+	cl_close(a);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d), 0);
 	redis_free(&r);
 }
 END_TEST
@@ -1449,7 +1534,7 @@ START_TEST(test_sigterm_redis_paused)
 	struct client	*a, *a2;
 
 	redis_start(&r, 0);
-	start_relayed_timeout(&d, r.port, 20000, NULL);
+	start_relayed_timeout(&d, r.port, 20000, "relay_lease = 40000;");
 	wait_log(&d, "relay connected to");
 	a = join_as(&d, "alice");
 	a2 = join_as(&d, "carol");
@@ -1502,6 +1587,8 @@ main(void)
 	tcase_add_test(tc, test_redis_paused);
 	tcase_add_test(tc, test_redis_never_answers);
 	tcase_add_test(tc, test_scripts_refused);
+	tcase_add_test(tc, test_flapping_backs_off);
+	tcase_add_test(tc, test_redis_full);
 	tcase_add_test(tc, test_queue_bounded);
 	tcase_add_test(tc, test_redis_emptied_before_any_line);
 	suite_add_tcase(s, tc);

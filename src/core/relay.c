@@ -655,6 +655,19 @@ relay_synced(struct relay *r, const char *gap)
 }
 
 /*
+ * Lines may have been missed while the relay was up (why): the daemon
+ * fell behind the stream's trimming. Say so, as after an outage.
+ */
+void
+relay_gap(struct relay *r, const char *why)
+{
+	r->st.gaps_announced++;
+	log_notice("%s: relay: lines may have been missed: %s",
+	    r->svc->conf->name, why);
+	relay_event(r, SB_RELAY_GAP);
+}
+
+/*
  * Watch for answers that do not come: a connection not made, or a
  * command unanswered, within the timeout (an XREAD has its block time
  * more) takes the relay down.

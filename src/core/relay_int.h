@@ -100,6 +100,7 @@ struct relay {
 	bool			 synced;	/* reading the stream */
 	bool			 started;	/* first sync done: have last_id */
 	char			 last_id[48];	/* last entry delivered */
+	char			 checked_id[48];/* last_id, last checked */
 	char			*epoch_key;	/* key + ":epoch" */
 	char			 epoch[48];	/* the room's at the last sync */
 	char			 epoch_now[48];	/* the room's at this sync */
@@ -140,6 +141,7 @@ int	relay_cmd(struct relay_link *, void (*)(struct redisAsyncContext *,
 	    void *, void *), void *, int, const char **, const size_t *);
 struct relay_link *relay_answered(struct redisAsyncContext *, void *);
 void	relay_synced(struct relay *, const char *);
+void	relay_gap(struct relay *, const char *);
 void	relay_released(struct relay *);
 
 void	relay_names_init(struct relay *);

@@ -40,6 +40,7 @@ static bool	relay_epoch_changed(struct relay *);
 static void	relay_history_cb(redisAsyncContext *, void *, void *);
 static void	relay_check_cb(redisAsyncContext *, void *, void *);
 static void	relay_read_cb(redisAsyncContext *, void *, void *);
+static void	relay_trimmed_cb(redisAsyncContext *, void *, void *);
 static void	relay_add_cb(redisAsyncContext *, void *, void *);
 static int	relay_entry(struct relay *, const redisReply *, bool);
 static const redisReply *relay_field(const redisReply *, const char *);
@@ -178,6 +179,22 @@ relay_stream_read(struct relay *r)
 	const char	*argv[8];
 	char		 count[32], block[32];
 
+	/*
+	 * Trimming takes the oldest entries: if the last one delivered is
+	 * still there, nothing after it has gone. If it has, the daemon fell
+	 * more than relay_keep entries behind (a burst, or a stall) and lines
+	 * may have been trimmed before it read them. Asked on the reading
+	 * connection just before the XREAD, whenever the position moved.
+	 */
+	if (strcmp(r->last_id, "0-0") != 0 &&
+	    strcmp(r->last_id, r->checked_id) != 0) {
+		memcpy(r->checked_id, r->last_id, sizeof(r->checked_id));
+		argv[0] = "XRANGE";
+		argv[1] = r->key;
+		argv[2] = r->last_id;
+		argv[3] = r->last_id;
+		relay_cmd(&r->rd, relay_trimmed_cb, r, 4, argv, NULL);
+	}
 	snprintf(count, sizeof(count), "%d", RELAY_READ_COUNT);
 	snprintf(block, sizeof(block), "%u", r->rd.grace_ms);
 	argv[0] = "XREAD";
@@ -189,6 +206,20 @@ relay_stream_read(struct relay *r)
 	argv[6] = r->key;
 	argv[7] = r->last_id;
 	relay_cmd(&r->rd, relay_read_cb, r, 8, argv, NULL);
+}
+
+/* Is the last entry delivered still in the stream? If not, say so. */
+static void
+relay_trimmed_cb(redisAsyncContext *ac, void *reply, void *arg)
+{
+	struct relay	*r = arg;
+	redisReply	*rp = reply;
+
+	if (relay_answered(ac, reply) == NULL)
+		return;
+	if (rp->type == REDIS_REPLY_ARRAY && rp->elements == 0)
+		relay_gap(r, "the stream was trimmed past the last line seen "
+		    "(more than relay_keep lines behind)");
 }
 
 /* New entries (or none, the block time passed): deliver, read on. */

@@ -694,6 +694,59 @@ START_TEST(test_redis_full)
 }
 END_TEST
 
+#define BURST	500
+
+/*
+ * A burst longer than the stream keeps (relay_keep = 10): readers fall
+ * behind the trimming. Whoever did not get every line is told that
+ * messages may have been missed: never a silent gap.
+ */
+START_TEST(test_burst_trimmed)
+{
+	struct redis	 r;
+	struct sbd	 d1, d2;
+	struct client	*a, *a2, *b, *who[2];
+	char		*buf, *p, *line, last[32];
+	int		 i, got, missed;
+
+	redis_start(&r, 0);
+	start_relayed(&d1, r.port, "relay_keep = 10;");
+	start_relayed(&d2, r.port, "relay_keep = 10;");
+	wait_log(&d1, "relay connected to");
+	wait_log(&d2, "relay connected to");
+	a = join_as(&d1, "alice");
+	a2 = join_as(&d1, "carol");
+	b = join_as(&d2, "bob");
+	wait_end(a, " is now known as bob");
+	wait_end(a2, " is now known as bob");
+	p = buf = malloc(BURST * 16);
+	for (i = 0; i < BURST; i++)
+		p += sprintf(p, "n%d\n", i);
+	cl_sendn(a, buf, (size_t)(p - buf));
+	free(buf);
+	snprintf(last, sizeof(last), "<alice> n%d", BURST - 1);
+	who[0] = a2;
+	who[1] = b;
+	for (i = 0; i < 2; i++) {
+		got = missed = 0;
+		while ((line = cl_line(who[i], T_WAIT_MS)) != NULL) {
+			missed += strcmp(line, MISSED) == 0;
+			got += strncmp(line, "<alice> n", 9) == 0;
+			if (strcmp(line, last) == 0)
+				break;
+		}
+		ck_assert_msg(got == BURST || missed > 0, "member %d got %d of "
+		    "%d lines, and no notice", i, got, BURST);
+	}
+	cl_close(a);
+	cl_close(a2);
+	cl_close(b);
+	ck_assert_int_eq(sbd_stop(&d1), 0);
+	ck_assert_int_eq(sbd_stop(&d2), 0);
+	redis_free(&r);
+}
+END_TEST
+
 /*
  * A daemon killed with SIGKILL releases nothing: its members' leases run
  * out within relay_lease, the room is told they left, and their nicks
@@ -1567,6 +1620,7 @@ main(void)
 	tcase_add_test(tc, test_msg_across);
 	tcase_add_test(tc, test_lines_before_welcome);
 	tcase_add_test(tc, test_gone_before_named);
+	tcase_add_test(tc, test_burst_trimmed);
 	tcase_add_test(tc, test_entry_too_long);
 	tcase_add_test(tc, test_killed_daemon_leases_expire);
 	tcase_add_test(tc, test_reload_keeps_room);

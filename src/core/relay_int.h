@@ -100,7 +100,6 @@ struct relay {
 	bool			 synced;	/* reading the stream */
 	bool			 started;	/* first sync done: have last_id */
 	char			 last_id[48];	/* last entry delivered */
-	char			 checked_id[48];/* last_id, last checked */
 	char			*epoch_key;	/* key + ":epoch" */
 	char			 epoch[48];	/* the room's at the last sync */
 	char			 epoch_now[48];	/* the room's at this sync */

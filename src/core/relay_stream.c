@@ -179,22 +179,6 @@ relay_stream_read(struct relay *r)
 	const char	*argv[8];
 	char		 count[32], block[32];
 
-	/*
-	 * Trimming takes the oldest entries: if the last one delivered is
-	 * still there, nothing after it has gone. If it has, the daemon fell
-	 * more than relay_keep entries behind (a burst, or a stall) and lines
-	 * may have been trimmed before it read them. Asked on the reading
-	 * connection just before the XREAD, whenever the position moved.
-	 */
-	if (strcmp(r->last_id, "0-0") != 0 &&
-	    strcmp(r->last_id, r->checked_id) != 0) {
-		memcpy(r->checked_id, r->last_id, sizeof(r->checked_id));
-		argv[0] = "XRANGE";
-		argv[1] = r->key;
-		argv[2] = r->last_id;
-		argv[3] = r->last_id;
-		relay_cmd(&r->rd, relay_trimmed_cb, r, 4, argv, NULL);
-	}
 	snprintf(count, sizeof(count), "%d", RELAY_READ_COUNT);
 	snprintf(block, sizeof(block), "%u", r->rd.grace_ms);
 	argv[0] = "XREAD";
@@ -228,10 +212,13 @@ relay_read_cb(redisAsyncContext *ac, void *reply, void *arg)
 {
 	struct relay		*r = arg;
 	redisReply		*rp = reply, *entries;
-	size_t			 i;
+	const char		*argv[4];
+	size_t			 i, n = 0;
+	char			 from[sizeof(r->last_id)];
 
 	if (relay_answered(ac, reply) == NULL)
 		return;
+	memcpy(from, r->last_id, sizeof(from));
 	if (rp->type == REDIS_REPLY_ARRAY && rp->elements == 1 &&
 	    rp->element[0]->type == REDIS_REPLY_ARRAY &&
 	    rp->element[0]->elements == 2) {
@@ -239,9 +226,27 @@ relay_read_cb(redisAsyncContext *ac, void *reply, void *arg)
 		for (i = 0; entries->type == REDIS_REPLY_ARRAY &&
 		    i < entries->elements; i++)
 			relay_entry(r, entries->element[i], false);
+		if (entries->type == REDIS_REPLY_ARRAY)
+			n = entries->elements;
 	}
-	if (!r->failing)
-		relay_stream_read(r);
+	if (r->failing)
+		return;
+	/*
+	 * Trimming takes the oldest entries, and a reader it overtook gets
+	 * at least relay_keep of them (or a full read) at once: only then
+	 * ask whether the entry read from is still there. If it is, nothing
+	 * after it has gone; if not, lines may have been trimmed unread (or
+	 * just after: being that far behind, the room is told either way).
+	 */
+	if (strcmp(from, "0-0") != 0 && n >= (r->keep < RELAY_READ_COUNT ?
+	    r->keep : RELAY_READ_COUNT)) {
+		argv[0] = "XRANGE";
+		argv[1] = r->key;
+		argv[2] = from;
+		argv[3] = from;
+		relay_cmd(&r->rd, relay_trimmed_cb, r, 4, argv, NULL);
+	}
+	relay_stream_read(r);
 }
 
 /* A field's value in an entry's field list, or NULL. */

@@ -541,7 +541,7 @@ START_TEST(test_gone_before_named)
 	struct sbd	 d1, d2;
 	struct client	*a, *c, *ctl;
 	char		 conf[1024], sock[128], out[512], *line;
-	int		 t = 3000 * sbd_wait_scale(), i;
+	int		 t = 1000 * sbd_wait_scale(), i;
 
 	redis_start(&r, 0);
 	snprintf(sock, sizeof(sock), "%s/ctl.sock", r.dir);

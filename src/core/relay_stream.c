@@ -45,6 +45,8 @@ static void	relay_add_cb(redisAsyncContext *, void *, void *);
 static int	relay_entry(struct relay *, const redisReply *, bool);
 static const redisReply *relay_field(const redisReply *, const char *);
 static void	relay_oversize(struct relay *, size_t);
+static void	relay_ask_entry(struct relay_link *, const char *,
+		    void (*)(redisAsyncContext *, void *, void *));
 
 /*
  * KEYS: the epoch's hash. ARGV: a new epoch. Returns the epoch, or nil if
@@ -58,6 +60,19 @@ static const char relay_lua_epoch[] =
 	"local e = redis.call('HGET', KEYS[1], 'id')\n"
 	"redis.call('HSET', KEYS[1], 'id', e or ARGV[1])\n"
 	"return e or false\n";
+
+/*
+ * Ask on a link for the stream's entry id (an empty answer: it is gone);
+ * cb gets the relay.
+ */
+static void
+relay_ask_entry(struct relay_link *l, const char *id,
+    void (*cb)(redisAsyncContext *, void *, void *))
+{
+	const char	*argv[4] = { "XRANGE", l->r->key, id, id };
+
+	relay_cmd(l, cb, l->r, 4, argv, NULL);
+}
 
 /* Sync with the stream after connecting (see above). */
 void
@@ -91,11 +106,7 @@ relay_stream_sync(struct relay *r)
 		relay_cmd(&r->cmd, relay_history_cb, r, 6, argv, NULL);
 		return;
 	}
-	argv[0] = "XRANGE";
-	argv[1] = r->key;
-	argv[2] = r->last_id;
-	argv[3] = r->last_id;
-	relay_cmd(&r->cmd, relay_check_cb, r, 4, argv, NULL);
+	relay_ask_entry(&r->cmd, r->last_id, relay_check_cb);
 }
 
 /* The room's epoch: the one found, or none and ours is it now. */
@@ -212,7 +223,6 @@ relay_read_cb(redisAsyncContext *ac, void *reply, void *arg)
 {
 	struct relay		*r = arg;
 	redisReply		*rp = reply, *entries;
-	const char		*argv[4];
 	size_t			 i, n = 0;
 	char			 from[sizeof(r->last_id)];
 
@@ -240,11 +250,7 @@ relay_read_cb(redisAsyncContext *ac, void *reply, void *arg)
 	 */
 	if (strcmp(from, "0-0") != 0 && n >= (r->keep < RELAY_READ_COUNT ?
 	    r->keep : RELAY_READ_COUNT)) {
-		argv[0] = "XRANGE";
-		argv[1] = r->key;
-		argv[2] = from;
-		argv[3] = from;
-		relay_cmd(&r->rd, relay_trimmed_cb, r, 4, argv, NULL);
+		relay_ask_entry(&r->rd, from, relay_trimmed_cb);
 	}
 	relay_stream_read(r);
 }

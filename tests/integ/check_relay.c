@@ -74,6 +74,33 @@ wait_log(struct sbd *d, const char *needle)
 		    sbd_log_text(d));
 }
 
+/* Start two relayed daemons, each with its extra keys, until connected. */
+static void
+start_two_each(struct sbd *d1, struct sbd *d2, int port, const char *extra1,
+    const char *extra2)
+{
+	start_relayed(d1, port, extra1);
+	start_relayed(d2, port, extra2);
+	wait_log(d1, "relay connected to");
+	wait_log(d2, "relay connected to");
+}
+
+/* Start two relayed daemons with the same extra keys, until connected. */
+static void
+start_two(struct sbd *d1, struct sbd *d2, int port, const char *extra)
+{
+	start_two_each(d1, d2, port, extra, extra);
+}
+
+/* Both daemons stop cleanly; then Redis goes. */
+static void
+stop_two(struct sbd *d1, struct sbd *d2, struct redis *r)
+{
+	ck_assert_int_eq(sbd_stop(d1), 0);
+	ck_assert_int_eq(sbd_stop(d2), 0);
+	redis_free(r);
+}
+
 /* Join the lobby, take the welcome, and take the nick given. */
 static struct client *
 join_as(struct sbd *d, const char *nick)
@@ -152,10 +179,7 @@ START_TEST(test_two_daemons)
 	struct client	*a, *b;
 
 	redis_start(&r, 0);
-	start_relayed(&d1, r.port, NULL);
-	start_relayed(&d2, r.port, NULL);
-	wait_log(&d1, "relay connected to");
-	wait_log(&d2, "relay connected to");
+	start_two(&d1, &d2, r.port, NULL);
 	a = join_as(&d1, "alice");
 	b = join_as(&d2, "bob");
 	wait_end(a, " is now known as bob");
@@ -168,9 +192,7 @@ START_TEST(test_two_daemons)
 	cl_close(b);
 	cl_expect(a, "* bob has left (client closed the connection)");
 	cl_close(a);
-	ck_assert_int_eq(sbd_stop(&d1), 0);
-	ck_assert_int_eq(sbd_stop(&d2), 0);
-	redis_free(&r);
+	stop_two(&d1, &d2, &r);
 }
 END_TEST
 
@@ -278,10 +300,7 @@ START_TEST(test_history_elsewhere)
 	int		 i;
 
 	redis_start(&r, 0);
-	start_relayed(&d1, r.port, NULL);
-	start_relayed(&d2, r.port, NULL);
-	wait_log(&d1, "relay connected to");
-	wait_log(&d2, "relay connected to");
+	start_two(&d1, &d2, r.port, NULL);
 	a = join_as(&d1, "alice");
 	b = join_as(&d2, "bob");
 	cl_send(a, "first\n");
@@ -330,10 +349,7 @@ START_TEST(test_who_and_notices)
 	struct client	*a, *b, *c;
 
 	redis_start(&r, 0);
-	start_relayed(&d1, r.port, NULL);
-	start_relayed(&d2, r.port, NULL);
-	wait_log(&d1, "relay connected to");
-	wait_log(&d2, "relay connected to");
+	start_two(&d1, &d2, r.port, NULL);
 	a = join_as(&d1, "alice");
 	b = join_as(&d2, "bob");
 	wait_end(a, " is now known as bob");
@@ -353,9 +369,7 @@ START_TEST(test_who_and_notices)
 	cl_close(c);
 	cl_close(a);
 	cl_close(b);
-	ck_assert_int_eq(sbd_stop(&d1), 0);
-	ck_assert_int_eq(sbd_stop(&d2), 0);
-	redis_free(&r);
+	stop_two(&d1, &d2, &r);
 }
 END_TEST
 
@@ -372,10 +386,7 @@ START_TEST(test_nick_collision)
 	int		 i, won;
 
 	redis_start(&r, 0);
-	start_relayed(&d1, r.port, NULL);
-	start_relayed(&d2, r.port, NULL);
-	wait_log(&d1, "relay connected to");
-	wait_log(&d2, "relay connected to");
+	start_two(&d1, &d2, r.port, NULL);
 	a = join_as(&d1, "alice");
 	b = join_as(&d2, "bob");
 	cl_send(b, "/nick alice\n");
@@ -407,9 +418,7 @@ START_TEST(test_nick_collision)
 	cl_close(y);
 	cl_close(a);
 	cl_close(b);
-	ck_assert_int_eq(sbd_stop(&d1), 0);
-	ck_assert_int_eq(sbd_stop(&d2), 0);
-	redis_free(&r);
+	stop_two(&d1, &d2, &r);
 }
 END_TEST
 
@@ -421,10 +430,7 @@ START_TEST(test_msg_across)
 	struct client	*a, *b, *c;
 
 	redis_start(&r, 0);
-	start_relayed(&d1, r.port, NULL);
-	start_relayed(&d2, r.port, NULL);
-	wait_log(&d1, "relay connected to");
-	wait_log(&d2, "relay connected to");
+	start_two(&d1, &d2, r.port, NULL);
 	a = join_as(&d1, "alice");
 	b = join_as(&d2, "bob");
 	c = join_as(&d2, "carol");
@@ -441,9 +447,7 @@ START_TEST(test_msg_across)
 	cl_close(a);
 	cl_close(b);
 	cl_close(c);
-	ck_assert_int_eq(sbd_stop(&d1), 0);
-	ck_assert_int_eq(sbd_stop(&d2), 0);
-	redis_free(&r);
+	stop_two(&d1, &d2, &r);
 }
 END_TEST
 
@@ -462,10 +466,7 @@ START_TEST(test_lines_before_welcome)
 	char		 out[512], *line;
 
 	redis_start(&r, 0);
-	start_relayed(&d1, r.port, NULL);
-	start_relayed(&d2, r.port, NULL);
-	wait_log(&d1, "relay connected to");
-	wait_log(&d2, "relay connected to");
+	start_two(&d1, &d2, r.port, NULL);
 	b = join_as(&d2, "bob");
 	a = cl_tcp(sbd_port(&d1, "lobby"));
 	cl_send(a, "/nick alice\nhello\n/who\n");
@@ -483,9 +484,7 @@ START_TEST(test_lines_before_welcome)
 	    "held: %s", out);
 	cl_close(a);
 	cl_close(b);
-	ck_assert_int_eq(sbd_stop(&d1), 0);
-	ck_assert_int_eq(sbd_stop(&d2), 0);
-	redis_free(&r);
+	stop_two(&d1, &d2, &r);
 }
 END_TEST
 
@@ -574,9 +573,7 @@ START_TEST(test_gone_before_named)
 	cl_close(ctl);
 	cl_close(c);
 	cl_close(a);
-	ck_assert_int_eq(sbd_stop(&d1), 0);
-	ck_assert_int_eq(sbd_stop(&d2), 0);
-	redis_free(&r);
+	stop_two(&d1, &d2, &r);
 }
 END_TEST
 
@@ -611,9 +608,7 @@ START_TEST(test_entry_too_long)
 	cl_expect(b, "* online (2): alice, bob");
 	cl_close(a);
 	cl_close(b);
-	ck_assert_int_eq(sbd_stop(&d1), 0);
-	ck_assert_int_eq(sbd_stop(&d2), 0);
-	redis_free(&r);
+	stop_two(&d1, &d2, &r);
 }
 END_TEST
 
@@ -744,9 +739,7 @@ START_TEST(test_burst_trimmed)
 	cl_close(a);
 	cl_close(a2);
 	cl_close(b);
-	ck_assert_int_eq(sbd_stop(&d1), 0);
-	ck_assert_int_eq(sbd_stop(&d2), 0);
-	redis_free(&r);
+	stop_two(&d1, &d2, &r);
 }
 END_TEST
 
@@ -766,10 +759,7 @@ START_TEST(test_killed_daemon_leases_expire)
 	snprintf(lease, sizeof(lease), "relay_lease = %d;",
 	    2 * relay_timeout());
 	redis_start(&r, 0);
-	start_relayed(&d1, r.port, lease);
-	start_relayed(&d2, r.port, lease);
-	wait_log(&d1, "relay connected to");
-	wait_log(&d2, "relay connected to");
+	start_two(&d1, &d2, r.port, lease);
 	a = join_as(&d1, "alice");
 	b = join_as(&d2, "bob");
 	wait_end(a, " is now known as bob");
@@ -800,10 +790,7 @@ START_TEST(test_reload_keeps_room)
 	char		 conf[1024];
 
 	redis_start(&r, 0);
-	start_relayed(&d1, r.port, NULL);
-	start_relayed(&d2, r.port, NULL);
-	wait_log(&d1, "relay connected to");
-	wait_log(&d2, "relay connected to");
+	start_two(&d1, &d2, r.port, NULL);
 	a = join_as(&d1, "alice");
 	b = join_as(&d2, "bob");
 	snprintf(conf, sizeof(conf),
@@ -818,9 +805,7 @@ START_TEST(test_reload_keeps_room)
 	wait_line(b, "<alice> still here");
 	cl_close(a);
 	cl_close(b);
-	ck_assert_int_eq(sbd_stop(&d1), 0);
-	ck_assert_int_eq(sbd_stop(&d2), 0);
-	redis_free(&r);
+	stop_two(&d1, &d2, &r);
 }
 END_TEST
 
@@ -838,10 +823,7 @@ START_TEST(test_reload_moves_relay)
 	char		 conf[1024];
 
 	redis_start(&r, 0);
-	start_relayed(&d1, r.port, NULL);
-	start_relayed(&d2, r.port, NULL);
-	wait_log(&d1, "relay connected to");
-	wait_log(&d2, "relay connected to");
+	start_two(&d1, &d2, r.port, NULL);
 	a = join_as(&d1, "alice");
 	b = join_as(&d2, "bob");
 	wait_end(a, " is now known as bob");
@@ -864,9 +846,7 @@ START_TEST(test_reload_moves_relay)
 	cl_expect(b, "* online (2): alice, bob");
 	cl_close(a);
 	cl_close(b);
-	ck_assert_int_eq(sbd_stop(&d1), 0);
-	ck_assert_int_eq(sbd_stop(&d2), 0);
-	redis_free(&r);
+	stop_two(&d1, &d2, &r);
 }
 END_TEST
 
@@ -961,9 +941,7 @@ START_TEST(test_password)
 	wait_line(b, LOST);
 	cl_close(a);
 	cl_close(b);
-	ck_assert_int_eq(sbd_stop(&d1), 0);
-	ck_assert_int_eq(sbd_stop(&d2), 0);
-	redis_free(&r);
+	stop_two(&d1, &d2, &r);
 }
 END_TEST
 
@@ -1363,9 +1341,7 @@ START_TEST(test_partition_repaired)
 	cl_close(a);
 	cl_close(a2);
 	cl_close(b);
-	ck_assert_int_eq(sbd_stop(&d1), 0);
-	ck_assert_int_eq(sbd_stop(&d2), 0);
-	redis_free(&r);
+	stop_two(&d1, &d2, &r);
 }
 END_TEST
 
@@ -1487,10 +1463,7 @@ START_TEST(test_redis_emptied_before_any_line)
 	struct client	*a, *b;
 
 	redis_start(&r, 0);
-	start_relayed(&d1, r.port, NULL);
-	start_relayed(&d2, r.port, NULL);
-	wait_log(&d1, "relay connected to");
-	wait_log(&d2, "relay connected to");
+	start_two(&d1, &d2, r.port, NULL);
 	redis_stop(&r);
 	wait_log(&d1, "relay unavailable: ");
 	wait_log(&d2, "relay unavailable: ");
@@ -1511,9 +1484,7 @@ START_TEST(test_redis_emptied_before_any_line)
 	wait_line(b, "<alice> after");
 	cl_close(a);
 	cl_close(b);
-	ck_assert_int_eq(sbd_stop(&d1), 0);
-	ck_assert_int_eq(sbd_stop(&d2), 0);
-	redis_free(&r);
+	stop_two(&d1, &d2, &r);
 }
 END_TEST
 

@@ -559,6 +559,21 @@ START_TEST(test_shared_room)
 END_TEST
 
 /*
+ * A shared room with options, and two members in it, guest1 (a) and
+ * guest2 (b), their welcomes and the join notice read.
+ */
+static void
+shared_pair(const char *options, struct sb_conn **a, struct sb_conn **b)
+{
+	lobby(options);
+	*a = sb_test_open(svc, "127.0.0.1:1001");
+	ck_assert_ptr_nonnull(sb_test_read(*a));
+	*b = sb_test_open(svc, "127.0.0.1:1002");
+	ck_assert_ptr_nonnull(sb_test_read(*b));
+	ck_assert_str_eq(sb_test_read(*a), "* guest2 has joined");
+}
+
+/*
  * "/nick bob" and a line in one read, in a shared room: the line waits
  * until the relay has given the nick, so it is said as bob, as in a room
  * of one daemon.
@@ -567,12 +582,7 @@ START_TEST(test_shared_nick_then_line)
 {
 	struct sb_conn	*a, *b;
 
-	lobby("relay = \"127.0.0.1:6379\";");
-	a = sb_test_open(svc, "127.0.0.1:1001");
-	ck_assert_ptr_nonnull(sb_test_read(a));
-	b = sb_test_open(svc, "127.0.0.1:1002");
-	ck_assert_ptr_nonnull(sb_test_read(b));
-	ck_assert_str_eq(sb_test_read(a), "* guest2 has joined");
+	shared_pair("relay = \"127.0.0.1:6379\";", &a, &b);
 	sb_test_input(b, "/nick bob\nhi\n/who\n", 19);
 	ck_assert_str_eq(sb_test_read(b), "* you are now known as bob");
 	ck_assert_str_eq(sb_test_read(b), "* online (2): guest1, bob");
@@ -590,12 +600,7 @@ START_TEST(test_shared_nick_keeps_budget)
 {
 	struct sb_conn	*a, *b;
 
-	lobby("relay = \"127.0.0.1:6379\"; rate = 1; burst = 1;");
-	a = sb_test_open(svc, "127.0.0.1:1001");
-	ck_assert_ptr_nonnull(sb_test_read(a));
-	b = sb_test_open(svc, "127.0.0.1:1002");
-	ck_assert_ptr_nonnull(sb_test_read(b));
-	ck_assert_str_eq(sb_test_read(a), "* guest2 has joined");
+	shared_pair("relay = \"127.0.0.1:6379\"; rate = 1; burst = 1;", &a, &b);
 	sb_test_input(b, "/nick bob\nhi\n", 13);
 	ck_assert_str_eq(sb_test_read(b), "* you are now known as bob");
 	ck_assert_str_eq(sb_test_read(a), "* guest2 is now known as bob");
@@ -614,11 +619,7 @@ START_TEST(test_shared_answers_in_order)
 {
 	struct sb_conn	*a, *b;
 
-	lobby("relay = \"127.0.0.1:6379\";");
-	a = sb_test_open(svc, "127.0.0.1:1001");
-	ck_assert_ptr_nonnull(sb_test_read(a));
-	b = sb_test_open(svc, "127.0.0.1:1002");
-	ck_assert_ptr_nonnull(sb_test_read(b));
+	shared_pair("relay = \"127.0.0.1:6379\";", &a, &b);
 	sb_test_input(b, "/who\n/msg guest1 psst\n/help\n", 29);
 	ck_assert_str_eq(sb_test_read(b), "* online (2): guest1, guest2");
 	ck_assert_str_eq(sb_test_read(b), "* to guest1: psst");

@@ -126,8 +126,13 @@ struct relay {
 #define RELAY_BACKOFF_MAX_MS	2000
 /* Up this long, a failure is retried after the shortest wait again. */
 #define RELAY_STABLE_MS		10000
-/* Entries read for the history at start, at most. */
-#define RELAY_HISTORY_READ	10000
+/*
+ * Entries read for the history at start: this many a line of history,
+ * at least MIN, at most READ (and what the stream keeps).
+ */
+#define RELAY_HISTORY_ENTRIES	4
+#define RELAY_HISTORY_MIN	100
+#define RELAY_HISTORY_READ	4000
 /* Entries one XREAD takes at most. */
 #define RELAY_READ_COUNT	256
 /* Shutdown waits this long at most (or relay_timeout, if shorter) for

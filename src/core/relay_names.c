@@ -159,6 +159,8 @@ static void	relay_who_cb(redisAsyncContext *, void *, void *);
 static void	relay_to_cb(redisAsyncContext *, void *, void *);
 static void	relay_done_cb(redisAsyncContext *, void *, void *);
 static void	relay_release_cb(redisAsyncContext *, void *, void *);
+static void	relay_release_send(struct relay *, const char *,
+		    unsigned long long, struct relay_line *);
 static void	relay_lease_cb(evutil_socket_t, short, void *);
 static void	relay_owner(struct relay *, unsigned long long, char *,
 		    size_t);
@@ -248,17 +250,9 @@ relay_owner(struct relay *r, unsigned long long id, char *buf, size_t size)
 static void
 relay_give_back(struct relay *r, unsigned long long claim, const char *name)
 {
-	const char	*args[4];
-	char		 owner[64], keep[32], *lc;
+	char	*lc = relay_lower(name);
 
-	relay_owner(r, claim, owner, sizeof(owner));
-	snprintf(keep, sizeof(keep), "%u", r->keep);
-	lc = relay_lower(name);
-	args[0] = lc;
-	args[1] = owner;
-	args[2] = keep;
-	args[3] = "";
-	relay_eval(r, relay_lua_release, 2, 4, args, NULL, relay_done_cb, r);
+	relay_release_send(r, lc, claim, NULL);
 	free(lc);
 }
 
@@ -361,7 +355,7 @@ relay_claim_send(struct relay *r, struct relay_claim *cl, const char *name,
 	args[1] = owner;
 	args[2] = name != NULL ? name : "";
 	args[3] = lease;
-	args[4] = cl->held && cl->lc != NULL ? cl->lc : "";
+	args[4] = cl->lc != NULL ? cl->lc : "";	/* freed only if ours */
 	args[5] = keep;
 	relay_eval(r, relay_lua_claim, 2, 6, args, NULL, relay_claim_cb, q);
 	free(lc);
@@ -446,10 +440,6 @@ sb_relay_release(struct sb_conn *c, const void *data, size_t len)
 	struct relay		*r = c->svc->relay;
 	struct relay_claim	*cl;
 	struct relay_line	*rl = NULL;
-	const char		*args[4];
-	size_t			 lens[4] = { RELAY_STRLEN, RELAY_STRLEN,
-	    RELAY_STRLEN, 0 };
-	char			 owner[64], keep[32];
 
 	if (r == NULL)
 		return (SB_RELAY_DOWN);
@@ -464,22 +454,39 @@ sb_relay_release(struct sb_conn *c, const void *data, size_t len)
 		return (SB_RELAY_QUEUED);
 	if (len > 0)
 		rl = relay_line_new(r, data, len);
+	/* Its name, if it is the owner: held, or won since it asked. */
+	relay_release_send(r, cl != NULL ? cl->lc : NULL, cl != NULL ? cl->id :
+	    0, rl);
+	if (rl != NULL)
+		rl->sent = true;
 	if (cl != NULL)
-		relay_owner(r, cl->id, owner, sizeof(owner));
+		relay_claim_free(r, cl);
+	return (SB_RELAY_QUEUED);
+}
+
+/*
+ * Free lc (NULL: none) if the claim numbered id owns it, and append rl
+ * (NULL: nothing) to the stream; a stopping daemon waits for the answer.
+ */
+static void
+relay_release_send(struct relay *r, const char *lc, unsigned long long id,
+    struct relay_line *rl)
+{
+	const char	*args[4];
+	size_t		 lens[4] = { RELAY_STRLEN, RELAY_STRLEN, RELAY_STRLEN,
+	    0 };
+	char		 owner[64], keep[32];
+
+	relay_owner(r, id, owner, sizeof(owner));
 	snprintf(keep, sizeof(keep), "%u", r->keep);
-	args[0] = cl != NULL && cl->held && cl->lc != NULL ? cl->lc : "";
-	args[1] = cl != NULL ? owner : "";
+	args[0] = lc != NULL ? lc : "";
+	args[1] = owner;
 	args[2] = keep;
 	args[3] = rl != NULL ? rl->text : "";
 	lens[3] = rl != NULL ? rl->off + rl->len : 0;
 	relay_eval(r, relay_lua_release, 2, 4, args, lens, relay_release_cb,
 	    r);
 	r->releasing++;
-	if (rl != NULL)
-		rl->sent = true;
-	if (cl != NULL)
-		relay_claim_free(r, cl);
-	return (SB_RELAY_QUEUED);
 }
 
 /* An answer with nothing to do but count it. */

@@ -80,6 +80,7 @@ relay_stream_sync(struct relay *r)
 {
 	const char	*argv[6];
 	char		 count[32];
+	unsigned	 n;
 
 	relay_random_hex(r->epoch_now, sizeof(r->epoch_now));
 	argv[0] = "EVAL";
@@ -91,12 +92,18 @@ relay_stream_sync(struct relay *r)
 	if (!r->started) {
 		/*
 		 * The history counts lines, the stream entries (joins,
-		 * leaves, private messages): read what the stream keeps,
-		 * within reason, and let the handler keep its lines.
+		 * leaves, private messages): read several entries a line
+		 * (at most what the stream keeps, and a bounded answer) and
+		 * let the handler keep its lines.
 		 */
-		snprintf(count, sizeof(count), "%u", r->history == 0 ? 1 :
-		    r->keep < RELAY_HISTORY_READ ? r->keep :
-		    RELAY_HISTORY_READ);
+		n = r->history * RELAY_HISTORY_ENTRIES;
+		if (n < RELAY_HISTORY_MIN)
+			n = RELAY_HISTORY_MIN;
+		if (n > r->keep)
+			n = r->keep;
+		if (n > RELAY_HISTORY_READ)
+			n = RELAY_HISTORY_READ;
+		snprintf(count, sizeof(count), "%u", r->history == 0 ? 1 : n);
 		argv[0] = "XREVRANGE";
 		argv[1] = r->key;
 		argv[2] = "+";

@@ -578,6 +578,38 @@ START_TEST(test_gone_before_named)
 END_TEST
 
 /*
+ * SIGTERM while a newcomer's name is still being claimed (Redis paused
+ * meanwhile, shorter than relay_timeout): the daemon gives the name back
+ * before it exits, so none is left held by no one.
+ */
+START_TEST(test_stop_while_naming)
+{
+	const char	*keys[] = { "HKEYS", "switchboard:lobby:names", NULL };
+	struct redis	 r;
+	struct sbd	 d;
+	struct client	*c;
+	char		 out[512];
+
+	redis_start(&r, 0);
+	start_relayed_timeout(&d, r.port, 2000 * sbd_wait_scale(),
+	    "relay_lease = 30000;");
+	wait_log(&d, "relay connected to");
+	redis_signal(&r, SIGSTOP);
+	c = cl_tcp(sbd_port(&d, "lobby"));
+	usleep(200000);			/* its claim is sent */
+	kill(d.pid, SIGTERM);
+	usleep(200000);
+	redis_signal(&r, SIGCONT);
+	cl_close(c);
+	ck_assert_int_eq(sbd_wait_exit(&d, T_WAIT_MS), 0);
+	ck_assert_int_gt(redis_cmd(&r, keys, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "guest") == NULL, "names held: %s", out);
+	sbd_stop(&d);
+	redis_free(&r);
+}
+END_TEST
+
+/*
  * A line longer than this daemon takes (another daemon of the room has a
  * larger max_line) is not delivered here, and cuts no member off.
  */
@@ -731,7 +763,8 @@ START_TEST(test_burst_trimmed)
 				break;
 		}
 		/* The notice may follow the lines it is about. */
-		while ((line = cl_line(who[i], 500)) != NULL)
+		while ((line = cl_line(who[i], 500 * sbd_wait_scale())) !=
+		    NULL)
 			missed += strcmp(line, MISSED) == 0;
 		ck_assert_msg(got == BURST || missed > 0, "member %d got %d of "
 		    "%d lines, and no notice", i, got, BURST);
@@ -1505,8 +1538,11 @@ START_TEST(test_sigterm_farewells)
 	struct sbd		 d1, d2;
 	struct client		*b, *c;
 	char			 nick[32], *line;
-	int			 seen[FAREWELLS] = { 0 }, got = 0, i;
+	int			 seen[FAREWELLS] = { 0 }, got = 0, i, n;
 	long			 end;
+
+	/* Fewer under valgrind: the daemon waits one second at most. */
+	n = FAREWELLS / sbd_wait_scale();
 
 	redis_start(&r, 0);
 	start_relayed_timeout(&d1, r.port, 2000, "relay_lease = 30000;");
@@ -1514,27 +1550,27 @@ START_TEST(test_sigterm_farewells)
 	wait_log(&d1, "relay connected to");
 	wait_log(&d2, "relay connected to");
 	b = join_as(&d2, "bob");
-	for (i = 0; i < FAREWELLS; i++) {
+	for (i = 0; i < n; i++) {
 		snprintf(nick, sizeof(nick), "m%d", i);
 		m[i] = join_as(&d1, nick);
 	}
-	snprintf(nick, sizeof(nick), " is now known as m%d", FAREWELLS - 1);
+	snprintf(nick, sizeof(nick), " is now known as m%d", n - 1);
 	wait_end(b, nick);
 	redis_signal(&r, SIGSTOP);
 	kill(d1.pid, SIGTERM);
-	for (i = 0; i < FAREWELLS; i++)
+	for (i = 0; i < n; i++)
 		cl_reset(m[i]);
 	sbd_wait_exit(&d1, 300);	/* Redis paused this long at most */
 	redis_signal(&r, SIGCONT);
 	ck_assert_int_eq(sbd_wait_exit(&d1, T_WAIT_MS), 0);
 	ck_assert_int_eq(sbd_stop(&d1), 0);
 	end = mono_ms() + 3000 * sbd_wait_scale();
-	while (got < FAREWELLS) {
+	while (got < n) {
 		line = cl_line(b, (int)(end > mono_ms() ? end - mono_ms() : 0));
 		ck_assert_msg(line != NULL, "%d farewells of %d within 3 s",
-		    got, FAREWELLS);
+		    got, n);
 		if (sscanf(line, "* m%d has left (", &i) == 1 && i >= 0 &&
-		    i < FAREWELLS && !seen[i]) {
+		    i < n && !seen[i]) {
 			seen[i] = 1;
 			got++;
 		}
@@ -1594,6 +1630,7 @@ main(void)
 	tcase_add_test(tc, test_msg_across);
 	tcase_add_test(tc, test_lines_before_welcome);
 	tcase_add_test(tc, test_gone_before_named);
+	tcase_add_test(tc, test_stop_while_naming);
 	tcase_add_test(tc, test_burst_trimmed);
 	tcase_add_test(tc, test_entry_too_long);
 	tcase_add_test(tc, test_killed_daemon_leases_expire);

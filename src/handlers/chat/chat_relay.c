@@ -317,9 +317,9 @@ chat_msg(struct chat_room *room, struct chat_member *m,
 /*
  * Charge lines (0 or 1) and bytes to a member's budgets, and say how long
  * each now holds it back: w[0] its lines, w[1] its bytes, w[2] the
- * room's bytes, in ms. See chat_budget.
+ * room's bytes, in ms. Returns the longest. See chat_budget.
  */
-static void
+static double
 chat_budget_charge(const struct chat_conf *conf, struct chat_room *room,
     struct chat_member *m, double lines, double bytes, double w[3])
 {
@@ -343,6 +343,8 @@ chat_budget_charge(const struct chat_conf *conf, struct chat_room *room,
 		sb_bucket_charge(&room->bytes, rate, rate, bytes, now);
 		w[2] = sb_bucket_wait_ms(&room->bytes, rate, 0.0);
 	}
+	rate = w[0] > w[1] ? w[0] : w[1];
+	return (w[2] > rate ? w[2] : rate);
 }
 
 /*
@@ -365,7 +367,7 @@ chat_budget(const struct chat_conf *conf, struct chat_room *room,
 	if (conf->rate == 0 && conf->byte_rate == 0 &&
 	    conf->room_byte_rate == 0)
 		return;
-	chat_budget_charge(conf, room, m, 1.0,
+	wait = chat_budget_charge(conf, room, m, 1.0,
 	    (double)(len + strlen(m->nick) + 5), w);
 	if (w[2] > w[1] && w[2] > w[0])
 		sb_conn_limit(m->conn, SB_LIMIT_RATE, "room over %lld bytes "
@@ -378,9 +380,6 @@ chat_budget(const struct chat_conf *conf, struct chat_room *room,
 		    "second, pausing %.0f ms", conf->rate, w[0]);
 	else
 		return;
-	wait = w[0] > w[1] ? w[0] : w[1];
-	if (w[2] > wait)
-		wait = w[2];
 	sb_conn_throttle(m->conn, (unsigned)wait + 1);
 }
 
@@ -394,11 +393,8 @@ chat_budget_left(struct chat_member *m)
 	struct sb_service	*svc = sb_conn_service(m->conn);
 	double			 w[3], wait;
 
-	chat_budget_charge(sb_service_conf(svc), sb_service_data(svc), m,
-	    0.0, 0.0, w);
-	wait = w[0] > w[1] ? w[0] : w[1];
-	if (w[2] > wait)
-		wait = w[2];
+	wait = chat_budget_charge(sb_service_conf(svc), sb_service_data(svc),
+	    m, 0.0, 0.0, w);
 	return (wait > 0.0 ? (unsigned)wait + 1 : 0);
 }
 

@@ -48,18 +48,23 @@ static void	 chat_shared_join(struct chat_room *, struct chat_member *,
 		    const char *const *, size_t);
 
 /*
- * Hold a member's input until the relay answers about its nick: the
- * relay answers, or is given up as down, within relay_timeout; the hold
- * ends by itself after twice that in any case.
+ * Hold a member's input until the relay answers its question: the relay
+ * answers, or is given up as down, within relay_timeout; the hold ends by
+ * itself after twice that and a second in any case, or when the rate
+ * budgets' pause would, if later.
  */
 static void
 chat_hold(struct chat_member *m)
 {
 	const struct chat_conf	*conf;
+	unsigned		 ms, budget;
 
 	conf = sb_service_conf(sb_conn_service(m->conn));
+	ms = (unsigned)conf->relay_timeout * 2 + 1000;
+	if ((budget = chat_budget_left(m)) > ms)
+		ms = budget;
 	m->held = 1;
-	sb_conn_throttle(m->conn, (unsigned)conf->relay_timeout * 2 + 1000);
+	sb_conn_throttle(m->conn, ms);
 }
 
 /*
@@ -374,6 +379,11 @@ chat_claim_reply(struct chat_room *room, struct chat_member *m,
 		m->renaming = 0;
 		if (rep->ok)
 			chat_rename(room, m, rep->name);
+		else {			/* the relay went: a guest nick here */
+			chat_guest_nick(room, m);
+			sb_relay_claim(m->conn, m->nick);
+			chat_rename(room, m, m->nick);
+		}
 		return;
 	}
 	if (m->want[0] == '\0') {

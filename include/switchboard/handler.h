@@ -227,8 +227,10 @@ enum sb_relay_event {
 	SB_RELAY_LOST,		/* unreachable: lines stay on this daemon */
 	SB_RELAY_RESTORED,	/* back: lines said elsewhere meanwhile that
 				   the stream still holds follow, in order */
-	SB_RELAY_GAP		/* back, but lines may have been missed (comes
-				   just before SB_RELAY_RESTORED) */
+	SB_RELAY_GAP		/* lines may have been missed: just before
+				   SB_RELAY_RESTORED after an outage, or
+				   alone while up, when this daemon fell
+				   behind the stream's trimming */
 };
 
 /* What sb_relay_send did with a line. */

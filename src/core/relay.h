@@ -51,7 +51,9 @@ struct relay_stats {
 	uint64_t	 oversize;	/* entries too long to deliver here */
 	uint64_t	 outages;	/* times it went down */
 	uint64_t	 gaps_repaired;	/* outages resumed without a gap */
-	uint64_t	 gaps_announced;/* outages that may have lost lines */
+	uint64_t	 gaps_announced;/* outages, and falls behind the
+					   trimming, that may have lost
+					   lines */
 	size_t		 queued_bytes;	/* lines waiting to be relayed */
 	char		 error[160];	/* why it is (or was last) down */
 };

@@ -231,7 +231,8 @@ metrics_relays(struct server *srv, struct evbuffer *out)
 	}
 	metrics_family(out, "switchboard_relay_gaps_total", "counter",
 	    "Outages after which the room was repaired from the stream, or "
-	    "announced as possibly missing lines, by result.");
+	    "announced as possibly missing lines (with falls behind the "
+	    "stream's trimming), by result.");
 	TAILQ_FOREACH(svc, &srv->services, entry) {
 		if ((st = relay_stats(svc)) == NULL)
 			continue;

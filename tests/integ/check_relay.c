@@ -16,18 +16,12 @@
 #include "../check_common.h"
 #include "harness.h"
 #include "redis.h"
+#include "relay_test.h"
 
 #define LOST	"* relay unavailable: only members on this server receive " \
 		"your messages"
 #define BACK	"* relay restored"
 #define MISSED	"* messages from other servers may have been missed"
-
-/* The relay's timeout in the tests: short, longer under valgrind. */
-static int
-relay_timeout(void)
-{
-	return (300 * sbd_wait_scale());
-}
 
 /* Milliseconds on a clock that only goes forward. */
 static long
@@ -63,15 +57,6 @@ static void
 start_relayed(struct sbd *d, int port, const char *extra)
 {
 	start_relayed_timeout(d, port, relay_timeout(), extra);
-}
-
-/* Wait until the daemon's log has needle; the test fails if it does not. */
-static void
-wait_log(struct sbd *d, const char *needle)
-{
-	if (!sbd_wait_log(d, needle, T_WAIT_MS))
-		ck_abort_msg("log never said \"%s\":\n%s", needle,
-		    sbd_log_text(d));
 }
 
 /* Start two relayed daemons, each with its extra keys, until connected. */
@@ -123,20 +108,6 @@ join_as(struct sbd *d, const char *nick)
 	}
 }
 
-/* Read lines until one is want, skipping others; fail if none comes. */
-static void
-wait_line(struct client *c, const char *want)
-{
-	char	*line;
-
-	for (;;) {
-		line = cl_line(c, T_WAIT_MS);
-		ck_assert_msg(line != NULL, "never got \"%s\"", want);
-		if (strcmp(line, want) == 0)
-			return;
-	}
-}
-
 /* Read lines until one ends with tail, skipping others. */
 static void
 wait_end(struct client *c, const char *tail)
@@ -184,7 +155,7 @@ START_TEST(test_two_daemons)
 	b = join_as(&d2, "bob");
 	wait_end(a, " is now known as bob");
 	cl_send(a, "hello from one\n");
-	cl_expect(b, "<alice> hello from one");
+	wait_line(b, "<alice> hello from one");	/* after any notice */
 	cl_send(b, "/me waves\n");
 	cl_expect(a, "* bob waves");
 	ck_assert(cl_quiet(a, 300));		/* no copy of its own */

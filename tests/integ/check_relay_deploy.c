@@ -14,6 +14,7 @@
 #include "../check_common.h"
 #include "harness.h"
 #include "redis.h"
+#include "relay_test.h"
 
 #define LOST	"* relay unavailable: only members on this server receive " \
 		"your messages"
@@ -30,41 +31,6 @@ struct shared {
 	int		 n;
 	int		 count[2];
 };
-
-/* The relay's timeout in the tests: short, longer under valgrind. */
-static int
-relay_timeout(void)
-{
-	return (300 * sbd_wait_scale());
-}
-
-/* Wait until the daemon's log has needle; the test fails if it does not. */
-static void
-wait_log(struct sbd *d, const char *needle)
-{
-	if (!sbd_wait_log(d, needle, T_WAIT_MS))
-		ck_abort_msg("log never said \"%s\":\n%s", needle,
-		    sbd_log_text(d));
-}
-
-/*
- * Read lines until one is want, skipping others; fail if none comes,
- * naming the last line skipped.
- */
-static void
-wait_line(struct client *c, const char *want)
-{
-	char	*line, last[256] = "(none)";
-
-	for (;;) {
-		line = cl_line(c, T_WAIT_MS);
-		ck_assert_msg(line != NULL, "never got \"%s\" (last: %s)",
-		    want, last);
-		if (strcmp(line, want) == 0)
-			return;
-		snprintf(last, sizeof(last), "%s", line);
-	}
-}
 
 /* Read lines until one starts with head, skipping others; that line. */
 static char *

@@ -125,13 +125,15 @@ stats_relay(struct evbuffer *b, const struct sb_service *svc)
 	evbuffer_add_printf(b, " relay=%s relay_down_since=%lld "
 	    "relay_relayed=%llu relay_delivered=%llu relay_kept_local=%llu "
 	    "relay_refused=%llu relay_outages=%llu relay_gaps_repaired=%llu "
-	    "relay_gaps_announced=%llu relay_queued_bytes=%zu",
+	    "relay_gaps_announced=%llu relay_queued_bytes=%zu "
+	    "relay_oversize=%llu",
 	    relay_state_name(st->state), (long long)st->down_since,
 	    (unsigned long long)st->relayed, (unsigned long long)st->delivered,
 	    (unsigned long long)st->local, (unsigned long long)st->refused,
 	    (unsigned long long)st->outages,
 	    (unsigned long long)st->gaps_repaired,
-	    (unsigned long long)st->gaps_announced, st->queued_bytes);
+	    (unsigned long long)st->gaps_announced, st->queued_bytes,
+	    (unsigned long long)st->oversize);
 	if (st->state != RELAY_UP && *st->error != '\0') {
 		EVBUFFER_ADD_STR(b, " relay_error=");
 		stats_value(b, st->error);

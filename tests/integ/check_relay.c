@@ -605,6 +605,8 @@ START_TEST(test_entry_too_long)
 	cl_sendn(a, big, 60001);
 	free(big);
 	wait_log(&d2, "not delivered here");
+	kill(d2.pid, SIGUSR1);
+	wait_log(&d2, "relay_oversize=1");
 	cl_send(a, "short\n");
 	cl_expect(b, "<alice> short");
 	cl_send(b, "/who\n");
